@@ -1,0 +1,3 @@
+module github.com/itniotech/terraform-provider-otp
+
+go 1.26.8

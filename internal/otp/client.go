@@ -1,0 +1,386 @@
+package otp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultBaseURL is the vendor's OTP API; paths are appended to it.
+const DefaultBaseURL = "https://api.itniotech.com/otp"
+
+// Defaults used when Config leaves a field zero.
+const (
+	DefaultMaxRetries   = 4
+	DefaultRetryWaitMin = 250 * time.Millisecond
+	DefaultRetryWaitMax = 8 * time.Second
+	DefaultTimeout      = 30 * time.Second
+	// maxBody caps what is read of an answer: a list of every flow in an
+	// account is small, and a proxy page is not worth more.
+	maxBody = 8 << 20
+	// skewThreshold is how far the server's clock must be from ours before
+	// we correct our timestamps; the Date header only has 1 s resolution
+	// and the vendor's tolerance window is undocumented.
+	skewThreshold = time.Minute
+)
+
+// LogFunc receives one structured line per attempt. It never receives the
+// secret or the signature.
+type LogFunc func(ctx context.Context, msg string, fields map[string]any)
+
+// Config holds everything a Client needs. The zero value of each optional
+// field selects its default.
+type Config struct {
+	BaseURL   string
+	APIKey    string
+	APISecret Secret
+	// HTTPClient is used as given, except that a nil one gets DefaultTimeout.
+	// TLS verification is never turned off by this package.
+	HTTPClient *http.Client
+	UserAgent  string
+	// MaxRetries is how many times a transient failure is retried; negative
+	// disables retries.
+	MaxRetries   int
+	RetryWaitMin time.Duration
+	RetryWaitMax time.Duration
+	// Now is the clock seam for tests.
+	Now func() time.Time
+	Log LogFunc
+}
+
+// Client talks to the OTP API. It is safe for concurrent use.
+type Client struct {
+	base *url.URL
+	key  string
+	// secret is behind a pointer so that even a print of a dereferenced
+	// Client (whose unexported fields fmt shows raw) shows an address.
+	secret     *Secret
+	http       *http.Client
+	userAgent  string
+	maxRetries int
+	waitMin    time.Duration
+	waitMax    time.Duration
+	now        func() time.Time
+	log        LogFunc
+	// offset is added to the local clock when signing, in nanoseconds; it
+	// is learnt from the server's Date header after a -16 answer.
+	offset atomic.Int64
+}
+
+// New validates cfg and builds a Client.
+func New(cfg Config) (*Client, error) {
+	raw := cfg.BaseURL
+	if raw == "" {
+		raw = DefaultBaseURL
+	}
+	base, err := ParseBaseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.APIKey == "" {
+		return nil, errors.New("otp: the API key is empty")
+	}
+	if cfg.APISecret == "" {
+		return nil, errors.New("otp: the API secret is empty")
+	}
+	c := &Client{
+		base:       base,
+		key:        cfg.APIKey,
+		secret:     &cfg.APISecret,
+		http:       cfg.HTTPClient,
+		userAgent:  cfg.UserAgent,
+		maxRetries: cfg.MaxRetries,
+		waitMin:    cfg.RetryWaitMin,
+		waitMax:    cfg.RetryWaitMax,
+		now:        cfg.Now,
+		log:        cfg.Log,
+	}
+	if c.http == nil {
+		c.http = &http.Client{Timeout: DefaultTimeout}
+	}
+	if c.userAgent == "" {
+		c.userAgent = "terraform-provider-otp"
+	}
+	if c.maxRetries == 0 {
+		c.maxRetries = DefaultMaxRetries
+	} else if c.maxRetries < 0 {
+		c.maxRetries = 0
+	}
+	if c.waitMin <= 0 {
+		c.waitMin = DefaultRetryWaitMin
+	}
+	if c.waitMax < c.waitMin {
+		c.waitMax = max(DefaultRetryWaitMax, c.waitMin)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.log == nil {
+		c.log = func(context.Context, string, map[string]any) {}
+	}
+	return c, nil
+}
+
+// ParseBaseURL accepts an absolute http or https URL without query or
+// fragment and strips a trailing slash, so that paths can be appended.
+func ParseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil, fmt.Errorf("otp: base URL %q is not a URL: %w", raw, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("otp: base URL %q must be an absolute http:// or https:// URL, such as %s", raw, DefaultBaseURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("otp: base URL %q must not contain credentials, a query or a fragment", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// String keeps the secret out of %v and %s prints of a client.
+func (c *Client) String() string {
+	return fmt.Sprintf("otp.Client{BaseURL: %s, APIKey: %s, APISecret: %s}", c.base, c.key, redacted)
+}
+
+// GoString keeps the secret out of %#v prints.
+func (c *Client) GoString() string { return c.String() }
+
+// Format keeps the secret out of every other verb.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// String keeps the secret out of prints of a Config.
+func (cfg Config) String() string {
+	return fmt.Sprintf("otp.Config{BaseURL: %s, APIKey: %s, APISecret: %s, UserAgent: %s, MaxRetries: %d}",
+		cfg.BaseURL, cfg.APIKey, redacted, cfg.UserAgent, cfg.MaxRetries)
+}
+
+// GoString keeps the secret out of %#v prints.
+func (cfg Config) GoString() string { return cfg.String() }
+
+// Format keeps the secret out of every other verb.
+func (cfg Config) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, cfg.String()) }
+
+// BaseURL returns the URL paths are appended to.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// ClockOffset returns the correction currently applied to the local clock.
+func (c *Client) ClockOffset() time.Duration { return time.Duration(c.offset.Load()) }
+
+func (c *Client) timestamp() int64 {
+	return c.now().Add(c.ClockOffset()).Unix()
+}
+
+// call is one logical request: it may take several attempts.
+type call struct {
+	op     string // for errors: "create task flow"
+	method string
+	path   string
+	body   any
+}
+
+// attemptError wraps the failure of one attempt with what the retry loop
+// needs to know about it.
+type attemptError struct {
+	err error
+	// transient failures are retried.
+	transient bool
+	// maybeSent is true when the request may have reached the server
+	// although no answer was read: the outcome is unknown.
+	maybeSent bool
+	// retryAfter is the server's hint, if any.
+	retryAfter time.Duration
+}
+
+// do runs a call with retries and returns the envelope of the successful
+// answer. hooks, if set, may end the call after a failed attempt.
+func (c *Client) do(ctx context.Context, cl call, hooks *callHooks) (envelope, error) {
+	var payload []byte
+	if cl.body != nil {
+		var err error
+		if payload, err = json.Marshal(cl.body); err != nil {
+			return envelope{}, fmt.Errorf("%s: encoding the request: %w", cl.op, err)
+		}
+	}
+	resignedForClock := false
+	for attempt := 0; ; attempt++ {
+		env, aerr := c.attempt(ctx, cl, payload, attempt)
+		if aerr == nil {
+			return env, nil
+		}
+		if hooks != nil && hooks.afterFailure != nil {
+			if done, err := hooks.afterFailure(ctx, attempt, aerr); done {
+				return envelope{}, err
+			}
+		}
+		if IsTimestampExpired(aerr.err) && !resignedForClock {
+			// Re-sign once: the first request may have sat in a queue, or
+			// the clock may be off (the offset was learnt in attempt).
+			resignedForClock = true
+			continue
+		}
+		if !aerr.transient || attempt >= c.maxRetries {
+			return envelope{}, aerr.err
+		}
+		if err := c.sleep(ctx, attempt, aerr.retryAfter); err != nil {
+			return envelope{}, fmt.Errorf("%s: gave up waiting to retry after: %w (%w)", cl.op, aerr.err, err)
+		}
+	}
+}
+
+// callHooks lets an operation intervene between attempts: afterFailure sees
+// every failed attempt and, by returning done, ends the call with err (nil
+// meaning the hook found the result itself).
+type callHooks struct {
+	afterFailure func(ctx context.Context, attempt int, aerr *attemptError) (done bool, err error)
+}
+
+func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt int) (envelope, *attemptError) {
+	u := *c.base
+	u.Path += cl.path
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return envelope{}, &attemptError{err: fmt.Errorf("%s: building the request: %w", cl.op, err)}
+	}
+	ts := c.timestamp()
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	req.Header.Set("Api-Key", c.key)
+	req.Header.Set("Timestamp", strconv.FormatInt(ts, 10))
+	req.Header.Set("Sign", Sign(c.key, c.secret.Reveal(), ts))
+
+	start := time.Now()
+	fields := map[string]any{"method": cl.method, "url": u.String(), "attempt": attempt + 1, "timestamp": ts}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		fields["error"] = err.Error()
+		fields["duration_ms"] = time.Since(start).Milliseconds()
+		c.log(ctx, "OTP API request failed", fields)
+		if ctx.Err() != nil {
+			return envelope{}, &attemptError{err: fmt.Errorf("%s: %w", cl.op, ctx.Err()), maybeSent: !isDialError(err)}
+		}
+		return envelope{}, &attemptError{
+			err:       fmt.Errorf("%s: the OTP API could not be reached: %w", cl.op, err),
+			transient: true,
+			maybeSent: !isDialError(err),
+		}
+	}
+	defer resp.Body.Close()
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	fields["status"] = resp.StatusCode
+	fields["duration_ms"] = time.Since(start).Milliseconds()
+	if readErr != nil {
+		fields["error"] = readErr.Error()
+		c.log(ctx, "OTP API answer could not be read", fields)
+		return envelope{}, &attemptError{
+			err:       fmt.Errorf("%s: reading the OTP API's answer: %w", cl.op, readErr),
+			transient: true,
+			maybeSent: true,
+		}
+	}
+	env, err := decodeEnvelope(cl.op, resp.StatusCode, raw)
+	if err == nil {
+		c.log(ctx, "OTP API request succeeded", fields)
+		return env, nil
+	}
+	fields["error"] = err.Error()
+	c.log(ctx, "OTP API request answered with an error", fields)
+	aerr := &attemptError{err: err, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	var httpErr *HTTPError
+	switch {
+	case errors.As(err, &httpErr):
+		aerr.transient = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		// A gateway error says nothing of whether the API acted.
+		aerr.maybeSent = resp.StatusCode >= 500
+	case env.Status == CodeSystemException:
+		aerr.transient = true
+	case env.Status == CodeTimestampExpired:
+		c.learnClock(ctx, resp.Header.Get("Date"))
+	case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		aerr.transient = true
+		aerr.maybeSent = true
+	}
+	return envelope{}, aerr
+}
+
+// learnClock compares the server's Date header with the local clock and
+// keeps the difference when it is larger than the header's resolution and
+// any plausible network delay could explain.
+func (c *Client) learnClock(ctx context.Context, date string) {
+	if date == "" {
+		return
+	}
+	server, err := http.ParseTime(date)
+	if err != nil {
+		return
+	}
+	off := server.Sub(c.now())
+	if off > -skewThreshold && off < skewThreshold {
+		return
+	}
+	c.offset.Store(int64(off.Round(time.Second)))
+	c.log(ctx, "OTP API clock differs from the local clock; correcting request timestamps",
+		map[string]any{"offset_seconds": int64(off.Round(time.Second) / time.Second)})
+}
+
+// sleep waits before the next attempt: exponential backoff with full jitter,
+// or the server's Retry-After when it is longer, capped by waitMax.
+func (c *Client) sleep(ctx context.Context, attempt int, hint time.Duration) error {
+	ceiling := c.waitMin << min(attempt, 16)
+	if ceiling > c.waitMax || ceiling <= 0 {
+		ceiling = c.waitMax
+	}
+	wait := c.waitMin/2 + rand.N(ceiling) //nolint:gosec // jitter, not security
+	if hint > wait {
+		wait = min(hint, c.waitMax)
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func retryAfter(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return time.Until(t)
+	}
+	return 0
+}
+
+// isDialError reports a failure to connect at all: the request was never
+// sent, so retrying cannot duplicate anything.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}

@@ -38,7 +38,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	prints := []string{
 		fmt.Sprintf("%v %+v %#v %s %q %x %X", cfg, cfg, cfg, cfg, cfg, cfg, cfg),
 		fmt.Sprintf("%v %+v %#v %s %q %x", c, c, c, c, c, c),
-		fmt.Sprintf("%v %+v %#v %s %q %x", *c, &cfg, cfg.APISecret, cfg.APISecret, cfg.APISecret, cfg.APISecret),
+		fmt.Sprintf("%v %+v %#v %s %q %x", struct{ C *Client }{c}, &cfg, cfg.APISecret, cfg.APISecret, cfg.APISecret, cfg.APISecret),
 		string(j),
 	}
 	for _, p := range prints {

@@ -1,0 +1,151 @@
+package otp_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/otp"
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
+)
+
+// These tests drive the sandbox with the client: two independent readings of
+// the vendor's documentation have to agree.
+
+func startSandbox(t *testing.T) (*sandbox.Server, string) {
+	t.Helper()
+	srv, err := sandbox.New(sandbox.Options{Accounts: map[string]string{"key": "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	return srv, hs.URL + "/otp"
+}
+
+func client(t *testing.T, base, secret string) *otp.Client {
+	t.Helper()
+	c, err := otp.New(otp.Config{
+		BaseURL: base, APIKey: "key", APISecret: otp.Secret(secret),
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 10 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+var in = otp.FlowInput{Name: "login-fallback", Nodes: []otp.Node{
+	{WaitingTime: 60, Status: otp.TriggerSendFailure, Channel: otp.ChannelSMS},
+	{WaitingTime: 90, Status: otp.TriggerNotChecked, Channel: otp.ChannelCall, ChannelCut: otp.Int(otp.CutNoSwitch)},
+}}
+
+func TestClientAgainstSandbox(t *testing.T) {
+	srv, base := startSandbox(t)
+	c := client(t, base, "secret")
+	ctx := context.Background()
+
+	created, err := c.CreateFlow(ctx, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !created.Matches(in) || created.ID <= 1 || *created.Nodes[0].ChannelCut != otp.CutSwitch {
+		t.Fatalf("created %+v", created)
+	}
+	got, err := c.GetFlow(ctx, created.ID)
+	if err != nil || !got.Matches(in) {
+		t.Fatalf("get %+v %v", got, err)
+	}
+	renamed := otp.FlowInput{Name: "登录回退流程", Nodes: in.Nodes[:1]}
+	updated, err := c.UpdateFlow(ctx, created.ID, renamed)
+	if err != nil || updated.ID != created.ID || !updated.Matches(renamed) {
+		t.Fatalf("update %+v %v", updated, err)
+	}
+	list, err := c.ListFlows(ctx)
+	if err != nil || len(list) != 1 || list[0].Name != "登录回退流程" {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	if counts := srv.Counts(); counts[sandbox.RouteAdd] != 1 || counts[sandbox.RouteUpdate] != 1 || counts[sandbox.RouteDetails] != 1 || counts[sandbox.RouteList] != 1 {
+		t.Fatalf("extra requests: %v", counts)
+	}
+
+	// Error codes, as the client sees them.
+	if _, err := c.GetFlow(ctx, 424242); !otp.IsNotFound(err) {
+		t.Fatalf("unknown id: %v", err)
+	}
+	if _, err := c.UpdateFlow(ctx, 424242, renamed); !otp.IsNotFound(err) {
+		t.Fatalf("update unknown id: %v", err)
+	}
+	if _, err := c.CreateFlow(ctx, renamed); !otp.IsNameTaken(err) || !strings.Contains(err.Error(), "flow 10001") {
+		t.Fatalf("name taken: %v", err)
+	}
+	if _, err := c.CreateFlow(ctx, otp.FlowInput{Name: "abc", Nodes: in.Nodes}); err == nil || !strings.Contains(err.Error(), "-22") || !strings.Contains(err.Error(), "name must be 4 to 32") {
+		t.Fatalf("invalid name: %v", err)
+	}
+	if _, err := client(t, base, "wrong").ListFlows(ctx); !otp.IsAuth(err) {
+		t.Fatalf("wrong secret: %v", err)
+	}
+}
+
+func TestClientAgainstSandboxFaults(t *testing.T) {
+	ctx := context.Background()
+	t.Run("system errors and bad gateways are retried", func(t *testing.T) {
+		srv, base := startSandbox(t)
+		srv.SetFaults(sandbox.Faults{SystemErrorRate: 1, Limit: 2})
+		if _, err := client(t, base, "secret").ListFlows(ctx); err != nil {
+			t.Fatal(err)
+		}
+		srv.SetFaults(sandbox.Faults{BadGatewayRate: 1, Limit: 2})
+		if _, err := client(t, base, "secret").CreateFlow(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(srv.Flows("key")); n != 1 {
+			t.Fatalf("%d flows, want 1", n)
+		}
+	})
+	t.Run("a dropped create answer does not duplicate the flow", func(t *testing.T) {
+		srv, base := startSandbox(t)
+		srv.SetFaults(sandbox.Faults{DropCreateRate: 1, Limit: 1})
+		f, err := client(t, base, "secret").CreateFlow(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flows := srv.Flows("key")
+		if len(flows) != 1 || flows[0].FlowID != f.ID {
+			t.Fatalf("flows %+v, created %+v", flows, f)
+		}
+		if c := srv.Counts(); c[sandbox.RouteAdd] != 1 || c[sandbox.RouteList] != 1 {
+			t.Fatalf("requests %v: want one create and one list", c)
+		}
+	})
+	t.Run("a skewed server clock is learnt", func(t *testing.T) {
+		srv, base := startSandbox(t)
+		srv.SetFaults(sandbox.Faults{ClockSkewSeconds: -7200})
+		c := client(t, base, "secret")
+		if _, err := c.ListFlows(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if off := c.ClockOffset(); off > -7190*time.Second || off < -7210*time.Second {
+			t.Fatalf("offset %v", off)
+		}
+	})
+	t.Run("flaky sandbox converges without duplicates", func(t *testing.T) {
+		srv, base := startSandbox(t)
+		srv.SetFaults(sandbox.Faults{SystemErrorRate: 0.2, BadGatewayRate: 0.2, DropCreateRate: 0.3, Seed: 42})
+		c, err := otp.New(otp.Config{BaseURL: base, APIKey: "key", APISecret: "secret", MaxRetries: 10,
+			RetryWaitMin: time.Millisecond, RetryWaitMax: 5 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"flow-one", "flow-two", "flow-three", "flow-four", "flow-five"} {
+			if _, err := c.CreateFlow(ctx, otp.FlowInput{Name: name, Nodes: in.Nodes}); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+		if n := len(srv.Flows("key")); n != 5 {
+			t.Fatalf("%d flows, want exactly 5", n)
+		}
+	})
+}

@@ -1,0 +1,240 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/itniotech/terraform-provider-otp/internal/otp"
+)
+
+// Environment variables read when the matching attribute is null.
+const (
+	EnvAPIKey         = "OTP_API_KEY"
+	EnvAPISecret      = "OTP_API_SECRET"
+	EnvBaseURL        = "OTP_BASE_URL"
+	EnvMaxRetries     = "OTP_MAX_RETRIES"
+	EnvRequestTimeout = "OTP_REQUEST_TIMEOUT"
+)
+
+// Limits of the tuning attributes.
+const (
+	maxRetriesLimit   = 10
+	minRequestTimeout = time.Second
+	maxRequestTimeout = 10 * time.Minute
+)
+
+var _ provider.Provider = &otpProvider{}
+
+type otpProvider struct {
+	version string
+}
+
+// New returns a constructor of the provider for providerserver.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider { return &otpProvider{version: version} }
+}
+
+type providerModel struct {
+	APIKey         types.String `tfsdk:"api_key"`
+	APISecret      types.String `tfsdk:"api_secret"`
+	BaseURL        types.String `tfsdk:"base_url"`
+	MaxRetries     types.Int64  `tfsdk:"max_retries"`
+	RequestTimeout types.String `tfsdk:"request_timeout"`
+}
+
+// providerData is what resources and data sources receive: the client,
+// built once per provider configuration.
+type providerData struct {
+	client *otp.Client
+}
+
+func (p *otpProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "otp"
+	resp.Version = p.version
+}
+
+func (p *otpProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages the configuration of an [Itniotech](https://www.itniotech.com) OTP account " +
+			"(one-time passwords by SMS and voice). Every attribute can come from an environment variable instead.",
+		Attributes: map[string]schema.Attribute{
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "API key of the OTP account, from the vendor console. Defaults to the `" + EnvAPIKey + "` environment variable.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"api_secret": schema.StringAttribute{
+				MarkdownDescription: "API secret of the OTP account. It signs every request and is never sent, logged or stored in state. " +
+					"Defaults to the `" + EnvAPISecret + "` environment variable; prefer the variable over writing the secret in configuration.",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the OTP API; request paths are appended to it. Defaults to the `" + EnvBaseURL +
+					"` environment variable, then to `" + otp.DefaultBaseURL + "`. Point it at the local sandbox (`make sandbox`) to try the provider without an account.",
+				Optional:   true,
+				Validators: []validator.String{baseURLValidator{}},
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How many times a request that failed transiently (network error, HTTP 429 or 5xx, status -18) is retried, "+
+					"with exponential backoff. 0 to %d; defaults to the `%s` environment variable, then to %d.", maxRetriesLimit, EnvMaxRetries, otp.DefaultMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Time limit of one HTTP request, as a Go duration such as `30s` or `1m`, between %s and %s. "+
+					"Defaults to the `%s` environment variable, then to `%s`.", minRequestTimeout, maxRequestTimeout, EnvRequestTimeout, otp.DefaultTimeout),
+				Optional:   true,
+				Validators: []validator.String{durationValidator{min: minRequestTimeout, max: maxRequestTimeout}},
+			},
+		},
+	}
+}
+
+func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var cfg providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// Unknown values cannot be used to build a client: say which attribute
+	// and how to fix it, as the hashicups tutorial does.
+	for _, a := range []struct {
+		name, env string
+		unknown   bool
+	}{
+		{"api_key", EnvAPIKey, cfg.APIKey.IsUnknown()},
+		{"api_secret", EnvAPISecret, cfg.APISecret.IsUnknown()},
+		{"base_url", EnvBaseURL, cfg.BaseURL.IsUnknown()},
+		{"max_retries", EnvMaxRetries, cfg.MaxRetries.IsUnknown()},
+		{"request_timeout", EnvRequestTimeout, cfg.RequestTimeout.IsUnknown()},
+	} {
+		if a.unknown {
+			resp.Diagnostics.AddAttributeError(path.Root(a.name), "Unknown OTP Provider Setting",
+				fmt.Sprintf("The provider cannot create the OTP API client because %q depends on a value that is not known until apply. "+
+					"Set it to a value known at plan time, remove it and set the %s environment variable instead, "+
+					"or apply the resources it depends on first with -target.", a.name, a.env))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	key := stringOrEnv(cfg.APIKey, EnvAPIKey)
+	secret := stringOrEnv(cfg.APISecret, EnvAPISecret)
+	baseURL := stringOrEnv(cfg.BaseURL, EnvBaseURL)
+	if key == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_key"), "Missing OTP API Key",
+			"The provider needs the API key of the OTP account. Set the api_key attribute or the "+EnvAPIKey+
+				" environment variable; the key is shown in the vendor console.")
+	}
+	if secret == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("api_secret"), "Missing OTP API Secret",
+			"The provider needs the API secret of the OTP account. Set the "+EnvAPISecret+
+				" environment variable (preferred, it keeps the secret out of configuration) or the api_secret attribute.")
+	}
+	if baseURL == "" {
+		baseURL = otp.DefaultBaseURL
+	} else if _, err := otp.ParseBaseURL(baseURL); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid OTP Base URL",
+			fmt.Sprintf("%s. It comes from the base_url attribute or the %s environment variable.", err, EnvBaseURL))
+	}
+
+	retries := otp.DefaultMaxRetries
+	switch v := os.Getenv(EnvMaxRetries); {
+	case !cfg.MaxRetries.IsNull():
+		retries = int(cfg.MaxRetries.ValueInt64())
+	case v != "":
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > maxRetriesLimit {
+			resp.Diagnostics.AddAttributeError(path.Root("max_retries"), "Invalid OTP Max Retries",
+				fmt.Sprintf("The %s environment variable is %q; it must be a whole number from 0 to %d.", EnvMaxRetries, v, maxRetriesLimit))
+		}
+		retries = n
+	}
+	timeout := otp.DefaultTimeout
+	if v := stringOrEnv(cfg.RequestTimeout, EnvRequestTimeout); v != "" {
+		d, err := parseDuration(v, minRequestTimeout, maxRequestTimeout)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("request_timeout"), "Invalid OTP Request Timeout",
+				fmt.Sprintf("%s (from the request_timeout attribute or the %s environment variable).", err, EnvRequestTimeout))
+		}
+		timeout = d
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if retries == 0 {
+		retries = -1 // the client reads 0 as "default"
+	}
+
+	ctx = tflog.MaskMessageStrings(ctx, secret)
+	ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
+	tflog.Debug(ctx, "Creating the OTP API client", map[string]any{"base_url": baseURL, "api_key": key, "max_retries": max(retries, 0), "request_timeout": timeout.String()})
+
+	client, err := otp.New(otp.Config{
+		BaseURL:    baseURL,
+		APIKey:     key,
+		APISecret:  otp.Secret(secret),
+		HTTPClient: &http.Client{Timeout: timeout},
+		UserAgent:  fmt.Sprintf("terraform-provider-otp/%s terraform/%s", p.version, req.TerraformVersion),
+		MaxRetries: retries,
+		Log: func(ctx context.Context, msg string, fields map[string]any) {
+			// The client never hands us the secret; masking here is the
+			// second lock on the same door.
+			ctx = tflog.MaskMessageStrings(ctx, secret)
+			ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
+			tflog.Debug(ctx, msg, fields)
+		},
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Unable to Create OTP API Client", err.Error())
+		return
+	}
+	data := &providerData{client: client}
+	resp.ResourceData = data
+	resp.DataSourceData = data
+}
+
+func (p *otpProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{NewTaskFlowResource}
+}
+
+func (p *otpProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return nil
+}
+
+// stringOrEnv returns the attribute's value, or the environment variable's
+// when the attribute is null.
+func stringOrEnv(v types.String, env string) string {
+	if !v.IsNull() {
+		return v.ValueString()
+	}
+	return os.Getenv(env)
+}
+
+func parseDuration(v string, lo, hi time.Duration) (time.Duration, error) {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration; write it like 30s or 2m", v)
+	}
+	if d < lo || d > hi {
+		return 0, fmt.Errorf("%q is out of range; it must be between %s and %s", v, lo, hi)
+	}
+	return d, nil
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -216,7 +217,22 @@ func (p *otpProvider) Resources(_ context.Context) []func() resource.Resource {
 }
 
 func (p *otpProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return nil
+	return []func() datasource.DataSource{NewTaskFlowDataSource, NewTaskFlowsDataSource}
+}
+
+// clientFrom unpacks what Configure handed to a resource or data source. It
+// returns nil before the provider is configured (validation calls come first).
+func clientFrom(data any, diags *diag.Diagnostics) *otp.Client {
+	if data == nil {
+		return nil
+	}
+	pd, ok := data.(*providerData)
+	if !ok {
+		diags.AddError("Unexpected Provider Data",
+			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
+		return nil
+	}
+	return pd.client
 }
 
 // stringOrEnv returns the attribute's value, or the environment variable's

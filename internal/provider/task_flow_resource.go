@@ -106,15 +106,7 @@ func (r *taskFlowResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 }
 
 func (r *taskFlowResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	data, ok := req.ProviderData.(*providerData)
-	if !ok {
-		resp.Diagnostics.AddError("Unexpected Provider Data", fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", req.ProviderData))
-		return
-	}
-	r.client = data.client
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *taskFlowResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs go test with the environment terraform-plugin-testing needs to drive a
+# real CLI: TF_ACC, the CLI's path and, for OpenTofu, the registry address
+# the tests' provider source resolves to.
+#
+#   scripts/testacc.sh [go test arguments...]     (CLI=any|tofu|terraform)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cli=$(scripts/cli.sh "${CLI:-any}")
+export TF_ACC=1
+export TF_ACC_TERRAFORM_PATH="$cli"
+case "$("$cli" version 2>/dev/null | head -n 1)" in
+  OpenTofu*)
+    export TF_ACC_PROVIDER_NAMESPACE=hashicorp
+    export TF_ACC_PROVIDER_HOST=registry.opentofu.org
+    ;;
+esac
+# A CLI configuration variable that names a missing file only adds a warning
+# to every command's output; the tests need no CLI configuration.
+if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
+  unset TF_CLI_CONFIG_FILE
+fi
+echo "==> acceptance tests with $("$cli" version 2>/dev/null | head -n 1) ($cli)"
+exec go test "$@"

@@ -70,7 +70,7 @@ func (r *taskFlowResource) Schema(_ context.Context, _ resource.SchemaRequest, r
 		},
 		Blocks: map[string]schema.Block{
 			"flow": schema.ListNestedBlock{
-				MarkdownDescription: "One fallback step. Write at least one; the steps run in the order written. " +
+				MarkdownDescription: "One fallback step. **At least one is required**; the steps run in the order written. " +
 					"Adding, removing or reordering steps updates the flow in place.",
 				Validators: []validator.List{atLeastOneBlock{block: "flow", what: "a task flow needs at least one fallback step"}},
 				NestedObject: schema.NestedBlockObject{

@@ -34,7 +34,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, _ := json.Marshal(cfg)
+	j, _ := json.Marshal(struct{ S Secret }{cfg.APISecret})
 	prints := []string{
 		fmt.Sprintf("%v %+v %#v %s %q %x %X", cfg, cfg, cfg, cfg, cfg, cfg, cfg),
 		fmt.Sprintf("%v %+v %#v %s %q %x", c, c, c, c, c, c),

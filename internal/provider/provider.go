@@ -24,8 +24,8 @@ import (
 
 // Environment variables read when the matching attribute is null.
 const (
-	EnvAPIKey         = "OTP_API_KEY"
-	EnvAPISecret      = "OTP_API_SECRET"
+	EnvAPIKey         = "OTP_API_KEY"    //nolint:gosec // a variable's name, not a credential
+	EnvAPISecret      = "OTP_API_SECRET" //nolint:gosec // a variable's name, not a credential
 	EnvBaseURL        = "OTP_BASE_URL"
 	EnvMaxRetries     = "OTP_MAX_RETRIES"
 	EnvRequestTimeout = "OTP_REQUEST_TIMEOUT"

@@ -229,7 +229,7 @@ func TestAccTaskFlow_importBlock(t *testing.T) {
 				// Adopt by name with an import block, into a second address.
 				Config: e.provider() + taskFlow("test", "made-in-console", node(45, 2, "call", 1)) +
 					"import {\n  to = otp_task_flow.again\n  id = \"name:made-in-console\"\n}\n" +
-					strings.Replace(taskFlow("again", "made-in-console", node(45, 2, "call", 1)), `"again"`, `"again"`, 1),
+					taskFlow("again", "made-in-console", node(45, 2, "call", 1)),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("otp_task_flow.again", tfjsonpath.New("id"), knownvalue.StringExact(id)),
 				},

@@ -62,7 +62,11 @@ func TestModelRoundTrip(t *testing.T) {
 }
 
 func TestParseFlowID(t *testing.T) {
-	for in, want := range map[string]int64{"10001": 10001, " 42 ": 42} {
+	for _, c := range []struct {
+		in   string
+		want int64
+	}{{"10001", 10001}, {" 42 ", 42}} {
+		in, want := c.in, c.want
 		if got, err := parseFlowID(in); err != nil || got != want {
 			t.Errorf("parseFlowID(%q) = %d, %v", in, got, err)
 		}

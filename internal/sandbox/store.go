@@ -71,7 +71,7 @@ func (s *state) list(key string) []Flow {
 // loadState reads a state file. A missing file is an empty state; a file
 // that does not parse is an error, and the caller must not overwrite it.
 func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // the operator names the state file
 	if errors.Is(err, os.ErrNotExist) {
 		return newState(), nil
 	}
@@ -80,7 +80,7 @@ func loadState(path string) (*state, error) {
 	}
 	s := newState()
 	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("sandbox: state file %s is corrupt (%v); fix or remove it, it will not be overwritten", path, err)
+		return nil, fmt.Errorf("sandbox: state file %s is corrupt (%w); fix or remove it, it will not be overwritten", path, err)
 	}
 	if s.Accounts == nil {
 		s.Accounts = map[string][]Flow{}
@@ -111,11 +111,11 @@ func saveState(path string, s *state) error {
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return fmt.Errorf("sandbox: writing state: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
+		_ = tmp.Close()
 		return fmt.Errorf("sandbox: writing state: %w", err)
 	}
 	if err := tmp.Close(); err != nil {

@@ -461,6 +461,8 @@ func TestGetFlowNotFound(t *testing.T) {
 		{"empty object, present in list", okData(`{}`), okData(`[` + flowJSON + `]`), false, 10001, 2},
 		{"-22, absent from list", status(CodeParameter, "parameter exception"), okData(`[]`), true, 0, 2},
 		{"-22, present in list", status(CodeParameter, "parameter exception"), okData(`[` + flowJSON + `]`), false, 10001, 2},
+		{"HTML 404, absent from list", "<html>404 Not Found</html>", okData(`[]`), true, 0, 2},
+		{"-1 is not read as not found", status(CodeAuth, "authentication error"), okData(`[]`), false, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -469,6 +471,9 @@ func TestGetFlowNotFound(t *testing.T) {
 					writeJSON(w, tt.list)
 					return
 				}
+				if strings.HasPrefix(tt.details, "<html>") {
+					w.WriteHeader(http.StatusNotFound)
+				}
 				writeJSON(w, tt.details)
 			})
 			c := newTestClient(t, api.srv.URL)
@@ -476,7 +481,7 @@ func TestGetFlowNotFound(t *testing.T) {
 			if tt.notFound != IsNotFound(err) {
 				t.Fatalf("IsNotFound(%v) = %v, want %v", err, IsNotFound(err), tt.notFound)
 			}
-			if !tt.notFound && (err != nil || f.ID != tt.wantID) {
+			if !tt.notFound && tt.wantID != 0 && (err != nil || f.ID != tt.wantID) {
 				t.Fatalf("got %+v, %v", f, err)
 			}
 			if n := len(api.requests()); n != tt.requests {

@@ -139,12 +139,13 @@ func (c *Client) UpdateFlow(ctx context.Context, id int64, in FlowInput) (Flow, 
 // GetFlow reads one task flow (GET /flow/details/{id}).
 //
 // What the API answers for an unknown id is undocumented. -24 is taken as
-// not found; an empty success or a -22 is checked against the list, and only
-// an id missing there is reported as not found (IsNotFound).
+// not found; an empty success, a -22 or a bare HTTP 404 is checked against
+// the list, and only an id missing there is reported as not found
+// (IsNotFound).
 func (c *Client) GetFlow(ctx context.Context, id int64) (Flow, error) {
 	op := fmt.Sprintf("read task flow %d", id)
 	env, err := c.do(ctx, call{op: op, method: http.MethodGet, path: "/flow/details/" + strconv.FormatInt(id, 10)}, nil)
-	if err != nil && !hasCode(err, CodeParameter) {
+	if err != nil && !hasCode(err, CodeParameter) && !isHTTPNotFound(err) {
 		return Flow{}, err
 	}
 	if err == nil {
@@ -202,4 +203,11 @@ func (c *Client) FindFlowByName(ctx context.Context, name string) (Flow, bool, e
 		}
 	}
 	return Flow{}, false, nil
+}
+
+// isHTTPNotFound reports an HTTP 404 without the vendor's envelope: a
+// gateway's answer for a path it does not know, which may mean the id.
+func isHTTPNotFound(err error) bool {
+	var httpErr *HTTPError
+	return errors.As(err, &httpErr) && httpErr.StatusCode == http.StatusNotFound
 }

@@ -147,5 +147,9 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 		if n := len(srv.Flows("key")); n != 5 {
 			t.Fatalf("%d flows, want exactly 5", n)
 		}
+		inj := srv.Injected()
+		if inj[sandbox.FaultDropCreate] == 0 || inj[sandbox.FaultSystemError]+inj[sandbox.FaultBadGateway] == 0 {
+			t.Fatalf("faults injected %v: the seed no longer exercises every kind", inj)
+		}
 	})
 }

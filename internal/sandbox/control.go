@@ -75,7 +75,19 @@ func (s *Server) setFaultsLocked(f Faults) {
 	}
 	s.faults = f
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // fault draws, not security
-	s.injects = 0
+	s.injects = map[string]int{}
+}
+
+// Injected returns how many faults of each kind were injected since the
+// faults were last set.
+func (s *Server) Injected() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.injects))
+	for k, v := range s.injects {
+		out[k] = v
+	}
+	return out
 }
 
 // Flows returns an account's flows ordered by id.
@@ -185,7 +197,7 @@ func (s *Server) controlRoutes(m *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	m.HandleFunc("GET /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) {
-		controlJSON(w, map[string]any{"counts": s.Counts(), "total": s.Total()})
+		controlJSON(w, map[string]any{"counts": s.Counts(), "total": s.Total(), "faultsInjected": s.Injected()})
 	})
 	m.HandleFunc("DELETE /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) {
 		s.ResetCounts()

@@ -79,9 +79,10 @@ type Faults struct {
 	DropCreateRate float64 `json:"dropCreateRate"`
 	// ClockSkewSeconds moves the sandbox's clock (and its Date header).
 	ClockSkewSeconds int64 `json:"clockSkewSeconds"`
-	// Limit caps the number of injected failures (-18, 502, dropped
-	// answers); 0 means no cap. With a rate of 1 and a limit of N, exactly
-	// the first N requests fail, which makes tests deterministic.
+	// Limit caps the injections of each kind (-18, 502, dropped answer);
+	// 0 means no cap. With a rate of 1 and a limit of N, exactly the first N
+	// requests that could get a fault of that kind get it, which makes tests
+	// deterministic.
 	Limit int `json:"limit"`
 	// Seed makes the random draws repeatable; 0 picks one.
 	Seed uint64 `json:"seed"`
@@ -96,8 +97,15 @@ type Server struct {
 	counts  map[string]int
 	faults  Faults
 	rng     *rand.Rand
-	injects int
+	injects map[string]int // by fault kind
 }
+
+// Fault kinds, as counted by Injected.
+const (
+	FaultSystemError = "systemError"
+	FaultBadGateway  = "badGateway"
+	FaultDropCreate  = "dropCreate"
+)
 
 // New builds a Server, loading the state file when one is configured.
 func New(opts Options) (*Server, error) {
@@ -200,7 +208,7 @@ func (s *Server) vendor(route string, h vendorHandler) http.Handler {
 			s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "key", key,
 				"http", httpStatus, "status", code, "ms", time.Since(start).Milliseconds())
 		}
-		if s.inject(faults.BadGatewayRate) {
+		if s.inject(FaultBadGateway, faults.BadGatewayRate) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n")
@@ -215,13 +223,13 @@ func (s *Server) vendor(route string, h vendorHandler) http.Handler {
 		default:
 			a = s.authenticate(r)
 		}
-		if a.code == "" && s.inject(faults.SystemErrorRate) {
+		if a.code == "" && s.inject(FaultSystemError, faults.SystemErrorRate) {
 			a = fail(codeSystem, "")
 		}
 		if a.code == "" {
 			a = h(key, r, body)
 		}
-		if route == RouteAdd && a.code == codeSuccess && s.inject(faults.DropCreateRate) {
+		if route == RouteAdd && a.code == codeSuccess && s.inject(FaultDropCreate, faults.DropCreateRate) {
 			logLine(0, "dropped")
 			// The flow is stored; the client never hears so.
 			panic(http.ErrAbortHandler)
@@ -241,20 +249,20 @@ func writeEnvelope(w http.ResponseWriter, a answer) {
 	_ = json.NewEncoder(w).Encode(env)
 }
 
-// inject draws against rate, honouring the fault limit.
-func (s *Server) inject(rate float64) bool {
+// inject draws against rate, honouring the limit of the fault's kind.
+func (s *Server) inject(kind string, rate float64) bool {
 	if rate <= 0 {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.Limit > 0 && s.injects >= s.faults.Limit {
+	if s.faults.Limit > 0 && s.injects[kind] >= s.faults.Limit {
 		return false
 	}
 	if s.rng.Float64() >= rate {
 		return false
 	}
-	s.injects++
+	s.injects[kind]++
 	return true
 }
 

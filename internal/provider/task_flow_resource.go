@@ -186,9 +186,15 @@ func (r *taskFlowResource) Update(ctx context.Context, req resource.UpdateReques
 	updated, err := r.client.UpdateFlow(ctx, id, in)
 	switch {
 	case otp.IsNameTaken(err):
+		holder := "another flow in the account has that name"
+		// One lookup on this error path turns "some flow" into a flow the
+		// user can find; it costs nothing when updates succeed.
+		if other, found, lerr := r.client.FindFlowByName(ctx, in.Name); lerr == nil && found {
+			holder = fmt.Sprintf("flow %d already has that name", other.ID)
+		}
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Task Flow Name Already Taken",
-			fmt.Sprintf("Renaming task flow %d from %q to %q failed: another flow in the account has that name. "+
-				"Names are unique per account; choose another name. The flow was not changed.\n\n%s", id, state.Name.ValueString(), in.Name, err))
+			fmt.Sprintf("Renaming task flow %d from %q to %q failed: %s. "+
+				"Names are unique per account; choose another name. The flow was not changed.\n\n%s", id, state.Name.ValueString(), in.Name, holder, err))
 		return
 	case otp.IsNotFound(err):
 		resp.Diagnostics.AddError("Task Flow Not Found",

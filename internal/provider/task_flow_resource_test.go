@@ -350,6 +350,31 @@ func TestAccTaskFlow_nameTaken(t *testing.T) {
 	})
 }
 
+func TestAccTaskFlow_renameOntoTakenName(t *testing.T) {
+	e := newAccEnv(t)
+	e.needsSandbox()
+	existing, err := e.sb.AddFlow(e.key, sandbox.Flow{Name: "holder-name", Flow: []sandbox.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: e.provider() + taskFlow("test", "renamed-later", node(60, 2, "call"))},
+			{
+				Config: e.provider() + taskFlow("test", "holder-name", node(60, 2, "call")),
+				ExpectError: expectError("Task Flow Name Already Taken", `from "renamed-later" to "holder-name" failed`,
+					fmt.Sprintf("flow %d already has that name", existing.FlowID), "The flow was not changed", "status -20"),
+			},
+			{
+				// Nothing changed: the original name still plans empty.
+				Config:   e.provider() + taskFlow("test", "renamed-later", node(60, 2, "call")),
+				PlanOnly: true,
+			},
+		},
+	})
+}
+
 // TestAccTaskFlow_validation proves that every rule fails at plan, naming
 // the attribute, and that no request reaches the API.
 func TestAccTaskFlow_validation(t *testing.T) {

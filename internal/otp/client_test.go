@@ -168,7 +168,7 @@ func TestStatusCodes(t *testing.T) {
 		{CodeParameter, nil, 1, "invalid"},
 		{CodeDataCaps, nil, 1, "account limit"},
 		{CodeNotFound, IsNotFound, 1, "does not exist"},
-		{"-99", nil, 1, ""},
+		{"-99", nil, 1, "status code table"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {

@@ -42,14 +42,11 @@ func (e *APIError) Error() string {
 	if e.ExistingFlowID != 0 {
 		msg += fmt.Sprintf("; the name belongs to flow %d", e.ExistingFlowID)
 	}
-	if advice := Advice(e.Code); advice != "" {
-		msg += ": " + advice
-	}
-	return msg
+	return msg + ": " + Advice(e.Code)
 }
 
 // Advice says what a user should do about a status code, following the
-// vendor's table; it is empty for codes the table does not explain.
+// vendor's table.
 func Advice(code string) string {
 	switch code {
 	case CodeAuth:
@@ -69,7 +66,7 @@ func Advice(code string) string {
 	case CodeNotFound:
 		return "the object does not exist; it may have been removed in the vendor console"
 	}
-	return ""
+	return "see the status code table of the OTP API documentation"
 }
 
 // HTTPError is an answer that was not a JSON envelope: an HTTP error status,

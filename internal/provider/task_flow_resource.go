@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -14,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
@@ -134,15 +136,25 @@ func (r *taskFlowResource) Create(ctx context.Context, req resource.CreateReques
 	resp.Diagnostics.Append(resp.State.Set(ctx, flowModel(created))...)
 }
 
-func (r *taskFlowResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+// stateFlow reads the prior state and its flowId.
+func stateFlow(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) (taskFlowModel, int64, bool) {
 	var state taskFlowModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
+	diags.Append(st.Get(ctx, &state)...)
+	if diags.HasError() {
+		return state, 0, false
 	}
 	id, err := parseFlowID(state.ID.ValueString())
 	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Task Flow ID in State", err.Error())
+		diags.AddAttributeError(path.Root("id"), "Invalid Task Flow ID in State",
+			err.Error()+". The state was edited by hand or is damaged; remove the resource with terraform state rm and import it again.")
+		return state, 0, false
+	}
+	return state, id, true
+}
+
+func (r *taskFlowResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	state, id, ok := stateFlow(ctx, req.State, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	imported, diags := req.Private.GetKey(ctx, privateImported)
@@ -171,15 +183,10 @@ func (r *taskFlowResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *taskFlowResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan, state taskFlowModel
+	var plan taskFlowModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, err := parseFlowID(state.ID.ValueString())
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Invalid Task Flow ID in State", err.Error())
+	state, id, ok := stateFlow(ctx, req.State, &resp.Diagnostics)
+	if !ok || resp.Diagnostics.HasError() {
 		return
 	}
 	in := plan.input()

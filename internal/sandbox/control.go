@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -29,11 +30,7 @@ func (s *Server) Reset() error {
 func (s *Server) Counts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.counts))
-	for k, v := range s.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.counts)
 }
 
 // Total is the number of requests all vendor routes have received.
@@ -83,11 +80,7 @@ func (s *Server) setFaultsLocked(f Faults) {
 func (s *Server) Injected() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.injects))
-	for k, v := range s.injects {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(s.injects)
 }
 
 // Flows returns an account's flows ordered by id.

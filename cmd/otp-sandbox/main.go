@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -26,13 +27,23 @@ func main() {
 	}
 }
 
+// Credentials used when none are given, so that a bare `go run
+// ./cmd/otp-sandbox` works; they are printed, being for local use only.
+const (
+	defaultKey    = "sandbox-key"
+	defaultSecret = "sandbox-secret"
+)
+
 func run(args []string) error {
 	fs := flag.NewFlagSet("otp-sandbox", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8787", "address to listen on (port 0 picks a free port)")
-	key := fs.String("key", os.Getenv("OTP_API_KEY"), "API key of the sandbox account (default $OTP_API_KEY)")
-	secret := fs.String("secret", "", "API secret of the sandbox account (default $OTP_API_SECRET; prefer the variable, flags show in process lists)")
+	fs.StringVar(listen, "addr", "127.0.0.1:8787", "alias of -listen")
+	key := fs.String("key", os.Getenv("OTP_API_KEY"), "API key of the sandbox account (default $OTP_API_KEY, else "+defaultKey+")")
+	secret := fs.String("secret", "", "API secret of the sandbox account (default $OTP_API_SECRET, else "+defaultSecret+"; prefer the variable, flags show in process lists)")
 	stateFile := fs.String("state", "", "state file to load at start and rewrite after every change (default: in memory only)")
-	window := fs.Duration("window", sandbox.DefaultWindow, "how far a request timestamp may be from the sandbox clock")
+	fs.StringVar(stateFile, "state-file", "", "alias of -state")
+	window := windowFlag(sandbox.DefaultWindow)
+	fs.Var(&window, "window", "how far a request timestamp may be from the sandbox clock: a duration (5m) or whole seconds (300)")
 	addrFile := fs.String("addr-file", "", "write the base URL here once listening (for scripts that use port 0)")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	if err := fs.Parse(args); err != nil {
@@ -41,8 +52,12 @@ func run(args []string) error {
 	if *secret == "" {
 		*secret = os.Getenv("OTP_API_SECRET")
 	}
-	if *key == "" || *secret == "" {
-		return errors.New("an API key and secret are required: set OTP_API_KEY and OTP_API_SECRET, or pass -key and -secret")
+	switch {
+	case *key == "" && *secret == "":
+		*key, *secret = defaultKey, defaultSecret
+		fmt.Fprintf(os.Stderr, "otp-sandbox: no credentials given; using API key %q and secret %q\n", defaultKey, defaultSecret)
+	case *key == "" || *secret == "":
+		return errors.New("give both an API key and a secret (OTP_API_KEY and OTP_API_SECRET, or -key and -secret), or neither for the defaults")
 	}
 
 	level := slog.LevelInfo
@@ -52,7 +67,7 @@ func run(args []string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := sandbox.New(sandbox.Options{
 		Accounts:  map[string]string{*key: *secret},
-		Window:    *window,
+		Window:    time.Duration(window),
 		StateFile: *stateFile,
 		Logger:    logger,
 	})
@@ -89,5 +104,25 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "otp-sandbox: stopped")
+	return nil
+}
+
+// windowFlag accepts a Go duration or a whole number of seconds, the unit
+// the vendor's timestamps use.
+type windowFlag time.Duration
+
+func (w *windowFlag) String() string { return time.Duration(*w).String() }
+
+func (w *windowFlag) Set(v string) error {
+	if secs, err := strconv.Atoi(v); err == nil {
+		*w = windowFlag(time.Duration(secs) * time.Second)
+	} else if d, err := time.ParseDuration(v); err == nil {
+		*w = windowFlag(d)
+	} else {
+		return fmt.Errorf("%q is neither a duration (5m) nor whole seconds (300)", v)
+	}
+	if *w <= 0 {
+		return errors.New("the window must be positive")
+	}
 	return nil
 }

@@ -62,6 +62,27 @@ func (e *accEnv) expectStored(name string, nodes ...sandbox.Node) resource.TestC
 	}
 }
 
+// expectUserAgent asserts that every request named the provider, its
+// version and the CLI's version.
+func (e *accEnv) expectUserAgent() resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if e.sb == nil {
+			return nil
+		}
+		re := regexp.MustCompile(`^terraform-provider-otp/test terraform/[0-9]+\.[0-9]+\.[0-9]+`)
+		agents := e.sb.UserAgents()
+		for _, ua := range agents {
+			if !re.MatchString(ua) {
+				return fmt.Errorf("user agent %q does not name the provider and the CLI version", ua)
+			}
+		}
+		if len(agents) == 0 {
+			return fmt.Errorf("no requests seen")
+		}
+		return nil
+	}
+}
+
 // expectRequests asserts the exact number of API requests per route since
 // the last reset, then resets the counters: every Terraform operation is
 // held to the calls it needs.
@@ -110,6 +131,7 @@ func TestAccTaskFlow_lifecycle(t *testing.T) {
 				},
 				Check: resource.ComposeTestCheckFunc(
 					e.expectStored(name, sandbox.Node{WaitingTime: 60, Status: 1, Channel: "sms"}),
+					e.expectUserAgent(),
 					// create, then the post-apply refresh and the plan checks' refreshes
 					e.expectRequests(map[string]int{sandbox.RouteAdd: 1}),
 				),

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -21,6 +22,7 @@ func (s *Server) Reset() error {
 	defer s.mu.Unlock()
 	s.state = newState()
 	s.counts = map[string]int{}
+	s.agents = map[string]bool{}
 	s.setFaultsLocked(Faults{})
 	return s.persistLocked()
 }
@@ -44,11 +46,20 @@ func (s *Server) Total() int {
 	return n
 }
 
-// ResetCounts zeroes the request counters.
+// ResetCounts zeroes the request counters and forgets the user agents.
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[string]int{}
+	s.agents = map[string]bool{}
+}
+
+// UserAgents returns the distinct User-Agent headers seen since the last
+// reset, sorted.
+func (s *Server) UserAgents() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.agents))
 }
 
 // SetFaults replaces the fault configuration and restarts its limit.

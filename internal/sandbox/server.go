@@ -98,6 +98,7 @@ type Server struct {
 	faults  Faults
 	rng     *rand.Rand
 	injects map[string]int // by fault kind
+	agents  map[string]bool
 }
 
 // Fault kinds, as counted by Injected.
@@ -137,7 +138,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{opts: opts, state: st, counts: map[string]int{}}
+	s := &Server{opts: opts, state: st, counts: map[string]int{}, agents: map[string]bool{}}
 	s.setFaultsLocked(Faults{})
 	s.routes()
 	return s, nil
@@ -192,6 +193,7 @@ func (s *Server) vendor(route string, h vendorHandler) http.Handler {
 		start := time.Now()
 		s.mu.Lock()
 		s.counts[route]++
+		s.agents[r.UserAgent()] = true
 		faults := s.faults
 		s.mu.Unlock()
 

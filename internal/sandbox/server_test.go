@@ -301,6 +301,9 @@ func TestCountersAndReset(t *testing.T) {
 	e.add(validBody)
 	e.call("GET", "/otp/flow/list", "", nil)
 	e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": ""})
+	if ua := e.srv.UserAgents(); len(ua) != 1 || ua[0] != "Go-http-client/1.1" {
+		t.Fatalf("user agents %v", ua)
+	}
 	c := e.srv.Counts()
 	if c[RouteAdd] != 1 || c[RouteList] != 2 || e.srv.Total() != 3 {
 		t.Fatalf("counts %v", c)

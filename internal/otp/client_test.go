@@ -447,6 +447,39 @@ func TestLostCreate(t *testing.T) {
 	}
 }
 
+func TestLostCreateThatCannotBeSettled(t *testing.T) {
+	api := newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/flow/list") {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		abort(w)
+	})
+	c := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
+	_, err := c.CreateFlow(context.Background(), testInput)
+	var unconfirmed *UnconfirmedCreateError
+	if !errors.As(err, &unconfirmed) || unconfirmed.Name != testInput.Name || !strings.Contains(err.Error(), "may have created the flow") {
+		t.Fatalf("got %v, want an UnconfirmedCreateError", err)
+	}
+	if n := len(api.requests()); n != 2 {
+		t.Fatalf("%d requests, want a create and a list", n)
+	}
+
+	// When the list answers and the flow is absent, the failure is plain:
+	// nothing was created.
+	api = newFakeAPI(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/flow/list") {
+			writeJSON(w, okData(`[]`))
+			return
+		}
+		abort(w)
+	})
+	c = newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
+	if _, err := c.CreateFlow(context.Background(), testInput); err == nil || errors.As(err, &unconfirmed) {
+		t.Fatalf("got %v, want a plain error", err)
+	}
+}
+
 func TestGetFlowNotFound(t *testing.T) {
 	tests := []struct {
 		name     string

@@ -37,6 +37,21 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // or an absence confirmed by the list.
 func IsNotFound(err error) bool { return hasCode(err, CodeNotFound) || errors.Is(err, ErrNotFound) }
 
+// UnconfirmedCreateError is a create that failed after its request may have
+// reached the API, where looking the name up could not settle whether the
+// flow was stored. The caller cannot know; a later create of the same name
+// will tell (it answers name-taken with the flow's id).
+type UnconfirmedCreateError struct {
+	Name string
+	Err  error
+}
+
+func (e *UnconfirmedCreateError) Error() string {
+	return e.Err.Error() + "; the request may have created the flow before it failed, and looking its name up could not confirm either way"
+}
+
+func (e *UnconfirmedCreateError) Unwrap() error { return e.Err }
+
 // CreateFlow creates a task flow (POST /flow/add).
 //
 // Creates are not idempotent and names are unique, so a create whose outcome
@@ -48,7 +63,9 @@ func IsNotFound(err error) bool { return hasCode(err, CodeNotFound) || errors.Is
 func (c *Client) CreateFlow(ctx context.Context, in FlowInput) (Flow, error) {
 	op := fmt.Sprintf("create task flow %q", in.Name)
 	var adopted *Flow
-	mayHaveStored := false
+	// mayHaveStored: some attempt may have stored the flow. unsettled: the
+	// latest such attempt has not been checked against the list.
+	mayHaveStored, unsettled := false, false
 	hooks := &callHooks{afterFailure: func(ctx context.Context, attempt int, aerr *attemptError) (bool, error) {
 		switch {
 		case IsNameTaken(aerr.err):
@@ -66,25 +83,35 @@ func (c *Client) CreateFlow(ctx context.Context, in FlowInput) (Flow, error) {
 			}
 			return true, aerr.err
 		case aerr.maybeSent || hasCode(aerr.err, CodeSystemException):
-			mayHaveStored = true
+			mayHaveStored, unsettled = true, true
 			if !aerr.maybeSent {
 				// -18 answered the request: retrying will tell (a stored flow
 				// turns the retry into -20, settled above), so a list now
 				// would be an extra call on the common path.
 				return false, nil
 			}
-			existing, found, err := c.FindFlowByName(ctx, in.Name)
-			if err == nil && found && existing.Matches(in) {
+			existing, found, lookupErr := c.FindFlowByName(ctx, in.Name)
+			switch {
+			case lookupErr != nil:
+				// Still unknown: a retry (or the error) will say more.
+			case found && existing.Matches(in):
 				c.log(ctx, "OTP API create answer was lost, but the flow was stored; adopting it",
 					map[string]any{"flow_id": existing.ID, "attempt": attempt + 1})
 				adopted = &existing
 				return true, nil
+			default:
+				// Our flow is not there (the name is free, or held by a
+				// different flow): the attempt stored nothing.
+				unsettled = false
 			}
 		}
 		return false, nil
 	}}
 	env, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "/flow/add", body: in}, hooks)
 	if err != nil {
+		if unsettled && !IsNameTaken(err) {
+			return Flow{}, &UnconfirmedCreateError{Name: in.Name, Err: err}
+		}
 		return Flow{}, err
 	}
 	if adopted != nil {

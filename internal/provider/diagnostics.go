@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -16,7 +17,11 @@ func apiErrorDetail(what string, err error) string {
 	detail := what + "\n\n" + err.Error()
 	var apiErr *otp.APIError
 	var httpErr *otp.HTTPError
+	var unconfirmed *otp.UnconfirmedCreateError
 	switch {
+	case errors.As(err, &unconfirmed):
+		detail += fmt.Sprintf("\n\nThe flow may exist in the account although Terraform does not know it. Run terraform apply again: "+
+			"if it was created, the apply stops with \"Task Flow Name Already Taken\" and shows how to import %q; otherwise it creates it.", unconfirmed.Name)
 	case otp.IsAuth(err):
 		detail += "\n\nCheck the provider's api_key and api_secret (or the " + EnvAPIKey + " and " + EnvAPISecret +
 			" environment variables), and that base_url points at the right API."
@@ -27,6 +32,11 @@ func apiErrorDetail(what string, err error) string {
 			"Check base_url, then try again; transient failures were already retried."
 	case errors.As(err, &apiErr) && apiErr.Code == otp.CodeSystemException:
 		detail += "\n\nThe request was retried and kept failing; try again later."
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		detail += "\n\nThe operation was interrupted or ran out of time before the OTP API answered."
+	case !errors.As(err, &apiErr):
+		detail += "\n\nCheck base_url and this machine's network access to it (proxy, firewall, DNS); " +
+			"the request was already retried (see max_retries)."
 	}
 	return detail
 }

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -84,6 +86,9 @@ func TestAPIErrorDetailGivesNextSteps(t *testing.T) {
 		"IP allow-list":             &otp.APIError{Operation: "op", Code: otp.CodeIPRestricted, Reason: "ip"},
 		"did not come from the OTP": &otp.HTTPError{Operation: "op", StatusCode: 502, Snippet: "<html>"},
 		"try again later":           &otp.APIError{Operation: "op", Code: otp.CodeSystemException, Reason: "x"},
+		"network access":            errors.New("op: the OTP API could not be reached: dial tcp: connection refused"),
+		"Run terraform apply again": &otp.UnconfirmedCreateError{Name: "x", Err: errors.New("op: broken")},
+		"ran out of time":           fmt.Errorf("op: %w", context.DeadlineExceeded),
 	}
 	for want, err := range cases {
 		var d diag.Diagnostics

@@ -105,7 +105,8 @@ func (c *Client) CreateFlow(ctx context.Context, in FlowInput) (Flow, error) {
 				unsettled = false
 			}
 		}
-		return false, nil
+		// A failed lookup is not the call's error: the retry loop goes on.
+		return false, nil //nolint:nilerr // see above
 	}}
 	env, err := c.do(ctx, call{op: op, method: http.MethodPost, path: "/flow/add", body: in}, hooks)
 	if err != nil {

@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 cli=$(scripts/cli.sh "${CLI:-any}")
 export TF_ACC=1
 export TF_ACC_TERRAFORM_PATH="$cli"
-case "$("$cli" version 2>/dev/null | head -n 1)" in
+version=$("$cli" version 2>/dev/null | head -n 1)
+case "$version" in
   OpenTofu*)
     export TF_ACC_PROVIDER_NAMESPACE=hashicorp
     export TF_ACC_PROVIDER_HOST=registry.opentofu.org
@@ -21,5 +22,5 @@ esac
 if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -f "$TF_CLI_CONFIG_FILE" ]; then
   unset TF_CLI_CONFIG_FILE
 fi
-echo "==> acceptance tests with $("$cli" version 2>/dev/null | head -n 1) ($cli)"
+echo "==> acceptance tests with $version ($cli)"
 exec go test "$@"

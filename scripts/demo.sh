@@ -28,7 +28,7 @@ go build -o "$work/bin/otp-sandbox" ./cmd/otp-sandbox
 
 say "Finding a Terraform-compatible CLI"
 cli=$(scripts/cli.sh "${CLI:-any}")
-echo "$("$cli" version | head -n 1) at $cli"
+echo "$("$cli" version | sed -n 1p) at $cli"
 run() { "$cli" "$@" -no-color 2>&1 | quiet_overrides; return "${PIPESTATUS[0]}"; }
 
 say "Starting the sandbox (a local implementation of the OTP API) with demo credentials"

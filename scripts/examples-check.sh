@@ -12,7 +12,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 devenv_setup "$work"
 
-echo "==> $("$cli" version | head -n 1): fmt -check examples/"
+echo "==> $("$cli" version | sed -n 1p): fmt -check examples/"
 "$cli" fmt -check -recursive -diff examples
 
 status=0

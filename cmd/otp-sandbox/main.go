@@ -1,18 +1,30 @@
 // Command otp-sandbox serves a local implementation of the Itniotech OTP
-// task-flow API, so that the provider can be tried and tested without an
-// account. See internal/sandbox for what it implements.
+// API (task flows, apps and templates), so that the provider can be tried
+// and tested without an account. See internal/sandbox for what it
+// implements.
+//
+// Besides the vendor API it serves a control surface under /_sandbox/
+// (reset, request counters, fault injection, console-style edits), which
+// requires the header "Authorization: Bearer <token>". The token is
+// -control-token, else $OTP_SANDBOX_CONTROL_TOKEN, else a random one
+// generated at start and printed on stderr; -token-file writes it to a
+// file (mode 0600) for scripts.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -21,7 +33,12 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "otp-sandbox:", err)
 		os.Exit(1)
 	}
@@ -34,8 +51,30 @@ const (
 	defaultSecret = "sandbox-secret"
 )
 
-func run(args []string) error {
+const controlTokenEnv = "OTP_SANDBOX_CONTROL_TOKEN" //nolint:gosec // the variable's name, not a credential
+
+const usageHeader = `Usage: otp-sandbox [flags]
+
+Serves a local implementation of the Itniotech OTP API (task flows, apps,
+templates) at http://<listen>/otp, and a control surface for tests at
+http://<listen>/_sandbox/ (reset, request counters, faults, console edits).
+
+The control surface requires the header "Authorization: Bearer <token>".
+The token is -control-token, else $` + controlTokenEnv + `, else a random
+one generated at start and printed on stderr; -token-file writes it to a
+file for scripts.
+
+Flags:
+`
+
+// run serves until ctx ends; it writes its messages and logs to stderr.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("otp-sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usageHeader)
+		fs.PrintDefaults()
+	}
 	listen := fs.String("listen", "127.0.0.1:8787", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(listen, "addr", "127.0.0.1:8787", "alias of -listen")
 	key := fs.String("key", os.Getenv("OTP_API_KEY"), "API key of the sandbox account (default $OTP_API_KEY, else "+defaultKey+")")
@@ -45,6 +84,8 @@ func run(args []string) error {
 	window := windowFlag(sandbox.DefaultWindow)
 	fs.Var(&window, "window", "how far a request timestamp may be from the sandbox clock: a duration (5m) or whole seconds (300)")
 	addrFile := fs.String("addr-file", "", "write the base URL here once listening (for scripts that use port 0)")
+	controlToken := fs.String("control-token", "", `token the control surface (/_sandbox/) requires as "Authorization: Bearer <token>" (default $`+controlTokenEnv+`, else a random one printed at start; prefer the variable, flags show in process lists)`)
+	tokenFile := fs.String("token-file", "", "write the control token here (mode 0600) once listening, for scripts")
 	quiet := fs.Bool("quiet", false, "do not log requests")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -55,40 +96,59 @@ func run(args []string) error {
 	switch {
 	case *key == "" && *secret == "":
 		*key, *secret = defaultKey, defaultSecret
-		fmt.Fprintf(os.Stderr, "otp-sandbox: no credentials given; using API key %q and secret %q\n", defaultKey, defaultSecret)
+		fmt.Fprintf(stderr, "otp-sandbox: no credentials given; using API key %q and secret %q\n", defaultKey, defaultSecret)
 	case *key == "" || *secret == "":
 		return errors.New("give both an API key and a secret (OTP_API_KEY and OTP_API_SECRET, or -key and -secret), or neither for the defaults")
+	}
+	if *controlToken == "" {
+		*controlToken = os.Getenv(controlTokenEnv)
+	}
+	generated := *controlToken == ""
+	if generated {
+		*controlToken = randomToken()
 	}
 
 	level := slog.LevelInfo
 	if *quiet {
 		level = slog.LevelError
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := sandbox.New(sandbox.Options{
-		Accounts:  map[string]string{*key: *secret},
-		Window:    time.Duration(window),
-		StateFile: *stateFile,
-		Logger:    logger,
+		Accounts:     map[string]string{*key: *secret},
+		Window:       time.Duration(window),
+		StateFile:    *stateFile,
+		Logger:       logger,
+		ControlToken: *controlToken,
 	})
 	if err != nil {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *listen)
 	if err != nil {
 		return err
 	}
+	defer ln.Close()
 	base := fmt.Sprintf("http://%s%s", ln.Addr(), srv.Prefix())
+	if *tokenFile != "" {
+		if err := writePrivate(*tokenFile, *controlToken+"\n"); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "otp-sandbox: serving the OTP API at %s\n", base)
+	tokenNote := "the token given"
+	if generated {
+		tokenNote = "generated token: " + *controlToken
+	}
+	fmt.Fprintf(stderr, "otp-sandbox: control surface at http://%s/_sandbox/ requires \"Authorization: Bearer <token>\" (%s)\n", ln.Addr(), tokenNote)
+	// The address file last: a script that waits for it finds the token
+	// file written too.
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o600); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "otp-sandbox: serving the OTP API at %s (control surface at http://%s/_sandbox/)\n", base, ln.Addr())
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
@@ -103,8 +163,33 @@ func run(args []string) error {
 	if err := hs.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
-	fmt.Fprintln(os.Stderr, "otp-sandbox: stopped")
+	fmt.Fprintln(stderr, "otp-sandbox: stopped")
 	return nil
+}
+
+// randomToken is 128 bits as 32 hex characters.
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails: crypto/rand panics rather than return short
+	return hex.EncodeToString(b)
+}
+
+// writePrivate writes a secret readable by its owner only, whatever mode
+// an existing file had: a new file (0600) takes the old one's place.
+func writePrivate(path, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.WriteString(content); err != nil {
+		_ = tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // windowFlag accepts a Go duration or a whole number of seconds, the unit

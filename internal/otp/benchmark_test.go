@@ -43,7 +43,7 @@ func BenchmarkListFlows(b *testing.B) {
 	}
 	srv.ResetCounts()
 	for b.Loop() {
-		flows, err := c.ListFlows(context.Background())
+		flows, err := c.Flows().List(context.Background())
 		if err != nil || len(flows) != 200 {
 			b.Fatalf("%d flows, %v", len(flows), err)
 		}
@@ -66,7 +66,7 @@ func BenchmarkCreateFlow(b *testing.B) {
 	nodes := []otp.Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}
 	for i := 0; b.Loop(); i++ {
 		name := "bench-" + strings.Repeat("x", 4) + fmt.Sprint(i)
-		if _, err := c.CreateFlow(context.Background(), otp.FlowInput{Name: name, Nodes: nodes}); err != nil {
+		if _, err := c.Flows().Create(context.Background(), otp.Flow{Name: name, Nodes: nodes}); err != nil {
 			b.Fatal(err)
 		}
 	}

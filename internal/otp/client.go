@@ -234,7 +234,12 @@ func (c *Client) do(ctx context.Context, cl call, hooks *callHooks) (envelope, e
 		if !aerr.transient || attempt >= c.maxRetries {
 			return envelope{}, aerr.err
 		}
-		if err := c.sleep(ctx, attempt, aerr.retryAfter); err != nil {
+		wait, ok := c.retryWait(attempt, aerr.retryAfter, rand.N[int64])
+		if !ok {
+			return envelope{}, fmt.Errorf("%w; the OTP API asked to wait %s before retrying, longer than the %s this provider waits",
+				aerr.err, wait.Round(time.Second), MaxRetryAfter)
+		}
+		if err := sleep(ctx, wait); err != nil {
 			return envelope{}, fmt.Errorf("%s: gave up waiting to retry after: %w (%w)", cl.op, aerr.err, err)
 		}
 	}
@@ -340,18 +345,34 @@ func (c *Client) learnClock(ctx context.Context, date string) {
 		map[string]any{"offset_seconds": int64(off.Round(time.Second) / time.Second)})
 }
 
-// sleep waits before the next attempt: exponential backoff with full jitter,
-// or the server's Retry-After when it is longer, capped by waitMax.
-func (c *Client) sleep(ctx context.Context, attempt int, hint time.Duration) error {
-	ceiling := c.waitMin << min(attempt, 16)
-	if ceiling > c.waitMax || ceiling <= 0 {
-		ceiling = c.waitMax
+// MaxRetryAfter is the longest wait a server's Retry-After may ask for.
+// Beyond it the client gives up at once instead of holding an apply for
+// that long: the error says what the server asked for.
+const MaxRetryAfter = time.Minute
+
+// retryWait is the one retry rule: retry n (from 0) waits a random time
+// between half and all of min(waitMax, waitMin·2^n), so a wait never exceeds
+// waitMax; a server's Retry-After is a floor, never cut, so a retry never
+// comes before the server allows; a Retry-After above MaxRetryAfter ends
+// the retries (ok false). draw(n) returns a number in [0, n).
+func (c *Client) retryWait(attempt int, hint time.Duration, draw func(int64) int64) (time.Duration, bool) {
+	if hint > MaxRetryAfter {
+		return hint, false
 	}
-	wait := c.waitMin/2 + rand.N(ceiling) //nolint:gosec // jitter, not security
-	if hint > wait {
-		wait = min(hint, c.waitMax)
+	ceiling := c.waitMax
+	if attempt < 32 {
+		if d := c.waitMin << attempt; d > 0 && d < ceiling {
+			ceiling = d
+		}
 	}
-	t := time.NewTimer(wait)
+	half := ceiling / 2
+	wait := half + time.Duration(draw(int64(ceiling-half)+1))
+	return max(wait, hint), true
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

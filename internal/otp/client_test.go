@@ -102,22 +102,22 @@ const flowJSON = `{"flowId":10001,"name":"login-fallback","flow":[{"waitingTime"
 
 func okData(data string) string { return `{"status":"0","reason":"success","data":` + data + `}` }
 
-var testInput = FlowInput{Name: "login-fallback", Nodes: []Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}}
+var testInput = Flow{Name: "login-fallback", Nodes: []Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}}
 
 func TestRequestsAreSignedAndShaped(t *testing.T) {
 	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, okData(flowJSON)) })
 	c := newTestClient(t, api.srv.URL+"/otp/")
 	ctx := context.Background()
-	if _, err := c.CreateFlow(ctx, testInput); err != nil {
+	if _, err := c.Flows().Create(ctx, testInput); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UpdateFlow(ctx, 10001, testInput); err != nil {
+	if _, err := c.Flows().Update(ctx, fmt.Sprint(10001), testInput); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetFlow(ctx, 10001); err != nil {
+	if _, err := c.Flows().Get(ctx, fmt.Sprint(10001)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.ListFlows(ctx); err == nil {
+	if _, err := c.Flows().List(ctx); err == nil {
 		t.Fatal("a list answer holding an object, not an array, must be an error")
 	}
 	want := []struct{ method, path string }{
@@ -163,7 +163,7 @@ func TestStatusCodes(t *testing.T) {
 		{CodeIPRestricted, IsIPRestricted, 1, "IP allow-list"},
 		{CodeTimestampExpired, IsTimestampExpired, 2, "clock"},
 		{CodeSystemException, nil, 4, "transient"},
-		{CodeDataExisting, IsNameTaken, 1, "already taken"},
+		{CodeDataExisting, IsNameTaken, 2, "already taken"}, // and one list, for the holder,
 		{CodeValidation, nil, 1, "invalid"},
 		{CodeParameter, nil, 1, "invalid"},
 		{CodeDataCaps, nil, 1, "account limit"},
@@ -176,7 +176,7 @@ func TestStatusCodes(t *testing.T) {
 				writeJSON(w, status(tt.code, "vendor reason "+tt.code))
 			})
 			c := newTestClient(t, api.srv.URL)
-			_, err := c.UpdateFlow(context.Background(), 10001, testInput)
+			_, err := c.Flows().Update(context.Background(), fmt.Sprint(10001), testInput)
 			var apiErr *APIError
 			if !errors.As(err, &apiErr) || apiErr.Code != tt.code {
 				t.Fatalf("want APIError %s, got %v", tt.code, err)
@@ -218,7 +218,7 @@ func TestTransientFailuresAreRetriedAndResigned(t *testing.T) {
 				writeJSON(w, okData(flowJSON))
 			})
 			c := newTestClient(t, api.srv.URL)
-			f, err := c.GetFlow(context.Background(), 10001)
+			f, err := c.Flows().Get(context.Background(), fmt.Sprint(10001))
 			if err != nil || f.ID != 10001 {
 				t.Fatalf("GetFlow = %+v, %v", f, err)
 			}
@@ -245,7 +245,7 @@ func TestPermanentHTTPErrorsAreNotRetried(t *testing.T) {
 		_, _ = io.WriteString(w, "<html><title>403 Forbidden</title>\n</html>")
 	})
 	c := newTestClient(t, api.srv.URL)
-	_, err := c.ListFlows(context.Background())
+	_, err := c.Flows().List(context.Background())
 	var httpErr *HTTPError
 	if !errors.As(err, &httpErr) || httpErr.StatusCode != 403 || !strings.Contains(err.Error(), "403 Forbidden") {
 		t.Fatalf("got %v", err)
@@ -258,7 +258,7 @@ func TestPermanentHTTPErrorsAreNotRetried(t *testing.T) {
 func TestRetriesStopAtTheLimitAndOnCancel(t *testing.T) {
 	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
 	c := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = 2 })
-	if _, err := c.ListFlows(context.Background()); err == nil || !strings.Contains(err.Error(), "HTTP 503") {
+	if _, err := c.Flows().List(context.Background()); err == nil || !strings.Contains(err.Error(), "HTTP 503") {
 		t.Fatalf("got %v", err)
 	}
 	if n := len(api.requests()); n != 3 {
@@ -273,7 +273,7 @@ func TestRetriesStopAtTheLimitAndOnCancel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := slow.ListFlows(ctx); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := slow.Flows().List(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want the context's error", err)
 	}
 	if time.Since(start) > 900*time.Millisecond {
@@ -289,7 +289,7 @@ func TestUnreachableServerIsRetriedThenReported(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	c := newTestClient(t, "http://"+addr+"/otp", func(cfg *Config) { cfg.MaxRetries = 1 })
-	_, err = c.CreateFlow(context.Background(), testInput)
+	_, err = c.Flows().Create(context.Background(), testInput)
 	if err == nil || !strings.Contains(err.Error(), "could not be reached") {
 		t.Fatalf("got %v", err)
 	}
@@ -309,13 +309,13 @@ func TestExpiredTimestampLearnsTheServerClock(t *testing.T) {
 		writeJSON(w, okData("[]"))
 	})
 	c := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.Now = func() time.Time { return local } })
-	if _, err := c.ListFlows(context.Background()); err != nil {
+	if _, err := c.Flows().List(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := c.ClockOffset(); got != serverAhead {
 		t.Fatalf("offset %v, want %v", got, serverAhead)
 	}
-	if _, err := c.ListFlows(context.Background()); err != nil {
+	if _, err := c.Flows().List(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(api.requests()); n != 3 {
@@ -329,7 +329,7 @@ func TestSmallSkewIsNotCorrected(t *testing.T) {
 		writeJSON(w, status(CodeTimestampExpired, "timestamp expired"))
 	})
 	c := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.Now = time.Now })
-	if _, err := c.ListFlows(context.Background()); !IsTimestampExpired(err) {
+	if _, err := c.Flows().List(context.Background()); !IsTimestampExpired(err) {
 		t.Fatalf("got %v", err)
 	}
 	if c.ClockOffset() != 0 || len(api.requests()) != 2 {
@@ -402,7 +402,7 @@ func TestLostCreate(t *testing.T) {
 				func(w http.ResponseWriter) { writeJSON(w, status(CodeDataExisting, "data existing")) },
 				func(w http.ResponseWriter) { writeJSON(w, okData(listWithFlow)) },
 			},
-			wantErr:   "the name belongs to flow 10001",
+			wantErr:   "belongs to task flow 10001",
 			wantPaths: []string{"/flow/add", "/flow/list"},
 		},
 		{
@@ -413,7 +413,7 @@ func TestLostCreate(t *testing.T) {
 				func(w http.ResponseWriter) { writeJSON(w, status(CodeDataExisting, "data existing")) },
 				func(w http.ResponseWriter) { writeJSON(w, okData(listWithOther)) },
 			},
-			wantErr:   "the name belongs to flow 20002",
+			wantErr:   "belongs to task flow 20002",
 			wantPaths: []string{"/flow/add", "/flow/list", "/flow/add", "/flow/list"},
 		},
 	}
@@ -428,7 +428,7 @@ func TestLostCreate(t *testing.T) {
 				tt.script[n-1](w)
 			})
 			c := newTestClient(t, api.srv.URL)
-			f, err := c.CreateFlow(context.Background(), testInput)
+			f, err := c.Flows().Create(context.Background(), testInput)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !IsNameTaken(err) {
 					t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
@@ -456,9 +456,9 @@ func TestLostCreateThatCannotBeSettled(t *testing.T) {
 		abort(w)
 	})
 	c := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
-	_, err := c.CreateFlow(context.Background(), testInput)
+	_, err := c.Flows().Create(context.Background(), testInput)
 	var unconfirmed *UnconfirmedCreateError
-	if !errors.As(err, &unconfirmed) || unconfirmed.Name != testInput.Name || !strings.Contains(err.Error(), "may have created the flow") {
+	if !errors.As(err, &unconfirmed) || unconfirmed.Name != testInput.Name || !strings.Contains(err.Error(), "may have created the task flow") {
 		t.Fatalf("got %v, want an UnconfirmedCreateError", err)
 	}
 	if n := len(api.requests()); n != 2 {
@@ -475,7 +475,7 @@ func TestLostCreateThatCannotBeSettled(t *testing.T) {
 		abort(w)
 	})
 	c = newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
-	if _, err := c.CreateFlow(context.Background(), testInput); err == nil || errors.As(err, &unconfirmed) {
+	if _, err := c.Flows().Create(context.Background(), testInput); err == nil || errors.As(err, &unconfirmed) {
 		t.Fatalf("got %v, want a plain error", err)
 	}
 }
@@ -510,12 +510,17 @@ func TestGetFlowNotFound(t *testing.T) {
 				writeJSON(w, tt.details)
 			})
 			c := newTestClient(t, api.srv.URL)
-			f, err := c.GetFlow(context.Background(), 10001)
+			f, err := c.Flows().Get(context.Background(), fmt.Sprint(10001))
 			if tt.notFound != IsNotFound(err) {
 				t.Fatalf("IsNotFound(%v) = %v, want %v", err, IsNotFound(err), tt.notFound)
 			}
-			if !tt.notFound && tt.wantID != 0 && (err != nil || f.ID != tt.wantID) {
+			switch {
+			case tt.notFound:
+			case tt.wantID != 0 && (err != nil || f.ID != tt.wantID):
 				t.Fatalf("got %+v, %v", f, err)
+			case tt.wantID == 0 && !IsAuth(err):
+				// The one case that must stay an error of its own.
+				t.Fatalf("got %+v, %v; want the authentication error itself", f, err)
 			}
 			if n := len(api.requests()); n != tt.requests {
 				t.Fatalf("%d requests, want %d", n, tt.requests)

@@ -32,17 +32,10 @@ type APIError struct {
 	Reason string
 	// HTTPStatus is the HTTP status the answer came with (normally 200).
 	HTTPStatus int
-	// ExistingFlowID is set on a name-taken create: the id of the flow that
-	// holds the name, so the caller can offer to adopt it.
-	ExistingFlowID int64
 }
 
 func (e *APIError) Error() string {
-	msg := fmt.Sprintf("%s: the OTP API answered status %s (%q)", e.Operation, e.Code, e.Reason)
-	if e.ExistingFlowID != 0 {
-		msg += fmt.Sprintf("; the name belongs to flow %d", e.ExistingFlowID)
-	}
-	return msg + ": " + Advice(e.Code)
+	return fmt.Sprintf("%s: the OTP API answered status %s (%q): %s", e.Operation, e.Code, e.Reason, Advice(e.Code))
 }
 
 // Advice says what a user should do about a status code, following the
@@ -85,6 +78,99 @@ func (e *HTTPError) Error() string {
 	}
 	return fmt.Sprintf("%s: unexpected answer from the OTP API: HTTP %d: %s", e.Operation, e.StatusCode, body)
 }
+
+// ErrNotFound is matched by errors.Is for an object that does not exist,
+// whichever way the API said so.
+var ErrNotFound = errors.New("not found")
+
+// ErrNoList is returned, without a request, when a kind has no list endpoint
+// (apps).
+var ErrNoList = errors.New("the OTP API has no list of this kind")
+
+// NotFoundError reports an object absent from the account: a -24 answer, an
+// ambiguous answer (empty, -22, HTTP 404) confirmed by the list, or, for a
+// kind without a list, an empty answer.
+type NotFoundError struct {
+	Kind string // "task flow"
+	ID   string
+	// Listed is true when the list confirmed the absence.
+	Listed bool
+	// Cause is the details answer that said so, if it was an error.
+	Cause error
+}
+
+func (e *NotFoundError) Error() string {
+	msg := fmt.Sprintf("%s %s does not exist in the account", e.Kind, e.ID)
+	if e.Listed {
+		msg += " (it is not in the list either)"
+	}
+	if e.Cause != nil {
+		msg += "; the API answered: " + e.Cause.Error()
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// IsNotFound reports whether err says the object does not exist.
+func IsNotFound(err error) bool { return hasCode(err, CodeNotFound) || errors.Is(err, ErrNotFound) }
+
+// NameTakenError is a create or rename refused because another object of the
+// same kind holds the name (-20).
+type NameTakenError struct {
+	Kind string
+	Name string
+	// HolderID is the id of the object that holds the name, when the kind
+	// can be listed and the lookup succeeded; "" otherwise.
+	HolderID string
+	Err      error
+}
+
+func (e *NameTakenError) Error() string {
+	if e.HolderID != "" {
+		return fmt.Sprintf("%s; the name %q belongs to %s %s", e.Err, e.Name, e.Kind, e.HolderID)
+	}
+	return e.Err.Error()
+}
+
+func (e *NameTakenError) Unwrap() error { return e.Err }
+
+// UnconfirmedCreateError is a create whose outcome could not be settled: an
+// attempt may have stored the object (its answer was lost, or the answer did
+// not say which id was assigned), and neither a retry nor the list could say
+// which. The caller must not pretend nothing happened.
+type UnconfirmedCreateError struct {
+	Kind string
+	Name string
+	// Listable says the kind can be found by name (import by name works).
+	Listable bool
+	// Exists is true when the API said an object of that name exists (a
+	// retry answered -20, or the create reported success): most likely the
+	// one this create made.
+	Exists bool
+	// LookupErr is why the list could not settle it, when it was tried.
+	LookupErr error
+	Err       error
+}
+
+func (e *UnconfirmedCreateError) Error() string {
+	msg := e.Err.Error()
+	if e.Exists {
+		msg += fmt.Sprintf("; a %s named %q exists, most likely created by an attempt whose answer was lost", e.Kind, e.Name)
+	} else {
+		msg += fmt.Sprintf("; the request may have created the %s before it failed", e.Kind)
+	}
+	switch {
+	case e.LookupErr != nil:
+		msg += ", and looking its name up failed: " + e.LookupErr.Error()
+	case !e.Listable:
+		msg += ", and the API has no list to look it up in"
+	}
+	return msg
+}
+
+func (e *UnconfirmedCreateError) Unwrap() error { return e.Err }
 
 func hasCode(err error, code string) bool {
 	var apiErr *APIError

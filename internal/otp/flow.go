@@ -1,9 +1,7 @@
 package otp
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
 	"strconv"
 )
 
@@ -49,33 +47,51 @@ func (n Node) Cut() int {
 // Int returns a pointer to v, for optional fields such as Node.ChannelCut.
 func Int(v int) *int { return &v }
 
-// FlowInput is the body of a create or a (full-replacement) update.
-type FlowInput struct {
-	Name  string `json:"name"`
-	Nodes []Node `json:"flow"`
-}
-
-// Flow is a task flow as the API returns it.
+// Flow is a task flow. As an input to Create or Update, ID is ignored.
 type Flow struct {
 	ID    int64  `json:"flowId"`
 	Name  string `json:"name"`
 	Nodes []Node `json:"flow"`
 }
 
-// Matches reports whether the flow has exactly the input's name and nodes, in
+// Matches reports whether the flow has exactly want's name and nodes, in
 // order, with channel cuts compared after defaults. It is how a create whose
 // answer was lost is recognised.
-func (f Flow) Matches(in FlowInput) bool {
-	if f.Name != in.Name || len(f.Nodes) != len(in.Nodes) {
+func (f Flow) Matches(want Flow) bool {
+	if f.Name != want.Name || len(f.Nodes) != len(want.Nodes) {
 		return false
 	}
 	for i, n := range f.Nodes {
-		m := in.Nodes[i]
+		m := want.Nodes[i]
 		if n.WaitingTime != m.WaitingTime || n.Status != m.Status || n.Channel != m.Channel || n.Cut() != m.Cut() {
 			return false
 		}
 	}
 	return true
+}
+
+// Flows is the task-flow API: POST /flow/add, PUT /flow/update/{id},
+// GET /flow/details/{id}, GET /flow/list.
+func (c *Client) Flows() Objects[Flow] { return Objects[Flow]{c: c, k: flowKind} }
+
+var flowKind = &kind[Flow]{
+	noun:       "task flow",
+	path:       "/flow",
+	listable:   true,
+	decode:     func(data json.RawMessage) (Flow, bool, error) { return decodeOne(data, "task flow", wireFlow.flow) },
+	decodeList: func(data json.RawMessage) ([]Flow, error) { return decodeMany(data, "task flow", wireFlow.flow) },
+	id:         func(f Flow) string { return formatID(f.ID) },
+	withID:     func(f Flow, id string) Flow { f.ID = parseID(id); return f },
+	name:       func(f Flow) string { return f.Name },
+	same:       Flow.Matches,
+	createBody: func(f Flow) any { return flowBody{Name: f.Name, Nodes: f.Nodes} },
+	updateBody: func(_ string, f Flow) any { return flowBody{Name: f.Name, Nodes: f.Nodes} },
+}
+
+// flowBody is the body of a create or a (full-replacement) update.
+type flowBody struct {
+	Name  string `json:"name"`
+	Nodes []Node `json:"flow"`
 }
 
 // wireFlow tolerates the shapes an answer may plausibly take: flowId as a
@@ -91,7 +107,10 @@ type wireFlow struct {
 	} `json:"flow"`
 }
 
-func (w wireFlow) flow() Flow {
+func (w wireFlow) flow() (Flow, bool) {
+	if w.ID == 0 && w.Name == "" && len(w.Nodes) == 0 {
+		return Flow{}, false
+	}
 	f := Flow{ID: int64(w.ID), Name: w.Name, Nodes: make([]Node, 0, len(w.Nodes))}
 	for _, n := range w.Nodes {
 		cut := CutSwitch
@@ -105,71 +124,19 @@ func (w wireFlow) flow() Flow {
 			ChannelCut:  Int(cut),
 		})
 	}
-	return f
+	return f, true
 }
 
-// flexInt decodes a JSON number or a string holding an integer.
-type flexInt int64
-
-func (v *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		*v = 0
-		return nil
+// formatID and parseID convert the integer ids of flows and templates to
+// and from the strings the shared machinery uses; 0 means "none".
+func formatID(id int64) string {
+	if id == 0 {
+		return ""
 	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(s)
-	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
-	if err != nil {
-		return fmt.Errorf("not an integer: %s", snippet(b))
-	}
-	*v = flexInt(n)
-	return nil
+	return strconv.FormatInt(id, 10)
 }
 
-// decodeFlow decodes one flow object from an envelope's data. ok is false
-// when data is absent, null or an empty object/array, which some servers
-// send instead of an error for an unknown id.
-func decodeFlow(data json.RawMessage) (f Flow, ok bool, err error) {
-	if isEmpty(data) {
-		return Flow{}, false, nil
-	}
-	var w wireFlow
-	if err := json.Unmarshal(data, &w); err != nil {
-		return Flow{}, false, fmt.Errorf("decoding the task flow: %w", err)
-	}
-	if w.ID == 0 && w.Name == "" && len(w.Nodes) == 0 {
-		return Flow{}, false, nil
-	}
-	return w.flow(), true, nil
-}
-
-// decodeFlows decodes the list answer; absent or null data is an empty list.
-func decodeFlows(data json.RawMessage) ([]Flow, error) {
-	if isEmpty(data) {
-		return nil, nil
-	}
-	var ws []wireFlow
-	if err := json.Unmarshal(data, &ws); err != nil {
-		return nil, fmt.Errorf("decoding the task flow list: %w", err)
-	}
-	flows := make([]Flow, 0, len(ws))
-	for _, w := range ws {
-		flows = append(flows, w.flow())
-	}
-	return flows, nil
-}
-
-func isEmpty(data json.RawMessage) bool {
-	t := bytes.TrimSpace(data)
-	switch string(t) {
-	case "", "null", "{}", "[]", `""`:
-		return true
-	}
-	return false
+func parseID(id string) int64 {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return n
 }

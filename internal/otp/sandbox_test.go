@@ -2,6 +2,9 @@ package otp_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -37,7 +40,7 @@ func client(t *testing.T, base, secret string) *otp.Client {
 	return c
 }
 
-var in = otp.FlowInput{Name: "login-fallback", Nodes: []otp.Node{
+var in = otp.Flow{Name: "login-fallback", Nodes: []otp.Node{
 	{WaitingTime: 60, Status: otp.TriggerSendFailure, Channel: otp.ChannelSMS},
 	{WaitingTime: 90, Status: otp.TriggerNotChecked, Channel: otp.ChannelCall, ChannelCut: otp.Int(otp.CutNoSwitch)},
 }}
@@ -47,44 +50,44 @@ func TestClientAgainstSandbox(t *testing.T) {
 	c := client(t, base, "secret")
 	ctx := context.Background()
 
-	created, err := c.CreateFlow(ctx, in)
+	created, err := c.Flows().Create(ctx, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !created.Matches(in) || created.ID <= 1 || *created.Nodes[0].ChannelCut != otp.CutSwitch {
 		t.Fatalf("created %+v", created)
 	}
-	got, err := c.GetFlow(ctx, created.ID)
+	got, err := c.Flows().Get(ctx, fmt.Sprint(created.ID))
 	if err != nil || !got.Matches(in) {
 		t.Fatalf("get %+v %v", got, err)
 	}
-	renamed := otp.FlowInput{Name: "登录回退流程", Nodes: in.Nodes[:1]}
-	updated, err := c.UpdateFlow(ctx, created.ID, renamed)
+	renamed := otp.Flow{Name: "登录回退流程", Nodes: in.Nodes[:1]}
+	updated, err := c.Flows().Update(ctx, fmt.Sprint(created.ID), renamed)
 	if err != nil || updated.ID != created.ID || !updated.Matches(renamed) {
 		t.Fatalf("update %+v %v", updated, err)
 	}
-	list, err := c.ListFlows(ctx)
+	list, err := c.Flows().List(ctx)
 	if err != nil || len(list) != 1 || list[0].Name != "登录回退流程" {
 		t.Fatalf("list %+v %v", list, err)
 	}
-	if counts := srv.Counts(); counts[sandbox.RouteAdd] != 1 || counts[sandbox.RouteUpdate] != 1 || counts[sandbox.RouteDetails] != 1 || counts[sandbox.RouteList] != 1 {
+	if counts := srv.Counts(); counts[sandbox.RouteFlowAdd] != 1 || counts[sandbox.RouteFlowUpdate] != 1 || counts[sandbox.RouteFlowDetails] != 1 || counts[sandbox.RouteFlowList] != 1 {
 		t.Fatalf("extra requests: %v", counts)
 	}
 
 	// Error codes, as the client sees them.
-	if _, err := c.GetFlow(ctx, 424242); !otp.IsNotFound(err) {
+	if _, err := c.Flows().Get(ctx, fmt.Sprint(424242)); !otp.IsNotFound(err) {
 		t.Fatalf("unknown id: %v", err)
 	}
-	if _, err := c.UpdateFlow(ctx, 424242, renamed); !otp.IsNotFound(err) {
+	if _, err := c.Flows().Update(ctx, fmt.Sprint(424242), renamed); !otp.IsNotFound(err) {
 		t.Fatalf("update unknown id: %v", err)
 	}
-	if _, err := c.CreateFlow(ctx, renamed); !otp.IsNameTaken(err) || !strings.Contains(err.Error(), "flow 10001") {
+	if _, err := c.Flows().Create(ctx, renamed); !otp.IsNameTaken(err) || !strings.Contains(err.Error(), "flow 10001") {
 		t.Fatalf("name taken: %v", err)
 	}
-	if _, err := c.CreateFlow(ctx, otp.FlowInput{Name: "abc", Nodes: in.Nodes}); err == nil || !strings.Contains(err.Error(), "-22") || !strings.Contains(err.Error(), "name must be 4 to 32") {
+	if _, err := c.Flows().Create(ctx, otp.Flow{Name: "abc", Nodes: in.Nodes}); err == nil || !strings.Contains(err.Error(), "-22") || !strings.Contains(err.Error(), "name must be 4 to 32") {
 		t.Fatalf("invalid name: %v", err)
 	}
-	if _, err := client(t, base, "wrong").ListFlows(ctx); !otp.IsAuth(err) {
+	if _, err := client(t, base, "wrong").Flows().List(ctx); !otp.IsAuth(err) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 }
@@ -94,11 +97,11 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 	t.Run("system errors and bad gateways are retried", func(t *testing.T) {
 		srv, base := startSandbox(t)
 		srv.SetFaults(sandbox.Faults{SystemErrorRate: 1, Limit: 2})
-		if _, err := client(t, base, "secret").ListFlows(ctx); err != nil {
+		if _, err := client(t, base, "secret").Flows().List(ctx); err != nil {
 			t.Fatal(err)
 		}
 		srv.SetFaults(sandbox.Faults{BadGatewayRate: 1, Limit: 2})
-		if _, err := client(t, base, "secret").CreateFlow(ctx, in); err != nil {
+		if _, err := client(t, base, "secret").Flows().Create(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 		if n := len(srv.Flows("key")); n != 1 {
@@ -108,7 +111,7 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 	t.Run("a dropped create answer does not duplicate the flow", func(t *testing.T) {
 		srv, base := startSandbox(t)
 		srv.SetFaults(sandbox.Faults{DropCreateRate: 1, Limit: 1})
-		f, err := client(t, base, "secret").CreateFlow(ctx, in)
+		f, err := client(t, base, "secret").Flows().Create(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +119,7 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 		if len(flows) != 1 || flows[0].FlowID != f.ID {
 			t.Fatalf("flows %+v, created %+v", flows, f)
 		}
-		if c := srv.Counts(); c[sandbox.RouteAdd] != 1 || c[sandbox.RouteList] != 1 {
+		if c := srv.Counts(); c[sandbox.RouteFlowAdd] != 1 || c[sandbox.RouteFlowList] != 1 {
 			t.Fatalf("requests %v: want one create and one list", c)
 		}
 	})
@@ -124,7 +127,7 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 		srv, base := startSandbox(t)
 		srv.SetFaults(sandbox.Faults{ClockSkewSeconds: -7200})
 		c := client(t, base, "secret")
-		if _, err := c.ListFlows(ctx); err != nil {
+		if _, err := c.Flows().List(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if off := c.ClockOffset(); off > -7190*time.Second || off < -7210*time.Second {
@@ -140,7 +143,7 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, name := range []string{"flow-one", "flow-two", "flow-three", "flow-four", "flow-five"} {
-			if _, err := c.CreateFlow(ctx, otp.FlowInput{Name: name, Nodes: in.Nodes}); err != nil {
+			if _, err := c.Flows().Create(ctx, otp.Flow{Name: name, Nodes: in.Nodes}); err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
 		}
@@ -152,4 +155,70 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 			t.Fatalf("faults injected %v: the seed no longer exercises every kind", inj)
 		}
 	})
+}
+
+func TestAppsAndTemplatesAgainstSandbox(t *testing.T) {
+	srv, base := startSandbox(t)
+	c := client(t, base, "secret")
+	ctx := context.Background()
+
+	in := otp.App{Name: "shop-login", CodeExpiry: 7, TotalLimit: otp.SendLimit{Enabled: true, Unit: otp.UnitDay, Period: 1, Limit: 10_000_000_000}}
+	app, err := c.Apps().Create(ctx, in)
+	if err != nil || app.ID == "" || app.CreateTime == "" || !app.Matches(in) {
+		t.Fatalf("create app %+v %v", app, err)
+	}
+	in.TotalLimit = otp.SendLimit{} // disabled in place
+	in.PhoneLimit = otp.SendLimit{Enabled: true, Unit: otp.UnitHour, Period: 2, Limit: 5}
+	updated, err := c.Apps().Update(ctx, app.ID, in)
+	if err != nil || updated.ID != app.ID || updated.CreateTime != app.CreateTime || !updated.Matches(in) {
+		t.Fatalf("update app %+v %v", updated, err)
+	}
+	if got, err := c.Apps().Get(ctx, app.ID); err != nil || !got.Matches(in) {
+		t.Fatalf("get app %+v %v", got, err)
+	}
+	if _, err := c.Apps().Get(ctx, "zzzzzzzz"); !otp.IsNotFound(err) {
+		t.Fatalf("unknown app: %v", err)
+	}
+	if _, err := c.Apps().Create(ctx, in); !otp.IsNameTaken(err) {
+		t.Fatalf("app name taken: %v", err)
+	}
+
+	tin := otp.Template{AppID: app.ID, Name: "login-sms", Text: "##code## is your code", CodeType: otp.CodeTypeAlphanumeric,
+		CodeLength: 6, SpeechRate: 0, Language: "JP", MaxDuration: 59, RepeatCount: 2}
+	tpl, err := c.Templates().Create(ctx, tin)
+	if err != nil || tpl.ID <= 1 || !tpl.Matches(tin) {
+		t.Fatalf("create template %+v %v", tpl, err)
+	}
+	tin.SenderID, tin.Text = "SHOP", "Your code: ##code##"
+	if got, err := c.Templates().Update(ctx, fmt.Sprint(tpl.ID), tin); err != nil || !got.Matches(tin) {
+		t.Fatalf("update template %+v %v", got, err)
+	}
+	list, err := c.Templates().List(ctx)
+	if err != nil || len(list) != 1 || !list[0].Matches(tin) {
+		t.Fatalf("list %+v %v", list, err)
+	}
+	if _, err := c.Templates().Create(ctx, otp.Template{AppID: "nosuchapp", Name: "orphan", Text: "##code##", CodeType: 1, CodeLength: 4,
+		Language: "EN", SpeechRate: 50, MaxDuration: 59, RepeatCount: 1}); err == nil || !strings.Contains(err.Error(), "appId") {
+		t.Fatalf("template of an unknown app: %v", err)
+	}
+	want := map[string]int{
+		sandbox.RouteAppAdd: 2, sandbox.RouteAppUpdate: 1, sandbox.RouteAppDetails: 2,
+		sandbox.RouteTemplateAdd: 2, sandbox.RouteTemplateUpdate: 1, sandbox.RouteTemplateList: 1,
+	}
+	if got := srv.Counts(); !maps.Equal(got, want) {
+		t.Fatalf("requests %v, want %v", got, want)
+	}
+}
+
+func TestLostAppCreateAgainstSandbox(t *testing.T) {
+	srv, base := startSandbox(t)
+	srv.SetFaults(sandbox.Faults{DropCreateRate: 1, Limit: 1})
+	_, err := client(t, base, "secret").Apps().Create(context.Background(), otp.App{Name: "shop-login", CodeExpiry: 5})
+	var unconfirmed *otp.UnconfirmedCreateError
+	if !errors.As(err, &unconfirmed) || !unconfirmed.Exists {
+		t.Fatalf("got %v: the retry's -20 proves the app exists", err)
+	}
+	if apps := srv.Apps("key"); len(apps) != 1 {
+		t.Fatalf("%d apps: never a duplicate", len(apps))
+	}
 }

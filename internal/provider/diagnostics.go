@@ -4,24 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
 
+// Every diagnostic a kind can raise is built here, once, from the kind's
+// names: the same situation reads the same for flows, apps and templates.
+
+// a returns the noun with its indefinite article.
+func (i kindInfo) a() string {
+	if strings.ContainsRune("aeiou", rune(i.noun[0])) {
+		return "an " + i.noun
+	}
+	return "a " + i.noun
+}
+
 // apiErrorDetail explains a failed API call in the house style: what was
-// being done to which flow, the API's own code and reason (inside err's
+// being done to which object, the API's own code and reason (inside err's
 // text), and what to do next.
 func apiErrorDetail(what string, err error) string {
 	detail := what + "\n\n" + err.Error()
 	var apiErr *otp.APIError
 	var httpErr *otp.HTTPError
-	var unconfirmed *otp.UnconfirmedCreateError
 	switch {
-	case errors.As(err, &unconfirmed):
-		detail += fmt.Sprintf("\n\nThe flow may exist in the account although Terraform does not know it. Run terraform apply again: "+
-			"if it was created, the apply stops with \"Task Flow Name Already Taken\" and shows how to import %q; otherwise it creates it.", unconfirmed.Name)
 	case otp.IsAuth(err):
 		detail += "\n\nCheck the provider's api_key and api_secret (or the " + EnvAPIKey + " and " + EnvAPISecret +
 			" environment variables), and that base_url points at the right API."
@@ -46,23 +55,112 @@ func addAPIError(diags *diag.Diagnostics, summary, what string, err error) {
 	diags.AddError(summary, apiErrorDetail(what, err))
 }
 
-// nameTakenDetail tells how to adopt the flow that already holds a name.
-func nameTakenDetail(name string, existingID int64, err error) string {
-	if existingID == 0 {
-		return fmt.Sprintf("The account already has a task flow named %q; names are unique per account. "+
-			"Choose another name, or adopt the existing flow with:\n\n"+
-			"  terraform import otp_task_flow.<name> %s%s\n\n%s", name, importNamePrefix, name, err)
-	}
-	return fmt.Sprintf("The account already has a task flow named %q (id %d); names are unique per account.\n\n"+
-		"To manage that flow with Terraform instead of creating a new one, adopt it with an import block:\n\n"+
-		"  import {\n    to = otp_task_flow.<name>\n    id = \"%d\"\n  }\n\n"+
-		"or with the command:\n\n"+
-		"  terraform import otp_task_flow.<name> %d\n  terraform import otp_task_flow.<name> %s%s\n\n"+
-		"Otherwise choose another name.\n\n%s", name, existingID, existingID, existingID, importNamePrefix, name, err)
+// importBlock shows how to adopt the object with id into the configuration.
+func (i kindInfo) importBlock(id string) string {
+	return fmt.Sprintf("  import {\n    to = %s.<name>\n    id = %q\n  }", i.resourceType(), id)
 }
 
-func asAPIError(err error) (*otp.APIError, bool) {
-	var apiErr *otp.APIError
-	ok := errors.As(err, &apiErr)
-	return apiErr, ok
+// adoptHint tells how to adopt the object that holds name: by its id when it
+// is known, else by name (listable kinds), else from the vendor console.
+func (i kindInfo) adoptHint(name, holderID string) string {
+	switch {
+	case holderID != "":
+		return fmt.Sprintf("To manage that %s with Terraform instead of creating a new one, adopt it with an import block:\n\n%s\n\n"+
+			"or with the command:\n\n  terraform import %s.<name> %s", i.noun, i.importBlock(holderID), i.resourceType(), holderID)
+	case i.canList:
+		return fmt.Sprintf("To manage that %s with Terraform instead of creating a new one, adopt it by name with an import block:\n\n%s\n\n"+
+			"or with the command:\n\n  terraform import %s.<name> %s%s", i.noun, i.importBlock(importNamePrefix+name), i.resourceType(), importNamePrefix, name)
+	}
+	return fmt.Sprintf("The OTP API cannot list %ss, so its id can only be read in the vendor console. To manage it with Terraform, "+
+		"adopt it by that id (such as %s) with an import block:\n\n%s\n\nor with the command:\n\n  terraform import %s.<name> <id>",
+		i.noun, i.idExample, i.importBlock("<id>"), i.resourceType())
 }
+
+// addNameTaken reports a name another object of the kind holds, at plan or
+// at apply, for a create (from == "") or a rename of the object id.
+func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from string, cause error) {
+	holder := fmt.Sprintf("%s named %q", i.a(), name)
+	if holderID != "" {
+		holder += fmt.Sprintf(" (id %s)", holderID)
+	}
+	var detail string
+	switch {
+	case from != "" && holderID != "" && holderID == id:
+		detail = fmt.Sprintf("Renaming %s %s from %q to %q failed: the OTP API answered that %s itself holds the name. "+
+			"The update was not applied; try again, and if it persists, report it to the vendor.", i.noun, id, from, name, i.noun)
+	case from != "":
+		detail = fmt.Sprintf("Renaming %s %s from %q to %q failed: the account already has %s. Names are unique among the account's %ss; "+
+			"choose another name. The %s was not changed.", i.noun, id, from, name, holder, i.noun, i.noun)
+	default:
+		detail = fmt.Sprintf("The account already has %s. Names are unique among the account's %ss, and stay taken after "+
+			"terraform destroy, because the OTP API cannot delete.\n\n%s\n\nOtherwise choose another name.", holder, i.noun, i.adoptHint(name, holderID))
+	}
+	if cause != nil {
+		detail += "\n\n" + cause.Error()
+	} else {
+		detail += "\n\nThis was found at plan time, from the account's list of " + i.noun + "s; nothing was sent."
+	}
+	diags.AddAttributeError(path.Root("name"), i.title+" Name Already Taken", detail)
+}
+
+// addDuplicateName reports two resources of one configuration that plan the
+// same name.
+func (i kindInfo) addDuplicateName(diags *diag.Diagnostics, name string) {
+	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
+		fmt.Sprintf("Another %s resource of this configuration also plans %s named %q. Names are unique among the account's %ss, "+
+			"so only one of them could be applied. Give each resource its own name.", i.resourceType(), i.a(), name, i.noun))
+}
+
+// addUnconfirmedCreate reports a create whose outcome is unknown, with what
+// the user sees next and how to adopt the object if it exists.
+func (i kindInfo) addUnconfirmedCreate(diags *diag.Diagnostics, e *otp.UnconfirmedCreateError) {
+	var b strings.Builder
+	if e.Exists {
+		fmt.Fprintf(&b, "Creating %s %q reached the OTP API, which then reported %s of that name, most likely the one this apply created, "+
+			"but Terraform could not learn its id. It is not in the Terraform state.\n\n", i.noun, e.Name, i.a())
+	} else {
+		fmt.Fprintf(&b, "Creating %s %q failed after the request may have reached the OTP API, and Terraform could not confirm "+
+			"whether the %s was created. Nothing was added to the Terraform state.\n\n", i.noun, e.Name, i.noun)
+	}
+	switch {
+	case i.canList:
+		fmt.Fprintf(&b, "Run terraform apply again: if the %s was created, the plan stops with \"%s Name Already Taken\", "+
+			"naming its id and the import block that adopts it; if it was not, the apply creates it. To adopt it right away:\n\n%s\n\n"+
+			"or:\n\n  terraform import %s.<name> %s%s", i.noun, i.title, i.importBlock(importNamePrefix+e.Name), i.resourceType(), importNamePrefix, e.Name)
+	default:
+		fmt.Fprintf(&b, "The OTP API cannot list %ss, so Terraform cannot find it by name. Look for %s named %q in the vendor console; "+
+			"if it is there, adopt it by the id shown there (such as %s):\n\n%s\n\nor:\n\n  terraform import %s.<name> <id>\n\n"+
+			"If it is not there, run terraform apply again.", i.noun, i.a(), e.Name, i.idExample, i.importBlock("<id>"), i.resourceType())
+	}
+	b.WriteString("\n\n" + e.Error())
+	diags.AddError(i.title+" May Have Been Created", b.String())
+}
+
+// addStillExists is the destroy warning: the API cannot delete.
+func (i kindInfo) addStillExists(diags *diag.Diagnostics, id, name string) {
+	diags.AddWarning(i.title+" Still Exists in the OTP Account",
+		fmt.Sprintf("%s %s (%q) was removed from the Terraform state only. The OTP API cannot delete %ss, "+
+			"so it still exists in the account, and its name stays taken.\n\n"+
+			"To delete it, remove it in the vendor console. To manage it with Terraform again, import it:\n\n"+
+			"  terraform import %s.<name> %s", upperFirst(i.noun), id, name, i.noun, i.resourceType(), id))
+}
+
+// addImportNotFound reports an import of an id the account does not hold.
+func (i kindInfo) addImportNotFound(diags *diag.Diagnostics, id string, err error) {
+	hint := "Check the id in the vendor console."
+	if i.canList {
+		hint = fmt.Sprintf("Check the id in the vendor console, or import by name with \"%s<%s name>\".", importNamePrefix, i.noun)
+	}
+	diags.AddError(i.title+" Not Found",
+		fmt.Sprintf("Cannot import %s %s: the account has no %s with that id.\n\n%s\n\n%s", i.noun, id, i.noun, hint, err))
+}
+
+// addGoneBeforeUpdate reports an object removed outside Terraform between
+// the refresh and the update.
+func (i kindInfo) addGoneBeforeUpdate(diags *diag.Diagnostics, id, name string, err error) {
+	diags.AddError(i.title+" Not Found",
+		fmt.Sprintf("%s %s (%q) was removed from the account outside Terraform before it could be updated. "+
+			"Run terraform apply again: the refresh will notice and plan to create it anew.\n\n%s", upperFirst(i.noun), id, name, err))
+}
+
+func upperFirst(s string) string { return strings.ToUpper(s[:1]) + s[1:] }

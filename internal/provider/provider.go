@@ -29,6 +29,7 @@ const (
 	EnvBaseURL        = "OTP_BASE_URL"
 	EnvMaxRetries     = "OTP_MAX_RETRIES"
 	EnvRequestTimeout = "OTP_REQUEST_TIMEOUT"
+	EnvReadFromList   = "OTP_READ_FROM_LIST"
 )
 
 // Limits of the tuning attributes.
@@ -55,12 +56,7 @@ type providerModel struct {
 	BaseURL        types.String `tfsdk:"base_url"`
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
-}
-
-// providerData is what resources and data sources receive: the client,
-// built once per provider configuration.
-type providerData struct {
-	client *otp.Client
+	ReadFromList   types.Bool   `tfsdk:"read_from_list"`
 }
 
 func (p *otpProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -102,6 +98,16 @@ func (p *otpProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 				Optional:   true,
 				Validators: []validator.String{durationValidator{min: minRequestTimeout, max: maxRequestTimeout}},
 			},
+			"read_from_list": schema.BoolAttribute{
+				MarkdownDescription: "Whether a refresh reads the task flows and templates it manages from one list call per kind " +
+					"(`true`, the default) instead of one details call per resource. The list holds every object of the kind in the " +
+					"account, so one call serves any number of resources: a plan of 200 flows waits for one round trip instead of 20. " +
+					"Turn it off only when the account holds far more objects than the configuration manages (thousands of flows for a " +
+					"handful of resources), where downloading the whole list costs more than reading a few objects one by one. " +
+					"Name checks at plan, import by name and the list data sources use the list either way. " +
+					"Defaults to the `" + EnvReadFromList + "` environment variable (`true` or `false`), then to `true`.",
+				Optional: true,
+			},
 		},
 	}
 }
@@ -124,6 +130,7 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		{"base_url", EnvBaseURL, cfg.BaseURL.IsUnknown()},
 		{"max_retries", EnvMaxRetries, cfg.MaxRetries.IsUnknown()},
 		{"request_timeout", EnvRequestTimeout, cfg.RequestTimeout.IsUnknown()},
+		{"read_from_list", EnvReadFromList, cfg.ReadFromList.IsUnknown()},
 	} {
 		if a.unknown {
 			resp.Diagnostics.AddAttributeError(path.Root(a.name), "Unknown OTP Provider Setting",
@@ -177,6 +184,18 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 		timeout = d
 	}
+	readFromList := true
+	switch v := os.Getenv(EnvReadFromList); {
+	case !cfg.ReadFromList.IsNull():
+		readFromList = cfg.ReadFromList.ValueBool()
+	case v != "":
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("read_from_list"), "Invalid OTP Read From List",
+				fmt.Sprintf("The %s environment variable is %q; it must be true or false.", EnvReadFromList, v))
+		}
+		readFromList = b
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -186,7 +205,8 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 
 	ctx = tflog.MaskMessageStrings(ctx, secret)
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
-	tflog.Debug(ctx, "Creating the OTP API client", map[string]any{"base_url": baseURL, "api_key": key, "max_retries": max(retries, 0), "request_timeout": timeout.String()})
+	tflog.Debug(ctx, "Creating the OTP API client", map[string]any{"base_url": baseURL, "api_key": key, "max_retries": max(retries, 0),
+		"request_timeout": timeout.String(), "read_from_list": readFromList})
 
 	client, err := otp.New(otp.Config{
 		BaseURL:    baseURL,
@@ -207,22 +227,27 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		resp.Diagnostics.AddError("Unable to Create OTP API Client", err.Error())
 		return
 	}
-	data := &providerData{client: client}
+	data := newProviderData(client, readFromList)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 }
 
 func (p *otpProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{NewTaskFlowResource}
+	return []func() resource.Resource{NewTaskFlowResource, NewAppResource, NewTemplateResource}
 }
 
 func (p *otpProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{NewTaskFlowDataSource, NewTaskFlowsDataSource}
+	return []func() datasource.DataSource{
+		NewTaskFlowDataSource, NewTaskFlowsDataSource,
+		NewAppDataSource,
+		NewTemplateDataSource, NewTemplatesDataSource,
+	}
 }
 
-// clientFrom unpacks what Configure handed to a resource or data source. It
-// returns nil before the provider is configured (validation calls come first).
-func clientFrom(data any, diags *diag.Diagnostics) *otp.Client {
+// providerDataFrom unpacks what Configure handed to a resource or data
+// source. It returns nil before the provider is configured (validation calls
+// come first).
+func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 	if data == nil {
 		return nil
 	}
@@ -232,7 +257,7 @@ func clientFrom(data any, diags *diag.Diagnostics) *otp.Client {
 			fmt.Sprintf("Expected *providerData, got %T. This is a bug in the provider; please report it.", data))
 		return nil
 	}
-	return pd.client
+	return pd
 }
 
 // stringOrEnv returns the attribute's value, or the environment variable's

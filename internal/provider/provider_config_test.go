@@ -13,11 +13,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
 // clearProviderEnv empties every provider variable for the test.
 func clearProviderEnv(t *testing.T) {
-	for _, v := range []string{EnvAPIKey, EnvAPISecret, EnvBaseURL, EnvMaxRetries, EnvRequestTimeout} {
+	for _, v := range []string{EnvAPIKey, EnvAPISecret, EnvBaseURL, EnvMaxRetries, EnvRequestTimeout, EnvReadFromList} {
 		t.Setenv(v, "")
 	}
 }
@@ -47,11 +49,13 @@ func TestAccProvider_configErrors(t *testing.T) {
 				fmt.Sprintf("provider \"otp\" {\n  base_url = %q\n  api_key = terraform_data.key.output\n  api_secret = %q\n}\n", e.base, e.secret),
 				"Unknown OTP Provider Setting", `"api_key" depends on a value that is not known until apply`, "OTP_API_KEY environment variable"),
 			step(fmt.Sprintf("provider \"otp\" {\n  base_url = %q\n  api_key = %q\n  api_secret = \"wrong-secret\"\n}\n", e.base, e.key),
-				"Unable to Create Task Flow", `Creating task flow "provider-config" failed`, "status -1", "Check the provider's api_key and api_secret"),
+				"Unable to Check Task Flow Name", `to check that "provider-config" is free failed`, "status -1", "Check the provider's api_key and api_secret"),
 		},
 	})
-	if n := e.sb.Counts(); n["POST /flow/add"] != 1 {
-		t.Fatalf("only the wrong-secret step may reach the API: %v", n)
+	// Only the wrong-secret step reaches the API: its plan's name check is
+	// refused, and nothing is created.
+	if err := e.requests("the configuration errors", map[string]int{sandbox.RouteFlowList: 1}).verify(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -70,7 +74,7 @@ func TestAccProvider_environment(t *testing.T) {
 			{
 				Config: "provider \"otp\" {}\n" + taskFlow("test", "from-env", node(60, 1, "sms")),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("name"), knownvalue.StringExact("from-env")),
+					statecheck.ExpectKnownValue("otp_task_flow.test", tfjsonpath.New("name"), knownvalue.StringExact("from-env")),
 				},
 			},
 		},
@@ -102,6 +106,14 @@ func TestAccProvider_environmentErrors(t *testing.T) {
 				},
 				Config:      "provider \"otp\" {}\n" + flow,
 				ExpectError: expectError("Invalid OTP Max Retries", `The OTP_MAX_RETRIES environment variable is "many"`),
+			},
+			{
+				PreConfig: func() {
+					t.Setenv(EnvMaxRetries, "")
+					t.Setenv(EnvReadFromList, "sometimes")
+				},
+				Config:      "provider \"otp\" {}\n" + flow,
+				ExpectError: expectError("Invalid OTP Read From List", `The OTP_READ_FROM_LIST environment variable is "sometimes"`),
 			},
 		},
 	})
@@ -166,4 +178,31 @@ func TestAccProvider_secretStaysSecret(t *testing.T) {
 	if strings.Contains(strings.ToLower(log), `"sign"`) || strings.Contains(log, "Sign:") {
 		t.Fatal("the TRACE log contains a request signature header")
 	}
+}
+
+// TestAccEnvIgnoresOTPVariables is the regression test for a suite that
+// panicked when OTP_* variables were set in the shell (as the README tells
+// users to do): newAccEnv called t.Setenv, and the parallel tests then
+// panicked in t.Parallel. With every variable set to something that would
+// break the provider, a parallel acceptance test must still run against
+// its sandbox, because the provider block sets every attribute.
+func TestAccEnvIgnoresOTPVariables(t *testing.T) {
+	if realAccount() {
+		t.Skip("against a real account the variables are the configuration")
+	}
+	for _, v := range []string{EnvBaseURL, EnvMaxRetries, EnvRequestTimeout, EnvReadFromList} {
+		t.Setenv(v, "not-a-valid-value")
+	}
+	t.Setenv(EnvAPIKey, "someone-elses-key")
+	t.Setenv(EnvAPISecret, "someone-elses-secret")
+	t.Run("parallel", func(t *testing.T) {
+		e := newAccEnv(t)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				Config: e.provider() + taskFlow("test", "env-proof", node(60, 1, "sms")),
+				Check:  e.checkStored(tkFlow, "env-proof", 0),
+			}},
+		})
+	})
 }

@@ -1,16 +1,23 @@
 package provider
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
@@ -23,11 +30,16 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 
 // EnvRealAccount switches the acceptance tests from the in-process sandbox to
 // the real OTP API, using OTP_API_KEY, OTP_API_SECRET and (optionally)
-// OTP_BASE_URL. Flows created there cannot be deleted through the API.
+// OTP_BASE_URL. Objects created there cannot be deleted through the API.
 const EnvRealAccount = "OTP_ACC_REAL_ACCOUNT"
 
 // accEnv is where one acceptance test runs: a fresh sandbox, or the real
 // account when EnvRealAccount is set.
+//
+// Against the sandbox the provider block sets every provider attribute, so
+// that OTP_* variables in the developer's shell cannot reach the provider
+// (attributes win over variables), and nothing here calls t.Setenv, which
+// would panic in the parallel tests that use it.
 type accEnv struct {
 	t      *testing.T
 	sb     *sandbox.Server // nil against the real account
@@ -56,12 +68,6 @@ func newAccEnv(t *testing.T) *accEnv {
 	hs := httptest.NewServer(sb)
 	t.Cleanup(hs.Close)
 	e.sb, e.base = sb, hs.URL+sb.Prefix()
-	// The provider must not pick up a developer's real credentials.
-	for _, v := range []string{EnvAPIKey, EnvAPISecret, EnvBaseURL, EnvMaxRetries, EnvRequestTimeout} {
-		if os.Getenv(v) != "" {
-			t.Setenv(v, "")
-		}
-	}
 	return e
 }
 
@@ -72,8 +78,8 @@ func (e *accEnv) needsSandbox() {
 	}
 }
 
-// name returns a flow name unique to this test run; against the real
-// account it starts with tfacc- so leftovers are recognisable.
+// name returns a name unique to this test run; against the real account it
+// starts with tfacc- so leftovers are recognisable.
 func (e *accEnv) name(base string) string {
 	if e.sb == nil {
 		return "tfacc-" + base + "-" + e.suffix[:6]
@@ -81,14 +87,28 @@ func (e *accEnv) name(base string) string {
 	return base
 }
 
-// provider is the provider block: explicit sandbox credentials, or empty
-// (environment variables) against the real account.
-func (e *accEnv) provider(extra ...string) string {
-	if e.sb == nil {
-		return "provider \"otp\" {\n" + strings.Join(extra, "\n") + "\n}\n"
+// provider is the provider block. Settings ("max_retries = 10") replace the
+// defaults below; against the real account only they are written, and the
+// credentials come from the environment.
+func (e *accEnv) provider(settings ...string) string {
+	values := map[string]string{}
+	if e.sb != nil {
+		values = map[string]string{
+			"base_url": fmt.Sprintf("%q", e.base), "api_key": fmt.Sprintf("%q", e.key), "api_secret": fmt.Sprintf("%q", e.secret),
+			"max_retries": "4", "request_timeout": `"30s"`, "read_from_list": "true",
+		}
 	}
-	return fmt.Sprintf("provider \"otp\" {\n  base_url   = %q\n  api_key    = %q\n  api_secret = %q\n  %s\n}\n",
-		e.base, e.key, e.secret, strings.Join(extra, "\n  "))
+	for _, s := range settings {
+		k, v, _ := strings.Cut(s, "=")
+		values[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	var b strings.Builder
+	b.WriteString("provider \"otp\" {\n")
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		fmt.Fprintf(&b, "  %s = %s\n", k, values[k])
+	}
+	b.WriteString("}\n")
+	return b.String()
 }
 
 func randomSuffix() string {
@@ -97,16 +117,82 @@ func randomSuffix() string {
 	return hex.EncodeToString(b)
 }
 
-// node renders one flow block.
-func node(waiting, status int, channel string, cut ...int) string {
-	s := fmt.Sprintf("  flow {\n    waiting_time = %d\n    status       = %d\n    channel      = %q\n", waiting, status, channel)
-	if len(cut) > 0 {
-		s += fmt.Sprintf("    channel_cut  = %d\n", cut[0])
+// expectError matches diagnostics as the CLI prints them: the fragments in
+// order, each compared literally except that the CLI may wrap any space.
+func expectError(fragments ...string) *regexp.Regexp {
+	parts := make([]string, len(fragments))
+	for i, f := range fragments {
+		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(f), " ", `\s+`)
 	}
-	return s + "  }\n"
+	return regexp.MustCompile(`(?s)` + strings.Join(parts, ".*"))
 }
 
-// taskFlow renders an otp_task_flow resource.
-func taskFlow(label, name string, nodes ...string) string {
-	return fmt.Sprintf("resource \"otp_task_flow\" %q {\n  name = %q\n%s}\n", label, name, strings.Join(nodes, ""))
+// requests asserts the exact API requests per route since the last check
+// (or reset), then resets the counters, so that each Terraform command is
+// held to the calls it needs. Routes absent from want must see none. It is
+// a plan check, so that the post-apply plans of a step are counted
+// separately: PostApplyPreRefresh sees the plan -refresh=false alone,
+// PostApplyPostRefresh the plan that refreshes; as a Check it sees the
+// step's plan and apply.
+type requests struct {
+	e    *accEnv
+	what string
+	want map[string]int
+}
+
+func (e *accEnv) requests(what string, want map[string]int) requests {
+	return requests{e: e, what: what, want: want}
+}
+
+func (r requests) verify() error {
+	if r.e.sb == nil {
+		return nil
+	}
+	got := r.e.sb.Counts()
+	r.e.sb.ResetCounts()
+	maps.DeleteFunc(got, func(_ string, n int) bool { return n == 0 })
+	want := maps.Clone(r.want)
+	maps.DeleteFunc(want, func(_ string, n int) bool { return n == 0 })
+	if !maps.Equal(got, want) {
+		return fmt.Errorf("%s made requests %v, want %v", r.what, got, want)
+	}
+	return nil
+}
+
+func (r requests) CheckPlan(_ context.Context, _ plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	resp.Error = r.verify()
+}
+
+// check is the assertion as a step Check (after the step's plan and apply).
+func (r requests) check() resource.TestCheckFunc {
+	return func(*terraform.State) error { return r.verify() }
+}
+
+// reset is a PreConfig that starts a step's count from zero.
+func (e *accEnv) reset() func() {
+	return func() {
+		if e.sb != nil {
+			e.sb.ResetCounts()
+		}
+	}
+}
+
+// stepPlans holds the post-apply plans of a step to their request budgets:
+// the plan -refresh=false, then the plan that refreshes.
+func stepPlans(noRefresh, refresh requests) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{
+		PostApplyPreRefresh:  []plancheck.PlanCheck{noRefresh},
+		PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan(), refresh},
+	}
+}
+
+// none is an empty request budget.
+var none = map[string]int{}
+
+// mapsEqual compares maps ignoring zero entries.
+func mapsEqual(a, b map[string]int) bool {
+	a, b = maps.Clone(a), maps.Clone(b)
+	maps.DeleteFunc(a, func(_ string, n int) bool { return n == 0 })
+	maps.DeleteFunc(b, func(_ string, n int) bool { return n == 0 })
+	return maps.Equal(a, b)
 }

@@ -65,21 +65,3 @@ func (v atLeastOneBlock) ValidateList(_ context.Context, req validator.ListReque
 		fmt.Sprintf("At least one %s block is required: %s. Add a block such as\n\n"+
 			"  %s {\n    waiting_time = 60\n    status       = 1\n    channel      = \"sms\"\n  }", v.block, v.what, v.block))
 }
-
-// flowIDValidator checks that an id is a flowId before anything is sent.
-type flowIDValidator struct{}
-
-func (flowIDValidator) Description(context.Context) string {
-	return "must be a flowId: a positive whole number such as 10001"
-}
-
-func (v flowIDValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (flowIDValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	if _, err := parseFlowID(req.ConfigValue.ValueString()); err != nil {
-		resp.Diagnostics.AddAttributeError(req.Path, "Invalid Task Flow ID", err.Error())
-	}
-}

@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,14 +12,21 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strconv"
+	"strings"
 	"time"
 )
 
-// ErrNoSuchFlow is returned by the control methods for an unknown id.
-var ErrNoSuchFlow = errors.New("sandbox: no such flow")
+// ErrNotFound is returned (wrapped, naming the kind and id) by the Edit and
+// Delete methods for an id no account has. One sentinel serves every kind:
+// errors.Is(err, ErrNotFound).
+var ErrNotFound = errors.New("sandbox: no such object")
 
-// Reset forgets every flow, counter and fault, and saves the empty state.
+// ErrInUse is returned (wrapped) by DeleteApp for an app that templates
+// still use.
+var ErrInUse = errors.New("sandbox: still in use")
+
+// Reset forgets every object, counter and fault, and saves the empty state.
+// Ids start over, as in a new account.
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -28,7 +38,8 @@ func (s *Server) Reset() error {
 }
 
 // Counts returns the number of requests each vendor route has received
-// (every request, including refused and faulted ones).
+// (every request, including refused and faulted ones), by route name
+// (RouteFlowAdd...).
 func (s *Server) Counts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -62,7 +73,8 @@ func (s *Server) UserAgents() []string {
 	return slices.Sorted(maps.Keys(s.agents))
 }
 
-// SetFaults replaces the fault configuration and restarts its limit.
+// SetFaults replaces the fault configuration and restarts its limits and
+// random draws.
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,7 +85,9 @@ func (s *Server) SetFaults(f Faults) {
 func (s *Server) CurrentFaults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.faults
+	f := s.faults
+	f.Routes = slices.Clone(f.Routes)
+	return f
 }
 
 func (s *Server) setFaultsLocked(f Faults) {
@@ -81,8 +95,10 @@ func (s *Server) setFaultsLocked(f Faults) {
 	if seed == 0 {
 		seed = uint64(time.Now().UnixNano())
 	}
+	f.Routes = slices.Clone(f.Routes)
 	s.faults = f
-	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)) //nolint:gosec // fault draws, not security
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))   //nolint:gosec // fault draws, not security
+	s.idRNG = rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, seed)) //nolint:gosec // ids, not secrets
 	s.injects = map[string]int{}
 }
 
@@ -94,209 +110,264 @@ func (s *Server) Injected() map[string]int {
 	return maps.Clone(s.injects)
 }
 
-// Flows returns an account's flows ordered by id.
-func (s *Server) Flows(key string) []Flow {
+// The console operations every kind shares; each kind's file wraps them in
+// typed methods.
+
+func (k *kind[T]) all(s *Server, key string) []T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state.list(key)
+	return k.list(s.state, key)
 }
 
-// AddFlow stores a flow out of band (as the vendor console would), with the
-// API's validation and name rule, and returns it with its id.
-func (s *Server) AddFlow(key string, f Flow) (Flow, error) {
+func (k *kind[T]) consoleAdd(s *Server, key string, obj T) (T, error) {
+	var zero T
 	if _, known := s.opts.Accounts[key]; !known {
-		return Flow{}, fmt.Errorf("sandbox: unknown API key %q", key)
+		return zero, fmt.Errorf("sandbox: unknown API key %q", key)
 	}
-	if err := checkFlow(f); err != nil {
-		return Flow{}, err
+	if k.zero != nil {
+		k.zero(&obj)
 	}
+	obj, err := k.validate(obj)
+	if err != nil {
+		return zero, err
+	}
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if id, taken := s.state.nameTaken(key, f.Name, 0); taken {
-		return Flow{}, fmt.Errorf("sandbox: the name %q is taken by flow %d", f.Name, id)
-	}
-	f.FlowID = s.state.NextID
-	s.state.NextID++
-	s.state.Accounts[key] = append(s.state.Accounts[key], f.clone())
-	if err := s.persistLocked(); err != nil {
-		s.state.NextID--
-		s.state.Accounts[key] = s.state.Accounts[key][:len(s.state.Accounts[key])-1]
-		return Flow{}, err
-	}
-	return f.clone(), nil
+	return k.insert(s, key, obj, now)
 }
 
-// EditFlow changes a flow out of band, as the vendor console would; the
-// edit sees a copy and the result is validated before it is stored.
-func (s *Server) EditFlow(id int64, edit func(*Flow)) (Flow, error) {
+// consoleEdit runs edit on a copy of an object of any account, under the
+// lock, so that no other change comes in between; what edit cannot change
+// (the id, the fixed fields) it is put back before validation.
+func (k *kind[T]) consoleEdit(s *Server, id string, edit func(*T) error) (T, error) {
+	var zero T
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for key, flows := range s.state.Accounts {
-		for i, f := range flows {
-			if f.FlowID != id {
-				continue
-			}
-			next := f.clone()
-			edit(&next)
-			next.FlowID = id
-			if err := checkFlow(next); err != nil {
-				return Flow{}, err
-			}
-			if other, taken := s.state.nameTaken(key, next.Name, id); taken {
-				return Flow{}, fmt.Errorf("sandbox: the name %q is taken by flow %d", next.Name, other)
-			}
-			flows[i] = next
-			if err := s.persistLocked(); err != nil {
-				flows[i] = f
-				return Flow{}, err
-			}
-			return next.clone(), nil
-		}
+	key, i, found := k.locate(s.state, id)
+	if !found {
+		return zero, k.notFound(id)
 	}
-	return Flow{}, ErrNoSuchFlow
+	old := k.coll(s.state).Accounts[key][i]
+	next := clone(old)
+	if err := edit(&next); err != nil {
+		return zero, err
+	}
+	k.setID(&next, id)
+	if k.keep != nil {
+		k.keep(&next, &old, now)
+	}
+	valid, err := k.validate(next)
+	if err != nil {
+		return zero, err
+	}
+	return k.replace(s, key, id, valid, now)
 }
 
-// DeleteFlow removes a flow out of band. The vendor API cannot do this;
-// only its web console can, and this plays that console.
-func (s *Server) DeleteFlow(id int64) error {
+func (k *kind[T]) consoleDelete(s *Server, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for key, flows := range s.state.Accounts {
-		for i, f := range flows {
-			if f.FlowID != id {
-				continue
-			}
-			s.state.Accounts[key] = append(flows[:i:i], flows[i+1:]...)
-			if err := s.persistLocked(); err != nil {
-				s.state.Accounts[key] = flows
-				return err
-			}
-			return nil
-		}
-	}
-	return ErrNoSuchFlow
+	return k.remove(s, id)
 }
 
-// checkFlow applies the API's validation to a flow built in Go, by
-// round-tripping it through the same parser the endpoints use.
-func checkFlow(f Flow) error {
-	body, err := json.Marshal(map[string]any{"name": f.Name, "flow": f.Flow})
+func plain[T any](edit func(*T)) func(*T) error {
+	return func(obj *T) error { edit(obj); return nil }
+}
+
+// patch applies a partial object in API field names: the fields it names
+// replace the object's, the others stay. It decodes as strictly as the
+// rest of the control surface.
+func (k *kind[T]) patch(obj *T, fields map[string]json.RawMessage) error {
+	cur, err := json.Marshal(*obj)
 	if err != nil {
 		return err
 	}
-	if _, _, reason := parseFlowBody(body); reason != "" {
-		return fmt.Errorf("sandbox: invalid flow: %s", reason)
+	var merged map[string]json.RawMessage
+	if err := json.Unmarshal(cur, &merged); err != nil {
+		return err
 	}
+	for _, field := range slices.Sorted(maps.Keys(fields)) {
+		if _, known := merged[field]; !known {
+			return fmt.Errorf("sandbox: a %s has no field %q", k.one, field)
+		}
+		if field == k.idField || slices.Contains(k.fixed, field) {
+			return fmt.Errorf("sandbox: a %s's %s cannot change", k.one, field)
+		}
+		merged[field] = fields[field]
+	}
+	b, err := json.Marshal(merged)
+	if err != nil {
+		return err
+	}
+	var next T
+	if err := decodeStrict(bytes.NewReader(b), &next); err != nil {
+		return err
+	}
+	*obj = next
 	return nil
 }
 
 // controlRoutes mounts the control surface under /_sandbox/, away from the
-// vendor paths, so that nothing a client does by mistake can reach it.
+// vendor paths, so that nothing a client does by mistake can reach it; and
+// behind the control token, so that nothing on the network can either.
 func (s *Server) controlRoutes(m *http.ServeMux) {
-	m.HandleFunc("POST /_sandbox/reset", func(w http.ResponseWriter, _ *http.Request) {
+	m.Handle("POST /_sandbox/reset", s.control(func(w http.ResponseWriter, _ *http.Request) {
 		if err := s.Reset(); err != nil {
 			controlError(w, http.StatusInternalServerError, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("GET /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) {
-		controlJSON(w, map[string]any{"counts": s.Counts(), "total": s.Total(), "faultsInjected": s.Injected()})
-	})
-	m.HandleFunc("DELETE /_sandbox/requests", func(w http.ResponseWriter, _ *http.Request) {
+	}))
+	m.Handle("GET /_sandbox/requests", s.control(func(w http.ResponseWriter, _ *http.Request) {
+		controlJSON(w, http.StatusOK, map[string]any{"counts": s.Counts(), "total": s.Total(), "faultsInjected": s.Injected()})
+	}))
+	m.Handle("DELETE /_sandbox/requests", s.control(func(w http.ResponseWriter, _ *http.Request) {
 		s.ResetCounts()
 		w.WriteHeader(http.StatusNoContent)
-	})
-	m.HandleFunc("GET /_sandbox/faults", func(w http.ResponseWriter, _ *http.Request) {
-		controlJSON(w, s.CurrentFaults())
-	})
-	m.HandleFunc("PUT /_sandbox/faults", func(w http.ResponseWriter, r *http.Request) {
+	}))
+	m.Handle("GET /_sandbox/faults", s.control(func(w http.ResponseWriter, _ *http.Request) {
+		controlJSON(w, http.StatusOK, s.CurrentFaults())
+	}))
+	m.Handle("PUT /_sandbox/faults", s.control(func(w http.ResponseWriter, r *http.Request) {
 		var f Faults
 		if err := decodeStrict(r.Body, &f); err != nil {
 			controlError(w, http.StatusBadRequest, err)
 			return
 		}
-		if f.LatencyMS < 0 || f.Limit < 0 || !rate(f.SystemErrorRate) || !rate(f.BadGatewayRate) || !rate(f.DropCreateRate) {
-			controlError(w, http.StatusBadRequest, errors.New("rates must be between 0 and 1; latencyMs and limit must not be negative"))
+		if err := checkFaults(f); err != nil {
+			controlError(w, http.StatusBadRequest, err)
 			return
 		}
 		s.SetFaults(f)
-		controlJSON(w, f)
-	})
-	m.HandleFunc("GET /_sandbox/flows", func(w http.ResponseWriter, r *http.Request) {
+		controlJSON(w, http.StatusOK, f)
+	}))
+	for _, k := range kinds {
+		k.mountControl(s, m)
+	}
+}
+
+func checkFaults(f Faults) error {
+	for _, r := range []float64{f.SystemErrorRate, f.BadGatewayRate, f.DropCreateRate, f.DropUpdateRate} {
+		if r < 0 || r > 1 {
+			return errors.New("rates must be between 0 and 1")
+		}
+	}
+	if f.LatencyMS < 0 || f.Limit < 0 {
+		return errors.New("latencyMs and limit must not be negative")
+	}
+	known := routeNames()
+	for _, r := range f.Routes {
+		if !slices.Contains(known, r) {
+			return fmt.Errorf("unknown route %q; the routes are %s", r, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// mountControl mounts a kind's console: list and add per account, edit
+// and delete by id.
+func (k *kind[T]) mountControl(s *Server, m *http.ServeMux) {
+	base := "/_sandbox/" + k.many
+	m.Handle("GET "+base, s.control(func(w http.ResponseWriter, r *http.Request) {
 		key, err := s.controlKey(r)
 		if err != nil {
 			controlError(w, http.StatusBadRequest, err)
 			return
 		}
-		controlJSON(w, s.Flows(key))
-	})
-	m.HandleFunc("POST /_sandbox/flows", func(w http.ResponseWriter, r *http.Request) {
+		controlJSON(w, http.StatusOK, k.all(s, key))
+	}))
+	m.Handle("POST "+base, s.control(func(w http.ResponseWriter, r *http.Request) {
 		key, err := s.controlKey(r)
 		if err != nil {
 			controlError(w, http.StatusBadRequest, err)
 			return
 		}
-		var f Flow
-		if err := decodeStrict(r.Body, &f); err != nil {
+		var obj T
+		if err := decodeStrict(r.Body, &obj); err != nil {
 			controlError(w, http.StatusBadRequest, err)
 			return
 		}
-		created, err := s.AddFlow(key, f)
+		created, err := k.consoleAdd(s, key, obj)
 		if err != nil {
+			controlError(w, consoleStatus(err), err)
+			return
+		}
+		controlJSON(w, http.StatusCreated, created)
+	}))
+	m.Handle("PATCH "+base+"/{id}", s.control(func(w http.ResponseWriter, r *http.Request) {
+		id, valid := k.ids.parse(r.PathValue("id"))
+		if !valid {
+			controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
+			return
+		}
+		var fields map[string]json.RawMessage
+		if err := decodeStrict(r.Body, &fields); err != nil {
 			controlError(w, http.StatusBadRequest, err)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusCreated)
-		_ = json.NewEncoder(w).Encode(created)
-	})
-	m.HandleFunc("PATCH /_sandbox/flows/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if fields == nil {
+			controlError(w, http.StatusBadRequest, fmt.Errorf("the body must be a JSON object of %s fields", k.one))
+			return
+		}
+		edited, err := k.consoleEdit(s, id, func(obj *T) error { return k.patch(obj, fields) })
 		if err != nil {
-			controlError(w, http.StatusBadRequest, errors.New("the flow id must be an integer"))
+			controlError(w, consoleStatus(err), err)
 			return
 		}
-		var patch struct {
-			Name *string `json:"name"`
-			Flow []Node  `json:"flow"`
-		}
-		if err := decodeStrict(r.Body, &patch); err != nil {
-			controlError(w, http.StatusBadRequest, err)
+		controlJSON(w, http.StatusOK, edited)
+	}))
+	m.Handle("DELETE "+base+"/{id}", s.control(func(w http.ResponseWriter, r *http.Request) {
+		id, valid := k.ids.parse(r.PathValue("id"))
+		if !valid {
+			controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
 			return
 		}
-		f, err := s.EditFlow(id, func(f *Flow) {
-			if patch.Name != nil {
-				f.Name = *patch.Name
-			}
-			if patch.Flow != nil {
-				f.Flow = patch.Flow
-			}
-		})
-		switch {
-		case errors.Is(err, ErrNoSuchFlow):
-			controlError(w, http.StatusNotFound, err)
-		case err != nil:
-			controlError(w, http.StatusBadRequest, err)
-		default:
-			controlJSON(w, f)
+		if err := k.consoleDelete(s, id); err != nil {
+			controlError(w, consoleStatus(err), err)
+			return
 		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+}
+
+// control guards a control route with the control token.
+func (s *Server) control(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.ControlToken == "" {
+			controlError(w, http.StatusForbidden, errors.New("the control surface is disabled: start the sandbox with a control token (Options.ControlToken; otp-sandbox -control-token or $OTP_SANDBOX_CONTROL_TOKEN) to enable it"))
+			return
+		}
+		if !tokenMatches(r.Header.Get("Authorization"), s.opts.ControlToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="otp-sandbox control"`)
+			controlError(w, http.StatusUnauthorized, errors.New(`the control surface requires the header "Authorization: Bearer <control token>"`))
+			return
+		}
+		h(w, r)
 	})
-	m.HandleFunc("DELETE /_sandbox/flows/{id}", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err != nil {
-			controlError(w, http.StatusBadRequest, errors.New("the flow id must be an integer"))
-			return
-		}
-		switch err := s.DeleteFlow(id); {
-		case errors.Is(err, ErrNoSuchFlow):
-			controlError(w, http.StatusNotFound, err)
-		case err != nil:
-			controlError(w, http.StatusInternalServerError, err)
-		default:
-			w.WriteHeader(http.StatusNoContent)
-		}
-	})
+}
+
+// tokenMatches compares in constant time; hashing first hides the lengths too.
+func tokenMatches(header, token string) bool {
+	const scheme = "Bearer "
+	if len(header) < len(scheme) || !strings.EqualFold(header[:len(scheme)], scheme) {
+		return false
+	}
+	got, want := sha256.Sum256([]byte(header[len(scheme):])), sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
+}
+
+func consoleStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrInUse):
+		return http.StatusConflict
+	case errors.Is(err, errNotSaved):
+		return http.StatusInternalServerError
+	default:
+		return http.StatusBadRequest
+	}
 }
 
 // controlKey picks the account a control request means: the key query
@@ -316,8 +387,6 @@ func (s *Server) controlKey(r *http.Request) (string, error) {
 	return "", errors.New("several accounts exist: name one with ?key=")
 }
 
-func rate(v float64) bool { return v >= 0 && v <= 1 }
-
 func decodeStrict(r io.Reader, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r, 1<<20))
 	dec.DisallowUnknownFields()
@@ -327,13 +396,14 @@ func decodeStrict(r io.Reader, v any) error {
 	return nil
 }
 
-func controlJSON(w http.ResponseWriter, v any) {
+func controlJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(v)
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // "<token>" reads better than "\u003ctoken\u003e" in a terminal
+	_ = enc.Encode(v)
 }
 
 func controlError(w http.ResponseWriter, status int, err error) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+	controlJSON(w, status, map[string]string{"error": err.Error()})
 }

@@ -4,11 +4,13 @@ import (
 	"crypto/md5" //nolint:gosec // the vendor's signature scheme, not our choice
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,12 +38,22 @@ var reasons = map[string]string{
 	codeNotFound:  "data unexisting",
 }
 
-// Route names used by the request counters.
+// Route names used by the request counters and by Faults.Routes. Apps have
+// no list route and no kind has a delete route: the vendor has none.
 const (
-	RouteAdd     = "POST /flow/add"
-	RouteUpdate  = "PUT /flow/update"
-	RouteDetails = "GET /flow/details"
-	RouteList    = "GET /flow/list"
+	RouteFlowAdd     = "POST /flow/add"
+	RouteFlowUpdate  = "PUT /flow/update"
+	RouteFlowDetails = "GET /flow/details"
+	RouteFlowList    = "GET /flow/list"
+
+	RouteAppAdd     = "POST /app/add"
+	RouteAppUpdate  = "PUT /app/update"
+	RouteAppDetails = "GET /app/details"
+
+	RouteTemplateAdd     = "POST /template/add"
+	RouteTemplateUpdate  = "PUT /template/update"
+	RouteTemplateDetails = "GET /template/details"
+	RouteTemplateList    = "GET /template/list"
 )
 
 // DefaultWindow is how far a request's timestamp may be from the sandbox's
@@ -50,8 +62,8 @@ const DefaultWindow = 300 * time.Second
 
 // Options configure a Server.
 type Options struct {
-	// Accounts maps API keys to secrets; each account has its own flows and
-	// its own name space.
+	// Accounts maps API keys to secrets; each account has its own objects
+	// and its own name spaces (one per kind).
 	Accounts map[string]string
 	// Prefix is where the vendor paths are mounted; default "/otp".
 	Prefix string
@@ -59,33 +71,54 @@ type Options struct {
 	Window time.Duration
 	// StateFile, if set, is loaded at start and rewritten after every change.
 	StateFile string
-	// Now is the clock; default time.Now.
+	// Now is the clock; default time.Now. Apps' createTime comes from it.
 	Now func() time.Time
 	// Logger gets one line per request; nil logs nothing.
 	Logger *slog.Logger
+	// ControlToken guards the HTTP control surface (/_sandbox/): every
+	// request there must send "Authorization: Bearer <ControlToken>". Empty
+	// turns the HTTP control surface off, so that a sandbox listening on a
+	// non-loopback address does not hand reset, delete and faults to the
+	// network; the Go methods work either way.
+	ControlToken string
 }
 
 // Faults make the sandbox misbehave the ways a real network and vendor can.
+// Every fault applies to every kind.
 type Faults struct {
 	// LatencyMS is added before every vendor answer.
 	LatencyMS int `json:"latencyMs"`
-	// SystemErrorRate is the fraction of requests answered -18.
+	// SystemErrorRate is the fraction of requests answered -18, before
+	// anything is stored.
 	SystemErrorRate float64 `json:"systemErrorRate"`
 	// BadGatewayRate is the fraction of requests answered HTTP 502 with an
 	// HTML page, as a proxy in front of the API would.
 	BadGatewayRate float64 `json:"badGatewayRate"`
-	// DropCreateRate is the fraction of creates whose flow is stored but
-	// whose answer is lost: the connection is closed without a response.
+	// DropCreateRate is the fraction of successful creates (any add route)
+	// whose object is stored but whose answer is lost: the connection is
+	// closed without a response.
 	DropCreateRate float64 `json:"dropCreateRate"`
+	// DropUpdateRate is the same for updates: the update is applied, the
+	// answer lost.
+	DropUpdateRate float64 `json:"dropUpdateRate"`
+	// Routes, when not empty, confines the -18 and 502 faults to these
+	// routes (named as the counters name them, e.g. RouteFlowList). The drop
+	// faults ignore it: each already has its own routes.
+	Routes []string `json:"routes,omitempty"`
 	// ClockSkewSeconds moves the sandbox's clock (and its Date header).
 	ClockSkewSeconds int64 `json:"clockSkewSeconds"`
-	// Limit caps the injections of each kind (-18, 502, dropped answer);
-	// 0 means no cap. With a rate of 1 and a limit of N, exactly the first N
-	// requests that could get a fault of that kind get it, which makes tests
-	// deterministic.
+	// Limit caps the injections of each kind (-18, 502, dropped create,
+	// dropped update) separately; 0 means no cap. With a rate of 1 and a
+	// limit of N, exactly the first N requests that could get a fault of
+	// that kind get it, which makes tests deterministic.
 	Limit int `json:"limit"`
-	// Seed makes the random draws repeatable; 0 picks one.
+	// Seed makes the random draws repeatable: which requests get faults,
+	// and the app ids generated from then on; 0 picks one.
 	Seed uint64 `json:"seed"`
+}
+
+func (f Faults) targets(route string) bool {
+	return len(f.Routes) == 0 || slices.Contains(f.Routes, route)
 }
 
 // Server is the sandbox. It is an http.Handler and safe for concurrent use.
@@ -96,7 +129,8 @@ type Server struct {
 	state   *state
 	counts  map[string]int
 	faults  Faults
-	rng     *rand.Rand
+	rng     *rand.Rand     // fault draws
+	idRNG   *rand.Rand     // app ids: a separate stream, so creating apps does not shift which requests fail
 	injects map[string]int // by fault kind
 	agents  map[string]bool
 }
@@ -106,16 +140,17 @@ const (
 	FaultSystemError = "systemError"
 	FaultBadGateway  = "badGateway"
 	FaultDropCreate  = "dropCreate"
+	FaultDropUpdate  = "dropUpdate"
 )
 
 // New builds a Server, loading the state file when one is configured.
 func New(opts Options) (*Server, error) {
 	if len(opts.Accounts) == 0 {
-		return nil, fmt.Errorf("sandbox: at least one account (API key and secret) is required")
+		return nil, errors.New("sandbox: at least one account (API key and secret) is required")
 	}
 	for k, v := range opts.Accounts {
 		if k == "" || v == "" {
-			return nil, fmt.Errorf("sandbox: API keys and secrets must not be empty")
+			return nil, errors.New("sandbox: API keys and secrets must not be empty")
 		}
 	}
 	if opts.Prefix == "" {
@@ -140,23 +175,17 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, state: st, counts: map[string]int{}, agents: map[string]bool{}}
 	s.setFaultsLocked(Faults{})
-	s.routes()
+	m := http.NewServeMux()
+	for _, k := range kinds {
+		k.mountVendor(s, m)
+	}
+	s.controlRoutes(m)
+	s.mux = m
 	return s, nil
 }
 
 // Prefix is the path the vendor API is mounted at.
 func (s *Server) Prefix() string { return s.opts.Prefix }
-
-func (s *Server) routes() {
-	m := http.NewServeMux()
-	p := s.opts.Prefix
-	m.Handle("POST "+p+"/flow/add", s.vendor(RouteAdd, s.handleAdd))
-	m.Handle("PUT "+p+"/flow/update/{id}", s.vendor(RouteUpdate, s.handleUpdate))
-	m.Handle("GET "+p+"/flow/details/{id}", s.vendor(RouteDetails, s.handleDetails))
-	m.Handle("GET "+p+"/flow/list", s.vendor(RouteList, s.handleList))
-	s.controlRoutes(m)
-	s.mux = m
-}
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
@@ -184,11 +213,136 @@ func fail(code, detail string) answer {
 
 func ok(data any) answer { return answer{code: codeSuccess, reason: reasons[codeSuccess], data: data} }
 
+// refusal is a business error: the API answers it with its code, the Go
+// methods return it as an error.
+type refusal struct{ code, detail string }
+
+func (r *refusal) Error() string { return "sandbox: " + r.detail }
+
+func refuse(code, format string, a ...any) *refusal {
+	return &refusal{code: code, detail: fmt.Sprintf(format, a...)}
+}
+
+// reply turns what the store did into the vendor's answer.
+func reply[T any](v T, err error) answer {
+	var r *refusal
+	switch {
+	case err == nil:
+		return ok(v)
+	case errors.As(err, &r):
+		return fail(r.code, r.detail)
+	default:
+		return fail(codeSystem, "") // the state file could not be written; already logged
+	}
+}
+
+// op is what a vendor route does; the drop faults depend on it.
+type op int
+
+const (
+	opAdd op = iota
+	opUpdate
+	opDetails
+	opList
+)
+
+type endpoint struct {
+	route string
+	op    op
+}
+
 type vendorHandler func(key string, r *http.Request, body []byte) answer
+
+// mountVendor mounts a kind's vendor routes. Update and details take the
+// id as the last path segment.
+func (k *kind[T]) mountVendor(s *Server, m *http.ServeMux) {
+	for _, e := range k.endpoints {
+		method, path, _ := strings.Cut(e.route, " ")
+		pattern := method + " " + s.opts.Prefix + path
+		var h vendorHandler
+		switch e.op {
+		case opAdd:
+			h = k.handleAdd(s)
+		case opUpdate:
+			pattern += "/{id}"
+			h = k.handleUpdate(s)
+		case opDetails:
+			pattern += "/{id}"
+			h = k.handleDetails(s)
+		case opList:
+			h = k.handleList(s)
+		}
+		m.Handle(pattern, s.vendor(e.route, e.op, h))
+	}
+}
+
+func (k *kind[T]) pathID(r *http.Request) (string, answer, bool) {
+	id, valid := k.ids.parse(r.PathValue("id"))
+	if !valid {
+		return "", fail(codeParameter, k.idField+" "+k.ids.rule()), false
+	}
+	return id, answer{}, true
+}
+
+func (k *kind[T]) handleAdd(s *Server) vendorHandler {
+	return func(key string, _ *http.Request, body []byte) answer {
+		obj, reason := k.parse(body, "")
+		if reason != "" {
+			return fail(codeParameter, reason)
+		}
+		now := s.now()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return reply(k.insert(s, key, obj, now))
+	}
+}
+
+// handleUpdate validates the body before it looks the id up, so a bad body
+// for an unknown id is -22, not -24.
+func (k *kind[T]) handleUpdate(s *Server) vendorHandler {
+	return func(key string, r *http.Request, body []byte) answer {
+		id, bad, valid := k.pathID(r)
+		if !valid {
+			return bad
+		}
+		obj, reason := k.parse(body, id)
+		if reason != "" {
+			return fail(codeParameter, reason)
+		}
+		now := s.now()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return reply(k.replace(s, key, id, obj, now))
+	}
+}
+
+func (k *kind[T]) handleDetails(s *Server) vendorHandler {
+	return func(key string, r *http.Request, _ []byte) answer {
+		id, bad, valid := k.pathID(r)
+		if !valid {
+			return bad
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		i := k.index(s.state, key, id)
+		if i < 0 {
+			return fail(codeNotFound, k.missing(id))
+		}
+		return ok(clone(k.coll(s.state).Accounts[key][i]))
+	}
+}
+
+func (k *kind[T]) handleList(s *Server) vendorHandler {
+	return func(key string, _ *http.Request, _ []byte) answer {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return ok(k.list(s.state, key))
+	}
+}
 
 // vendor wraps an endpoint with what every vendor path does: count, apply
 // faults, authenticate, answer HTTP 200 with the envelope, log one line.
-func (s *Server) vendor(route string, h vendorHandler) http.Handler {
+func (s *Server) vendor(route string, o op, h vendorHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		s.mu.Lock()
@@ -210,7 +364,8 @@ func (s *Server) vendor(route string, h vendorHandler) http.Handler {
 			s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "key", key,
 				"http", httpStatus, "status", code, "ms", time.Since(start).Milliseconds())
 		}
-		if s.inject(FaultBadGateway, faults.BadGatewayRate) {
+		targeted := faults.targets(route)
+		if targeted && s.inject(FaultBadGateway, faults.BadGatewayRate) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n")
@@ -225,15 +380,17 @@ func (s *Server) vendor(route string, h vendorHandler) http.Handler {
 		default:
 			a = s.authenticate(r)
 		}
-		if a.code == "" && s.inject(FaultSystemError, faults.SystemErrorRate) {
+		if a.code == "" && targeted && s.inject(FaultSystemError, faults.SystemErrorRate) {
 			a = fail(codeSystem, "")
 		}
 		if a.code == "" {
 			a = h(key, r, body)
 		}
-		if route == RouteAdd && a.code == codeSuccess && s.inject(FaultDropCreate, faults.DropCreateRate) {
+		if a.code == codeSuccess &&
+			(o == opAdd && s.inject(FaultDropCreate, faults.DropCreateRate) ||
+				o == opUpdate && s.inject(FaultDropUpdate, faults.DropUpdateRate)) {
 			logLine(0, "dropped")
-			// The flow is stored; the client never hears so.
+			// The change is stored; the client never hears so.
 			panic(http.ErrAbortHandler)
 		}
 		writeEnvelope(w, a)
@@ -293,81 +450,9 @@ func (s *Server) authenticate(r *http.Request) answer {
 	return answer{}
 }
 
-func pathID(r *http.Request) (int64, answer, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fail(codeParameter, "flowId must be a positive integer"), false
-	}
-	return id, answer{}, true
-}
-
-func (s *Server) handleAdd(key string, _ *http.Request, body []byte) answer {
-	name, nodes, reason := parseFlowBody(body)
-	if reason != "" {
-		return fail(codeParameter, reason)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if _, taken := s.state.nameTaken(key, name, 0); taken {
-		return fail(codeExisting, "")
-	}
-	f := Flow{FlowID: s.state.NextID, Name: name, Flow: nodes}
-	s.state.NextID++
-	s.state.Accounts[key] = append(s.state.Accounts[key], f)
-	if err := s.persistLocked(); err != nil {
-		s.state.NextID--
-		s.state.Accounts[key] = s.state.Accounts[key][:len(s.state.Accounts[key])-1]
-		return fail(codeSystem, "")
-	}
-	return ok(f.clone())
-}
-
-func (s *Server) handleUpdate(key string, r *http.Request, body []byte) answer {
-	id, bad, valid := pathID(r)
-	if !valid {
-		return bad
-	}
-	name, nodes, reason := parseFlowBody(body)
-	if reason != "" {
-		return fail(codeParameter, reason)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.state.find(key, id)
-	if i < 0 {
-		return fail(codeNotFound, "")
-	}
-	if _, taken := s.state.nameTaken(key, name, id); taken {
-		return fail(codeExisting, "")
-	}
-	old := s.state.Accounts[key][i]
-	s.state.Accounts[key][i] = Flow{FlowID: id, Name: name, Flow: nodes}
-	if err := s.persistLocked(); err != nil {
-		s.state.Accounts[key][i] = old
-		return fail(codeSystem, "")
-	}
-	return ok(s.state.Accounts[key][i].clone())
-}
-
-func (s *Server) handleDetails(key string, r *http.Request, _ []byte) answer {
-	id, bad, valid := pathID(r)
-	if !valid {
-		return bad
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := s.state.find(key, id)
-	if i < 0 {
-		return fail(codeNotFound, "")
-	}
-	return ok(s.state.Accounts[key][i].clone())
-}
-
-func (s *Server) handleList(key string, _ *http.Request, _ []byte) answer {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return ok(s.state.list(key))
-}
+// errNotSaved marks a failure to write the state file: the change was
+// rolled back, and it is the sandbox's fault, not the caller's.
+var errNotSaved = errors.New("sandbox: the state file could not be saved")
 
 func (s *Server) persistLocked() error {
 	if s.opts.StateFile == "" {
@@ -375,7 +460,7 @@ func (s *Server) persistLocked() error {
 	}
 	if err := saveState(s.opts.StateFile, s.state); err != nil {
 		s.opts.Logger.Error("saving state failed", "error", err)
-		return err
+		return fmt.Errorf("%w: %w", errNotSaved, err)
 	}
 	return nil
 }

@@ -1,16 +1,13 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/md5" //nolint:gosec // vendor scheme
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,19 +15,23 @@ import (
 )
 
 const (
-	key    = "sandbox-key"
-	secret = "sandbox-secret"
+	key          = "sandbox-key"
+	secret       = "sandbox-secret"
+	otherKey     = "other-key"
+	otherSecret  = "other-secret"
+	controlToken = "test-control-token"
 )
 
 type env struct {
 	t   *testing.T
 	srv *Server
 	hs  *httptest.Server
+	now func() time.Time // the server's clock, which signatures must follow
 }
 
 func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Helper()
-	opts := Options{Accounts: map[string]string{key: secret, "other-key": "other-secret"}}
+	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken}
 	for _, m := range mods {
 		m(&opts)
 	}
@@ -40,10 +41,14 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, srv: srv, hs: hs}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &env{t: t, srv: srv, hs: hs, now: now}
 }
 
-type reply struct {
+type response struct {
 	HTTP   int
 	Status string          `json:"status"`
 	Reason string          `json:"reason"`
@@ -56,17 +61,21 @@ func sign(k, s, ts string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// call sends a request signed for account k with the given timestamp; a
-// nil headers map means "sign correctly now".
-func (e *env) call(method, path, body string, headers map[string]string) reply {
+func (e *env) signed(k, s string) map[string]string {
+	ts := strconv.FormatInt(e.now().Unix(), 10)
+	return map[string]string{"Api-Key": k, "Timestamp": ts, "Sign": sign(k, s, ts)}
+}
+
+// call sends a vendor request with the given headers; nil means "signed
+// correctly now for the main account".
+func (e *env) call(method, path, body string, headers map[string]string) response {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.hs.URL+path, strings.NewReader(body))
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if headers == nil {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		headers = map[string]string{"Api-Key": key, "Timestamp": ts, "Sign": sign(key, secret, ts)}
+		headers = e.signed(key, secret)
 	}
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	for k, v := range headers {
@@ -78,17 +87,18 @@ func (e *env) call(method, path, body string, headers map[string]string) reply {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	r := reply{HTTP: resp.StatusCode, Header: resp.Header}
+	r := response{HTTP: resp.StatusCode, Header: resp.Header}
 	if resp.StatusCode == http.StatusOK {
 		// The status must be a JSON string, as documented.
-		var probe struct {
-			Status any `json:"status"`
-		}
+		var probe map[string]any
 		if err := json.Unmarshal(raw, &probe); err != nil {
 			e.t.Fatalf("answer is not JSON: %s", raw)
 		}
-		if _, isString := probe.Status.(string); !isString {
+		if _, isString := probe["status"].(string); !isString {
 			e.t.Fatalf("status is not a string: %s", raw)
+		}
+		if _, hasData := probe["data"]; hasData != (probe["status"] == "0") {
+			e.t.Fatalf("data must come with success and only then: %s", raw)
 		}
 		if err := json.Unmarshal(raw, &r); err != nil {
 			e.t.Fatal(err)
@@ -97,72 +107,115 @@ func (e *env) call(method, path, body string, headers map[string]string) reply {
 	return r
 }
 
-func (e *env) add(body string) reply { return e.call("POST", "/otp/flow/add", body, nil) }
+func (e *env) asOther(method, path, body string) response {
+	e.t.Helper()
+	return e.call(method, path, body, e.signed(otherKey, otherSecret))
+}
 
-const validBody = `{"name":"login-fallback","flow":[{"waitingTime":60,"status":1,"channel":"sms"},{"waitingTime":90,"status":2,"channel":"call","channelCut":1}]}`
+// must sends a request for the main account that has to succeed.
+func (e *env) must(method, path, body string) json.RawMessage {
+	e.t.Helper()
+	r := e.call(method, path, body, nil)
+	if r.HTTP != http.StatusOK || r.Status != "0" {
+		e.t.Fatalf("%s %s: HTTP %d status %q (%s)", method, path, r.HTTP, r.Status, r.Reason)
+	}
+	return r.Data
+}
 
-func TestCreateReadListUpdate(t *testing.T) {
-	e := newEnv(t)
-	r := e.add(validBody)
-	if r.Status != "0" || r.HTTP != 200 {
-		t.Fatalf("add: %+v", r)
+func decode[T any](t *testing.T, raw []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatalf("decoding %s: %v", raw, err)
 	}
-	var f Flow
-	if err := json.Unmarshal(r.Data, &f); err != nil {
-		t.Fatal(err)
-	}
-	if f.FlowID < firstID || f.Name != "login-fallback" || len(f.Flow) != 2 || f.Flow[0].ChannelCut != 0 || f.Flow[1].ChannelCut != 1 {
-		t.Fatalf("created %+v", f)
-	}
-	if !strings.Contains(string(r.Data), `"channelCut":0`) {
-		t.Fatalf("channelCut must always be present in answers: %s", r.Data)
-	}
-	id := strconv.FormatInt(f.FlowID, 10)
+	return v
+}
 
-	if d := e.call("GET", "/otp/flow/details/"+id, "", nil); d.Status != "0" || string(d.Data) != string(r.Data) {
-		t.Fatalf("details %s, want %s", d.Data, r.Data)
-	}
-	second := e.add(`{"name":"signup-fallback","flow":[{"waitingTime":30,"status":1,"channel":"call"}]}`)
-	var f2 Flow
-	_ = json.Unmarshal(second.Data, &f2)
-	if f2.FlowID <= f.FlowID {
-		t.Fatalf("ids must increase: %d then %d", f.FlowID, f2.FlowID)
-	}
-	var list []Flow
-	l := e.call("GET", "/otp/flow/list", "", nil)
-	if err := json.Unmarshal(l.Data, &list); err != nil || len(list) != 2 || list[0].FlowID != f.FlowID {
-		t.Fatalf("list %s", l.Data)
-	}
-
-	// Update is a full replacement, keeping one's own name is fine.
-	u := e.call("PUT", "/otp/flow/update/"+id, `{"name":"login-fallback","flow":[{"waitingTime":120,"status":2,"channel":"call"}]}`, nil)
-	if u.Status != "0" {
-		t.Fatalf("update %+v", u)
-	}
-	var updated Flow
-	_ = json.Unmarshal(u.Data, &updated)
-	if updated.FlowID != f.FlowID || len(updated.Flow) != 1 || updated.Flow[0].WaitingTime != 120 {
-		t.Fatalf("updated %+v", updated)
-	}
-	if u := e.call("PUT", "/otp/flow/update/"+id, `{"name":"signup-fallback","flow":[{"waitingTime":120,"status":2,"channel":"call"}]}`, nil); u.Status != "-20" {
-		t.Fatalf("renaming onto another flow's name: %+v", u)
-	}
-	if u := e.call("POST", "/otp/flow/update/"+id, validBody, nil); u.HTTP != http.StatusMethodNotAllowed {
-		t.Fatalf("update must be PUT: HTTP %d", u.HTTP)
+// wantRefused checks a vendor error answer: its code, and a reason that
+// names what it must.
+func wantRefused(t *testing.T, r response, code, reason string) {
+	t.Helper()
+	if r.HTTP != http.StatusOK || r.Status != code || !strings.Contains(r.Reason, reason) {
+		t.Fatalf("got HTTP %d %q %q, want %s with %q", r.HTTP, r.Status, r.Reason, code, reason)
 	}
 }
 
-func TestNoDeleteEndpoint(t *testing.T) {
-	e := newEnv(t)
-	e.add(validBody)
-	for _, m := range []string{"DELETE /otp/flow/delete/10001", "POST /otp/flow/delete/10001", "DELETE /otp/flow/details/10001"} {
-		method, path, _ := strings.Cut(m, " ")
-		if r := e.call(method, path, "", nil); r.HTTP == http.StatusOK {
-			t.Fatalf("%s answered 200", m)
-		}
+// control sends a control request with the right token.
+func (e *env) control(method, path, body string) (int, []byte) {
+	e.t.Helper()
+	status, raw, _ := e.controlAuth("Bearer "+controlToken, method, path, body)
+	return status, raw
+}
+
+func (e *env) controlAuth(auth, method, path, body string) (int, []byte, http.Header) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.hs.URL+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	if len(e.srv.Flows(key)) != 1 {
-		t.Fatal("a flow was deleted through the API")
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, raw, resp.Header
+}
+
+func (e *env) mustControl(want int, method, path, body string) []byte {
+	e.t.Helper()
+	status, raw := e.control(method, path, body)
+	if status != want {
+		e.t.Fatalf("%s %s: HTTP %d (%s), want %d", method, path, status, raw, want)
+	}
+	return raw
+}
+
+// dropped sends a signed request that must get no answer at all.
+func (e *env) dropped(method, path, body string) {
+	e.t.Helper()
+	req, _ := http.NewRequest(method, e.hs.URL+path, strings.NewReader(body))
+	for k, v := range e.signed(key, secret) {
+		req.Header.Set(k, v)
+	}
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+		e.t.Fatalf("%s %s: the answer was not dropped (HTTP %d)", method, path, resp.StatusCode)
+	}
+}
+
+// Fixtures used across kinds.
+
+const validFlow = `{"name":"login-fallback","flow":[{"waitingTime":60,"status":1,"channel":"sms"},{"waitingTime":90,"status":2,"channel":"call","channelCut":1}]}`
+
+func (e *env) newFlow(name string) Flow {
+	e.t.Helper()
+	return decode[Flow](e.t, e.must("POST", "/otp/flow/add", `{"name":"`+name+`","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`))
+}
+
+func (e *env) newApp(name string) App {
+	e.t.Helper()
+	return decode[App](e.t, e.must("POST", "/otp/app/add", `{"name":"`+name+`"}`))
+}
+
+func (e *env) newTemplate(appID, name string) Template {
+	e.t.Helper()
+	return decode[Template](e.t, e.must("POST", "/otp/template/add", `{"appId":"`+appID+`","name":"`+name+`","text":"Your code is ##code##"}`))
+}
+
+func id64(id int64) string { return strconv.FormatInt(id, 10) }
+
+func TestRouteNamesAreTheConstants(t *testing.T) {
+	want := []string{
+		RouteFlowAdd, RouteFlowUpdate, RouteFlowDetails, RouteFlowList,
+		RouteAppAdd, RouteAppUpdate, RouteAppDetails,
+		RouteTemplateAdd, RouteTemplateUpdate, RouteTemplateDetails, RouteTemplateList,
+	}
+	if got := routeNames(); !slices.Equal(got, want) {
+		t.Fatalf("routes %q, want %q", got, want)
 	}
 }
 
@@ -180,311 +233,328 @@ func TestAuthentication(t *testing.T) {
 		{"no timestamp", map[string]string{"Api-Key": key, "Sign": sign(key, secret, ts(0))}, "-1"},
 		{"unknown key", map[string]string{"Api-Key": "nobody", "Timestamp": ts(0), "Sign": sign("nobody", secret, ts(0))}, "-1"},
 		{"wrong secret", map[string]string{"Api-Key": key, "Timestamp": ts(0), "Sign": sign(key, "wrong", ts(0))}, "-1"},
-		{"other account's secret", map[string]string{"Api-Key": key, "Timestamp": ts(0), "Sign": sign(key, "other-secret", ts(0))}, "-1"},
+		{"other account's secret", map[string]string{"Api-Key": key, "Timestamp": ts(0), "Sign": sign(key, otherSecret, ts(0))}, "-1"},
 		{"sign of another timestamp", map[string]string{"Api-Key": key, "Timestamp": ts(0), "Sign": sign(key, secret, ts(1))}, "-1"},
-		{"timestamp in milliseconds text", map[string]string{"Api-Key": key, "Timestamp": "abc", "Sign": sign(key, secret, "abc")}, "-1"},
+		{"timestamp not a number", map[string]string{"Api-Key": key, "Timestamp": "abc", "Sign": sign(key, secret, "abc")}, "-1"},
 		{"upper-case sign", map[string]string{"Api-Key": key, "Timestamp": ts(0), "Sign": strings.ToUpper(sign(key, secret, ts(0)))}, "0"},
 		{"inside the window", map[string]string{"Api-Key": key, "Timestamp": ts(-50), "Sign": sign(key, secret, ts(-50))}, "0"},
 		{"too old", map[string]string{"Api-Key": key, "Timestamp": ts(-120), "Sign": sign(key, secret, ts(-120))}, "-16"},
 		{"too far ahead", map[string]string{"Api-Key": key, "Timestamp": ts(120), "Sign": sign(key, secret, ts(120))}, "-16"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := e.call("GET", "/otp/flow/list", "", tt.headers)
-			if r.HTTP != 200 || r.Status != tt.want {
-				t.Fatalf("got HTTP %d status %q (%s), want %s", r.HTTP, r.Status, r.Reason, tt.want)
-			}
-		})
+	// Authentication comes first on every kind's routes: an unknown id or
+	// a bad body is never looked at for a bad signature.
+	routes := []struct{ method, path, body string }{
+		{"GET", "/otp/flow/list", ""},
+		{"GET", "/otp/template/list", ""},
+		{"POST", "/otp/app/add", `{"name":"auth-app"}`},
 	}
-}
-
-func TestValidation(t *testing.T) {
-	node := `{"waitingTime":60,"status":1,"channel":"sms"}`
-	withNode := func(n string) string { return `{"name":"abcd","flow":[` + node + `,` + n + `]}` }
-	tests := []struct {
-		name, body, reason string
-	}{
-		{"not JSON", `{`, "JSON object"},
-		{"array body", `[]`, "JSON object"},
-		{"no name", `{"flow":[` + node + `]}`, "name is required"},
-		{"name not a string", `{"name":1234,"flow":[` + node + `]}`, "name must be a string"},
-		{"name 3 chars", `{"name":"abc","flow":[` + node + `]}`, "name must be 4 to 32 characters"},
-		{"name 33 chars", `{"name":"` + strings.Repeat("a", 33) + `","flow":[` + node + `]}`, "name must be 4 to 32 characters"},
-		{"name 3 Chinese chars (9 bytes)", `{"name":"登录流","flow":[` + node + `]}`, "name must be 4 to 32 characters"},
-		{"name 33 Chinese chars", `{"name":"` + strings.Repeat("流", 33) + `","flow":[` + node + `]}`, "name must be 4 to 32 characters"},
-		{"no flow", `{"name":"abcd"}`, "flow is required"},
-		{"null flow", `{"name":"abcd","flow":null}`, "flow is required"},
-		{"flow not array", `{"name":"abcd","flow":{}}`, "flow must be an array"},
-		{"empty flow", `{"name":"abcd","flow":[]}`, "at least one node"},
-		{"node not object", withNode(`3`), "flow[1] must be an object"},
-		{"waitingTime missing", withNode(`{"status":1,"channel":"sms"}`), "flow[1].waitingTime is required"},
-		{"waitingTime 29", withNode(`{"waitingTime":29,"status":1,"channel":"sms"}`), "flow[1].waitingTime must be between 30 and 120"},
-		{"waitingTime 121", withNode(`{"waitingTime":121,"status":1,"channel":"sms"}`), "flow[1].waitingTime must be between 30 and 120"},
-		{"waitingTime string", withNode(`{"waitingTime":"60","status":1,"channel":"sms"}`), "flow[1].waitingTime must be an integer"},
-		{"waitingTime fraction", withNode(`{"waitingTime":60.5,"status":1,"channel":"sms"}`), "flow[1].waitingTime must be an integer"},
-		{"status missing", withNode(`{"waitingTime":60,"channel":"sms"}`), "flow[1].status is required"},
-		{"status 0", withNode(`{"waitingTime":60,"status":0,"channel":"sms"}`), "flow[1].status must be 1"},
-		{"status 3", withNode(`{"waitingTime":60,"status":3,"channel":"sms"}`), "flow[1].status must be 1"},
-		{"channel missing", withNode(`{"waitingTime":60,"status":1}`), "flow[1].channel is required"},
-		{"channel email", withNode(`{"waitingTime":60,"status":1,"channel":"email"}`), `flow[1].channel must be "sms" or "call"`},
-		{"channel upper case", withNode(`{"waitingTime":60,"status":1,"channel":"SMS"}`), `flow[1].channel must be "sms" or "call"`},
-		{"channelCut 2", withNode(`{"waitingTime":60,"status":1,"channel":"sms","channelCut":2}`), "flow[1].channelCut must be 0"},
-		{"channelCut -1", withNode(`{"waitingTime":60,"status":1,"channel":"sms","channelCut":-1}`), "flow[1].channelCut must be 0"},
-	}
-	e := newEnv(t)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := e.add(tt.body)
-			if r.Status != "-22" || !strings.Contains(r.Reason, tt.reason) {
-				t.Fatalf("got %q %q, want -22 with %q", r.Status, r.Reason, tt.reason)
-			}
-		})
-	}
-	if n := len(e.srv.Flows(key)); n != 0 {
-		t.Fatalf("%d invalid flows were stored", n)
-	}
-	for _, name := range []string{"登录流程", strings.Repeat("流", 32), "abcd", strings.Repeat("a", 32)} {
-		if r := e.add(`{"name":"` + name + `","flow":[` + node + `]}`); r.Status != "0" {
-			t.Fatalf("valid name %q refused: %s", name, r.Reason)
+	for _, rt := range routes {
+		for _, tt := range tests {
+			t.Run(rt.path+"/"+tt.name, func(t *testing.T) {
+				r := e.call(rt.method, rt.path, rt.body, tt.headers)
+				if tt.want == "0" && rt.method == "POST" && r.Status == "-20" {
+					return // the first success took the name
+				}
+				if r.HTTP != 200 || r.Status != tt.want {
+					t.Fatalf("got HTTP %d status %q (%s), want %s", r.HTTP, r.Status, r.Reason, tt.want)
+				}
+			})
 		}
 	}
-	// The same rules apply to update.
-	if r := e.call("PUT", "/otp/flow/update/10001", `{"name":"abcd","flow":[]}`, nil); r.Status != "-22" {
-		t.Fatalf("update with an empty flow: %+v", r)
-	}
+	wantRefused(t, e.call("GET", "/otp/app/details/nope", "", map[string]string{"Api-Key": ""}), "-1", "headers are required")
+	wantRefused(t, e.call("PUT", "/otp/template/update/abc", "{", map[string]string{"Api-Key": ""}), "-1", "headers are required")
 }
 
-func TestNamesAreUniquePerAccount(t *testing.T) {
+// The vendor has no delete endpoint for anything and no list of apps:
+// such paths are plain 404s (or 405 for a known path), never answered 200.
+func TestRoutesTheVendorDoesNotHave(t *testing.T) {
 	e := newEnv(t)
-	if r := e.add(validBody); r.Status != "0" {
-		t.Fatal(r.Reason)
+	f := e.newFlow("some-flow")
+	a := e.newApp("some-app")
+	tp := e.newTemplate(a.AppID, "some-template")
+	for _, tt := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/otp/app/list", 404},
+		{"GET", "/otp/app/list/", 404},
+		{"DELETE", "/otp/flow/delete/" + id64(f.FlowID), 404},
+		{"POST", "/otp/flow/delete/" + id64(f.FlowID), 404},
+		{"DELETE", "/otp/flow/details/" + id64(f.FlowID), 405},
+		{"DELETE", "/otp/app/delete/" + a.AppID, 404},
+		{"DELETE", "/otp/app/details/" + a.AppID, 405},
+		{"DELETE", "/otp/template/delete/" + id64(tp.TemplateID), 404},
+		{"DELETE", "/otp/template/details/" + id64(tp.TemplateID), 405},
+		{"POST", "/otp/app/update/" + a.AppID, 405},
+		{"POST", "/otp/template/update/" + id64(tp.TemplateID), 405},
+		{"POST", "/otp/flow/update/" + id64(f.FlowID), 405},
+		{"GET", "/otp/app/add", 405},
+		{"GET", "/otp/app/details/", 404},
+		{"GET", "/otp/unknown/list", 404},
+	} {
+		if r := e.call(tt.method, tt.path, "", nil); r.HTTP != tt.want {
+			t.Errorf("%s %s: HTTP %d, want %d", tt.method, tt.path, r.HTTP, tt.want)
+		}
 	}
-	if r := e.add(validBody); r.Status != "-20" {
-		t.Fatalf("duplicate name: %+v", r)
+	if len(e.srv.Flows(key)) != 1 || len(e.srv.Apps(key)) != 1 || len(e.srv.Templates(key)) != 1 {
+		t.Fatal("something was deleted through the API")
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	other := map[string]string{"Api-Key": "other-key", "Timestamp": ts, "Sign": sign("other-key", "other-secret", ts)}
-	r := e.call("POST", "/otp/flow/add", validBody, other)
-	if r.Status != "0" {
-		t.Fatalf("the same name in another account: %+v", r)
-	}
-	// Accounts do not see each other's flows.
-	var f Flow
-	_ = json.Unmarshal(r.Data, &f)
-	if d := e.call("GET", "/otp/flow/details/"+strconv.FormatInt(f.FlowID, 10), "", nil); d.Status != "-24" {
-		t.Fatalf("another account's flow: %+v", d)
-	}
-	if n := len(e.srv.Flows(key)); n != 1 {
-		t.Fatalf("account has %d flows", n)
+	if e.srv.Total() != 3 {
+		t.Fatalf("unknown routes were counted: %v", e.srv.Counts())
 	}
 }
 
+// A name is unique among one kind's objects of one account: the same name
+// may be a flow, an app and a template at once, and exist in two accounts.
+func TestNamesAreUniquePerKindAndAccount(t *testing.T) {
+	e := newEnv(t)
+	const name = "shared-name"
+	e.newFlow(name)
+	a := e.newApp(name)
+	e.newTemplate(a.AppID, name)
+
+	wantRefused(t, e.call("POST", "/otp/flow/add", `{"name":"`+name+`","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`, nil), "-20", "name")
+	wantRefused(t, e.call("POST", "/otp/app/add", `{"name":"`+name+`"}`, nil), "-20", "name")
+	wantRefused(t, e.call("POST", "/otp/template/add", `{"appId":"`+a.AppID+`","name":"`+name+`","text":"##code##"}`, nil), "-20", "name")
+
+	if r := e.asOther("POST", "/otp/flow/add", `{"name":"`+name+`","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`); r.Status != "0" {
+		t.Fatalf("flow in another account: %+v", r)
+	}
+	r := e.asOther("POST", "/otp/app/add", `{"name":"`+name+`"}`)
+	if r.Status != "0" {
+		t.Fatalf("app in another account: %+v", r)
+	}
+	otherApp := decode[App](t, r.Data)
+	if r := e.asOther("POST", "/otp/template/add", `{"appId":"`+otherApp.AppID+`","name":"`+name+`","text":"##code##"}`); r.Status != "0" {
+		t.Fatalf("template in another account: %+v", r)
+	}
+	for _, n := range []int{len(e.srv.Flows(key)), len(e.srv.Apps(key)), len(e.srv.Templates(key)), len(e.srv.Flows(otherKey)), len(e.srv.Apps(otherKey)), len(e.srv.Templates(otherKey))} {
+		if n != 1 {
+			t.Fatal("each account must hold exactly one object of each kind")
+		}
+	}
+}
+
+// Ids are checked in the path first, then looked up in the caller's
+// account only: another account's object is as unknown as a missing one.
 func TestUnknownAndMalformedIDs(t *testing.T) {
 	e := newEnv(t)
-	for path, want := range map[string]string{
-		"/otp/flow/details/99999": "-24",
-		"/otp/flow/details/1":     "-24",
-		"/otp/flow/details/abc":   "-22",
-		"/otp/flow/details/-5":    "-22",
+	otherFlow := decode[Flow](t, e.asOther("POST", "/otp/flow/add", validFlow).Data)
+	otherApp := decode[App](t, e.asOther("POST", "/otp/app/add", `{"name":"other-app"}`).Data)
+	otherTemplate := decode[Template](t, e.asOther("POST", "/otp/template/add", `{"appId":"`+otherApp.AppID+`","name":"other-tpl","text":"##code##"}`).Data)
+	for _, tt := range []struct{ path, code, reason string }{
+		{"/otp/flow/details/99999", "-24", "flowId 99999 does not exist"},
+		{"/otp/flow/details/1", "-24", "flowId 1 does not exist"},
+		{"/otp/flow/details/" + id64(otherFlow.FlowID), "-24", "flowId"},
+		{"/otp/flow/details/abc", "-22", "flowId must be a positive integer"},
+		{"/otp/flow/details/-5", "-22", "flowId must be a positive integer"},
+		{"/otp/flow/details/0", "-22", "flowId must be a positive integer"},
+		{"/otp/app/details/nope", "-24", `appId "nope" does not exist`},
+		{"/otp/app/details/" + otherApp.AppID, "-24", "appId"},
+		{"/otp/template/details/99999", "-24", "templateId 99999 does not exist"},
+		{"/otp/template/details/" + id64(otherTemplate.TemplateID), "-24", "templateId"},
+		{"/otp/template/details/abc", "-22", "templateId must be a positive integer"},
+		{"/otp/template/details/0", "-22", "templateId must be a positive integer"},
+		{"/otp/template/details/1.5", "-22", "templateId must be a positive integer"},
 	} {
-		if r := e.call("GET", path, "", nil); r.Status != want {
-			t.Errorf("%s: %q, want %s", path, r.Status, want)
-		}
+		t.Run(tt.path, func(t *testing.T) {
+			wantRefused(t, e.call("GET", tt.path, "", nil), tt.code, tt.reason)
+		})
 	}
-	if r := e.call("PUT", "/otp/flow/update/99999", validBody, nil); r.Status != "-24" {
-		t.Errorf("update unknown: %+v", r)
+	wantRefused(t, e.call("PUT", "/otp/flow/update/99999", validFlow, nil), "-24", "flowId")
+	wantRefused(t, e.call("PUT", "/otp/flow/update/abc", validFlow, nil), "-22", "flowId")
+	wantRefused(t, e.call("PUT", "/otp/app/update/nope", `{"appId":"nope","name":"some-app"}`, nil), "-24", "appId")
+	wantRefused(t, e.call("PUT", "/otp/template/update/99999", `{"name":"some-tpl","text":"##code##"}`, nil), "-24", "templateId")
+	wantRefused(t, e.call("PUT", "/otp/template/update/x", `{"name":"some-tpl","text":"##code##"}`, nil), "-22", "templateId")
+	// Another account's objects are not changed either.
+	wantRefused(t, e.call("PUT", "/otp/app/update/"+otherApp.AppID, `{"appId":"`+otherApp.AppID+`","name":"taken-over"}`, nil), "-24", "appId")
+	if e.srv.Apps(otherKey)[0].Name != "other-app" {
+		t.Fatal("an update reached another account's app")
 	}
 }
 
-func TestCountersAndReset(t *testing.T) {
+// An update's body is validated before its id is looked up, on every kind.
+func TestInvalidBodyWinsOverUnknownID(t *testing.T) {
 	e := newEnv(t)
-	e.add(validBody)
-	e.call("GET", "/otp/flow/list", "", nil)
-	e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": ""})
+	wantRefused(t, e.call("PUT", "/otp/flow/update/99999", `{"name":"abcd","flow":[]}`, nil), "-22", "flow must contain")
+	wantRefused(t, e.call("PUT", "/otp/app/update/nope", `{"appId":"nope","name":"abc"}`, nil), "-22", "name must be 4 to 32")
+	wantRefused(t, e.call("PUT", "/otp/app/update/nope", `{"name":"abcd"}`, nil), "-22", "appId")
+	wantRefused(t, e.call("PUT", "/otp/template/update/99999", `{"name":"abcd","text":"no code"}`, nil), "-22", "text must contain ##code##")
+	wantRefused(t, e.call("PUT", "/otp/template/update/99999", `{"appId":"x","name":"abcd","text":"##code##"}`, nil), "-22", "appId")
+}
+
+func TestCountersPerRoute(t *testing.T) {
+	e := newEnv(t)
+	f := e.newFlow("count-flow")
+	a := e.newApp("count-app")
+	tp := e.newTemplate(a.AppID, "count-tpl")
+	e.must("PUT", "/otp/flow/update/"+id64(f.FlowID), `{"name":"count-flow","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
+	e.must("GET", "/otp/flow/details/"+id64(f.FlowID), "")
+	e.must("GET", "/otp/flow/list", "")
+	e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": ""}) // refused, still counted
+	e.must("PUT", "/otp/app/update/"+a.AppID, `{"appId":"`+a.AppID+`","name":"count-app"}`)
+	e.must("GET", "/otp/app/details/"+a.AppID, "")
+	e.call("GET", "/otp/app/details/nope", "", nil)
+	e.must("PUT", "/otp/template/update/"+id64(tp.TemplateID), `{"name":"count-tpl","text":"##code##"}`)
+	e.must("GET", "/otp/template/details/"+id64(tp.TemplateID), "")
+	e.must("GET", "/otp/template/list", "")
+	e.call("GET", "/otp/app/list", "", nil) // not a route: not counted
+
+	want := map[string]int{
+		RouteFlowAdd: 1, RouteFlowUpdate: 1, RouteFlowDetails: 1, RouteFlowList: 2,
+		RouteAppAdd: 1, RouteAppUpdate: 1, RouteAppDetails: 2,
+		RouteTemplateAdd: 1, RouteTemplateUpdate: 1, RouteTemplateDetails: 1, RouteTemplateList: 1,
+	}
+	got := e.srv.Counts()
+	for route, n := range want {
+		if got[route] != n {
+			t.Errorf("%s: %d requests, want %d", route, got[route], n)
+		}
+	}
+	if len(got) != len(want) || e.srv.Total() != 13 {
+		t.Fatalf("counts %v, total %d", got, e.srv.Total())
+	}
 	if ua := e.srv.UserAgents(); len(ua) != 1 || ua[0] != "Go-http-client/1.1" {
 		t.Fatalf("user agents %v", ua)
 	}
-	c := e.srv.Counts()
-	if c[RouteAdd] != 1 || c[RouteList] != 2 || e.srv.Total() != 3 {
-		t.Fatalf("counts %v", c)
-	}
-	resp, err := http.Get(e.hs.URL + "/_sandbox/requests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got struct {
+
+	type requests struct {
 		Counts map[string]int `json:"counts"`
 		Total  int            `json:"total"`
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&got)
-	resp.Body.Close()
-	if got.Total != 3 || got.Counts[RouteList] != 2 {
-		t.Fatalf("control counts %+v", got)
+	viaControl := decode[requests](t, e.mustControl(200, "GET", "/_sandbox/requests", ""))
+	if viaControl.Total != 13 || viaControl.Counts[RouteAppDetails] != 2 {
+		t.Fatalf("control counts %+v", viaControl)
 	}
-	if resp, err := http.Post(e.hs.URL+"/_sandbox/reset", "", nil); err != nil || resp.StatusCode != 204 {
-		t.Fatalf("reset: %v", err)
+	e.mustControl(204, "DELETE", "/_sandbox/requests", "")
+	if e.srv.Total() != 0 || len(e.srv.UserAgents()) != 0 {
+		t.Fatal("counters not reset")
 	}
-	if e.srv.Total() != 0 || len(e.srv.Flows(key)) != 0 {
-		t.Fatal("reset kept state")
+	e.mustControl(204, "POST", "/_sandbox/reset", "")
+	if len(e.srv.Flows(key))+len(e.srv.Apps(key))+len(e.srv.Templates(key)) != 0 {
+		t.Fatal("reset kept objects")
+	}
+	if g := e.newFlow("after-reset"); g.FlowID != firstFlowID {
+		t.Fatalf("flow ids after reset start at %d", g.FlowID)
 	}
 }
 
-func TestFaults(t *testing.T) {
-	t.Run("system error", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.SetFaults(Faults{SystemErrorRate: 1, Limit: 1})
-		if r := e.add(validBody); r.Status != "-18" {
-			t.Fatalf("got %+v", r)
-		}
-		if len(e.srv.Flows(key)) != 0 {
-			t.Fatal("a -18 answer stored the flow")
-		}
-		if r := e.add(validBody); r.Status != "0" {
-			t.Fatalf("limit not honoured: %+v", r)
-		}
-	})
-	t.Run("bad gateway", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.SetFaults(Faults{BadGatewayRate: 1})
-		r := e.call("GET", "/otp/flow/list", "", nil)
-		if r.HTTP != http.StatusBadGateway {
-			t.Fatalf("HTTP %d", r.HTTP)
-		}
-	})
-	t.Run("rate is a fraction", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.SetFaults(Faults{SystemErrorRate: 0.5, Seed: 7})
-		failed := 0
-		for range 200 {
-			if e.call("GET", "/otp/flow/list", "", nil).Status == "-18" {
-				failed++
+// The control surface is a security boundary: without the token nothing
+// there may be read or changed. This failed before the token existed.
+func TestControlSurfaceRequiresTheToken(t *testing.T) {
+	e := newEnv(t)
+	f := e.newFlow("keep-me")
+	a := e.newApp("keep-me-too")
+	e.srv.SetFaults(Faults{LatencyMS: 1})
+	routes := []struct{ method, path, body string }{
+		{"POST", "/_sandbox/reset", ""},
+		{"GET", "/_sandbox/requests", ""},
+		{"DELETE", "/_sandbox/requests", ""},
+		{"GET", "/_sandbox/faults", ""},
+		{"PUT", "/_sandbox/faults", `{"systemErrorRate":1}`},
+		{"GET", "/_sandbox/flows", ""},
+		{"POST", "/_sandbox/flows", `{"name":"intruder","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`},
+		{"PATCH", "/_sandbox/flows/" + id64(f.FlowID), `{"name":"hijacked"}`},
+		{"DELETE", "/_sandbox/flows/" + id64(f.FlowID), ""},
+		{"GET", "/_sandbox/apps", ""},
+		{"POST", "/_sandbox/apps", `{"name":"intruder"}`},
+		{"PATCH", "/_sandbox/apps/" + a.AppID, `{"name":"hijacked"}`},
+		{"DELETE", "/_sandbox/apps/" + a.AppID, ""},
+		{"GET", "/_sandbox/templates", ""},
+		{"DELETE", "/_sandbox/templates/20001", ""},
+	}
+	for _, auth := range []string{"", "Bearer wrong-token", "Bearer " + controlToken + "x", "Basic " + controlToken, controlToken, "Bearer"} {
+		for _, rt := range routes {
+			status, raw, header := e.controlAuth(auth, rt.method, rt.path, rt.body)
+			if status != http.StatusUnauthorized || !strings.Contains(string(raw), "Authorization: Bearer") {
+				t.Fatalf("%s %s with Authorization %q: HTTP %d %s, want 401 naming the header", rt.method, rt.path, auth, status, raw)
+			}
+			if !strings.HasPrefix(header.Get("WWW-Authenticate"), "Bearer") {
+				t.Fatalf("no WWW-Authenticate challenge: %v", header)
 			}
 		}
-		if failed < 60 || failed > 140 {
-			t.Fatalf("%d of 200 failed at rate 0.5", failed)
-		}
-	})
-	t.Run("dropped create", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.SetFaults(Faults{DropCreateRate: 1, Limit: 1})
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		req, _ := http.NewRequest("POST", e.hs.URL+"/otp/flow/add", strings.NewReader(validBody))
-		req.Header.Set("Api-Key", key)
-		req.Header.Set("Timestamp", ts)
-		req.Header.Set("Sign", sign(key, secret, ts))
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			t.Fatal("the answer was not dropped")
-		}
-		if len(e.srv.Flows(key)) != 1 {
-			t.Fatal("the dropped create did not store the flow")
-		}
-	})
-	t.Run("latency", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.SetFaults(Faults{LatencyMS: 150})
-		start := time.Now()
-		e.call("GET", "/otp/flow/list", "", nil)
-		if time.Since(start) < 150*time.Millisecond {
-			t.Fatal("no latency added")
-		}
-	})
-	t.Run("clock skew", func(t *testing.T) {
-		e := newEnv(t)
-		e.srv.SetFaults(Faults{ClockSkewSeconds: 3600})
-		r := e.call("GET", "/otp/flow/list", "", nil)
-		if r.Status != "-16" {
-			t.Fatalf("got %+v", r)
-		}
-		date, err := http.ParseTime(r.Header.Get("Date"))
-		if err != nil || time.Until(date) < 3500*time.Second {
-			t.Fatalf("Date header %q does not show the skew", r.Header.Get("Date"))
-		}
-	})
-	t.Run("control surface", func(t *testing.T) {
-		e := newEnv(t)
-		req, _ := http.NewRequest("PUT", e.hs.URL+"/_sandbox/faults", strings.NewReader(`{"systemErrorRate":2}`))
-		if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 400 {
-			t.Fatalf("rate 2 accepted: %d", resp.StatusCode)
-		}
-		req, _ = http.NewRequest("PUT", e.hs.URL+"/_sandbox/faults", strings.NewReader(`{"systemErrorRate":1,"limit":1}`))
-		if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 200 {
-			t.Fatalf("faults refused: %d", resp.StatusCode)
-		}
-		if r := e.call("GET", "/otp/flow/list", "", nil); r.Status != "-18" {
-			t.Fatalf("fault not applied: %+v", r)
-		}
-	})
-}
+	}
+	if fl := e.srv.Flows(key); len(fl) != 1 || fl[0].Name != "keep-me" {
+		t.Fatalf("flows changed without the token: %+v", fl)
+	}
+	if ap := e.srv.Apps(key); len(ap) != 1 || ap[0].Name != "keep-me-too" {
+		t.Fatalf("apps changed without the token: %+v", ap)
+	}
+	if fa := e.srv.CurrentFaults(); fa.SystemErrorRate != 0 || fa.LatencyMS != 1 {
+		t.Fatalf("faults changed without the token: %+v", fa)
+	}
 
-func TestConsoleEditsAndDeletes(t *testing.T) {
-	e := newEnv(t)
-	r := e.add(validBody)
-	var f Flow
-	_ = json.Unmarshal(r.Data, &f)
-	id := strconv.FormatInt(f.FlowID, 10)
-
-	req, _ := http.NewRequest("PATCH", e.hs.URL+"/_sandbox/flows/"+id, strings.NewReader(`{"name":"edited-in-console"}`))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("edit: %v %v", err, resp.Status)
+	// The scheme is case-insensitive, as HTTP authentication schemes are.
+	if status, raw, _ := e.controlAuth("bearer "+controlToken, "GET", "/_sandbox/faults", ""); status != 200 {
+		t.Fatalf("lower-case scheme: %d %s", status, raw)
 	}
-	if d := e.call("GET", "/otp/flow/details/"+id, "", nil); !strings.Contains(string(d.Data), "edited-in-console") {
-		t.Fatalf("edit not visible: %s", d.Data)
-	}
-	req, _ = http.NewRequest("PATCH", e.hs.URL+"/_sandbox/flows/"+id, strings.NewReader(`{"flow":[{"waitingTime":5,"status":1,"channel":"sms"}]}`))
-	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 400 {
-		t.Fatalf("an invalid edit was accepted: %d", resp.StatusCode)
-	}
-	req, _ = http.NewRequest("DELETE", e.hs.URL+"/_sandbox/flows/"+id, nil)
-	if resp, _ := http.DefaultClient.Do(req); resp.StatusCode != 204 {
-		t.Fatalf("delete: %d", resp.StatusCode)
-	}
-	if d := e.call("GET", "/otp/flow/details/"+id, "", nil); d.Status != "-24" {
-		t.Fatalf("deleted flow still readable: %+v", d)
-	}
-	if err := e.srv.DeleteFlow(f.FlowID); !errors.Is(err, ErrNoSuchFlow) {
-		t.Fatalf("second delete: %v", err)
-	}
-	resp, _ = http.Post(e.hs.URL+"/_sandbox/flows?key="+key, "application/json", strings.NewReader(`{"name":"from-console","flow":[{"waitingTime":30,"status":2,"channel":"call","channelCut":1}]}`))
-	if resp.StatusCode != 201 {
-		t.Fatalf("console add: %d", resp.StatusCode)
-	}
-	if fl := e.srv.Flows(key); len(fl) != 1 || fl[0].Name != "from-console" {
-		t.Fatalf("flows %+v", fl)
+	e.mustControl(204, "POST", "/_sandbox/reset", "")
+	if len(e.srv.Flows(key)) != 0 {
+		t.Fatal("reset with the token did nothing")
 	}
 }
 
-func TestStateFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "state.json")
-	e := newEnv(t, func(o *Options) { o.StateFile = path })
-	e.add(validBody)
-	e.add(`{"name":"second","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
-	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
-		t.Fatalf("temporary files left behind: %v", entries)
+func TestControlSurfaceIsOffWithoutAToken(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.ControlToken = "" })
+	for _, auth := range []string{"", "Bearer ", "Bearer anything"} {
+		status, raw, _ := e.controlAuth(auth, "POST", "/_sandbox/reset", "")
+		if status != http.StatusForbidden || !strings.Contains(string(raw), "ControlToken") || !strings.Contains(string(raw), "-control-token") {
+			t.Fatalf("Authorization %q: HTTP %d %s, want 403 saying how to enable it", auth, status, raw)
+		}
+		var body map[string]string
+		if err := json.Unmarshal(raw, &body); err != nil || body["error"] == "" {
+			t.Fatalf("not a JSON error: %s", raw)
+		}
 	}
-
-	again := newEnv(t, func(o *Options) { o.StateFile = path })
-	if fl := again.srv.Flows(key); len(fl) != 2 || fl[1].Name != "second" {
-		t.Fatalf("reloaded %+v", fl)
-	}
-	r := again.add(`{"name":"third","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
-	var f Flow
-	_ = json.Unmarshal(r.Data, &f)
-	if f.FlowID != firstID+2 {
-		t.Fatalf("id after reload %d, want %d", f.FlowID, firstID+2)
-	}
-
-	corrupt := []byte(`{"nextId": 5, "accounts": {`)
-	if err := os.WriteFile(path, corrupt, 0o600); err != nil {
+	// The Go methods stay available in-process.
+	if _, err := e.srv.AddFlow(key, Flow{Name: "in-process", Flow: []Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := New(Options{Accounts: map[string]string{key: secret}, StateFile: path})
-	if err == nil || !strings.Contains(err.Error(), "corrupt") {
-		t.Fatalf("corrupt state: %v", err)
+	if err := e.srv.Reset(); err != nil {
+		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(path); !bytes.Equal(b, corrupt) {
-		t.Fatal("the corrupt file was overwritten")
+}
+
+func TestTokenMatches(t *testing.T) {
+	for _, tt := range []struct {
+		header string
+		want   bool
+	}{
+		{"Bearer tok", true},
+		{"BEARER tok", true},
+		{"Bearer tok ", false},
+		{"Bearer  tok", false},
+		{"Bearer to", false},
+		{"Bearer tokk", false},
+		{"Bearertok", false},
+		{"tok", false},
+		{"", false},
+	} {
+		if got := tokenMatches(tt.header, "tok"); got != tt.want {
+			t.Errorf("tokenMatches(%q) = %v", tt.header, got)
+		}
+	}
+}
+
+func TestControlKeyPicksTheAccount(t *testing.T) {
+	e := newEnv(t)
+	e.newApp("main-app")
+	if status, raw := e.control("GET", "/_sandbox/apps", ""); status != 400 || !strings.Contains(string(raw), "?key=") {
+		t.Fatalf("two accounts and no key: %d %s", status, raw)
+	}
+	if status, _ := e.control("GET", "/_sandbox/apps?key=nobody", ""); status != 400 {
+		t.Fatalf("unknown key: %d", status)
+	}
+	if apps := decode[[]App](t, e.mustControl(200, "GET", "/_sandbox/apps?key="+otherKey, "")); len(apps) != 0 {
+		t.Fatalf("the other account's apps: %+v", apps)
+	}
+	if raw := e.mustControl(200, "GET", "/_sandbox/templates?key="+key, ""); strings.TrimSpace(string(raw)) != "[]" {
+		t.Fatalf("an empty list must be [], got %s", raw)
+	}
+	single := newEnv(t, func(o *Options) { o.Accounts = map[string]string{key: secret} })
+	single.newApp("only-app")
+	if apps := decode[[]App](t, single.mustControl(200, "GET", "/_sandbox/apps", "")); len(apps) != 1 {
+		t.Fatalf("the only account's apps: %+v", apps)
 	}
 }
 

@@ -1,75 +1,403 @@
 package sandbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strconv"
+	"time"
 )
 
-// Node is one step of a task flow, in the API's field names.
-type Node struct {
-	WaitingTime int    `json:"waitingTime"`
-	Status      int    `json:"status"`
-	Channel     string `json:"channel"`
-	ChannelCut  int    `json:"channelCut"`
+// kind is everything that differs between flows, apps and templates. The
+// routes, the store, the faults and the control surface are written once
+// against it; each kind's file fills one in.
+type kind[T any] struct {
+	one, many string     // "flow" as in /flow/add; "flows" as in /_sandbox/flows and the state file
+	idField   string     // the id's API field name, for reasons: "flowId"
+	ids       idScheme   // how ids are made and read
+	endpoints []endpoint // the vendor routes the kind has
+	// fixed lists the API fields, besides the id, that no update changes
+	// (keep carries them over); the console's PATCH refuses them rather
+	// than ignore them silently.
+	fixed []string
+
+	coll  func(*state) *collection[T]
+	id    func(T) string
+	setID func(*T, string)
+	name  func(T) string
+	// parse validates an add body, or an update body when pathID (the id in
+	// the path) is set, strictly typed, and gives absent optional fields
+	// the vendor's defaults. It returns the reason for a -22 answer.
+	parse func(body []byte, pathID string) (T, string)
+
+	// Optional hooks.
+
+	// keep fills what the server owns: prev is nil on create.
+	keep func(next, prev *T, now time.Time)
+	// zero gives the fields a Go caller left at zero their defaults, where
+	// zero is not a valid value (JSON can leave a field out, Go cannot).
+	zero func(*T)
+	// refs says what a new object points to that does not exist (-24).
+	refs func(st *state, key string, obj T) string
+	// users says what still points to an object, which then stays.
+	users func(st *state, key, id string) string
 }
 
-// Flow is a stored task flow.
-type Flow struct {
-	FlowID int64  `json:"flowId"`
-	Name   string `json:"name"`
-	Flow   []Node `json:"flow"`
+// anyKind lets the server loop over kinds of different types.
+type anyKind interface {
+	init(*state)
+	check(*state) error
+	routes() []string
+	mountVendor(*Server, *http.ServeMux)
+	mountControl(*Server, *http.ServeMux)
 }
 
-func (f Flow) clone() Flow {
-	f.Flow = append([]Node(nil), f.Flow...)
-	return f
-}
+var kinds = []anyKind{flowKind, appKind, templateKind}
 
-// firstID makes ids look like the vendor's: integers well above 1, so that a
-// client that confuses an id with an index or a count is caught.
-const firstID = 10001
-
-// state is everything that persists: the flows of each account, by API key.
-type state struct {
-	NextID   int64             `json:"nextId"`
-	Accounts map[string][]Flow `json:"accounts"`
-}
-
-func newState() *state { return &state{NextID: firstID, Accounts: map[string][]Flow{}} }
-
-func (s *state) find(key string, id int64) int {
-	for i, f := range s.Accounts[key] {
-		if f.FlowID == id {
-			return i
-		}
+// routeNames are every vendor route, for checking Faults.Routes.
+func routeNames() []string {
+	var out []string
+	for _, k := range kinds {
+		out = append(out, k.routes()...)
 	}
-	return -1
-}
-
-func (s *state) nameTaken(key, name string, except int64) (int64, bool) {
-	for _, f := range s.Accounts[key] {
-		if f.Name == name && f.FlowID != except {
-			return f.FlowID, true
-		}
-	}
-	return 0, false
-}
-
-func (s *state) list(key string) []Flow {
-	out := make([]Flow, 0, len(s.Accounts[key]))
-	for _, f := range s.Accounts[key] {
-		out = append(out, f.clone())
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].FlowID < out[j].FlowID })
 	return out
 }
 
+func (k *kind[T]) routes() []string {
+	out := make([]string, 0, len(k.endpoints))
+	for _, e := range k.endpoints {
+		out = append(out, e.route)
+	}
+	return out
+}
+
+// idScheme is how a kind numbers its objects. Ids are kept as strings (the
+// path segment's canonical form) so that one store serves integer and
+// string ids alike.
+type idScheme interface {
+	// parse reads an id from a path segment; valid is false when the
+	// segment cannot be one (then rule says what it must be).
+	parse(segment string) (id string, valid bool)
+	rule() string
+	next(st *idState, rng *rand.Rand) string
+	// issued says why an id could not have come from next, or "".
+	issued(st *idState, id string) string
+	show(id string) string
+	compare(a, b string) int // list order
+	init(st *idState)
+}
+
+// idState is what an id scheme remembers; it is saved with its kind.
+type idState struct {
+	NextID  int64           `json:"nextId,omitempty"`  // counter
+	UsedIDs map[string]bool `json:"usedIds,omitempty"` // random: every id ever given out
+}
+
+// counter gives integer ids upwards from first. A first well above 1 makes
+// ids look like the vendor's, so a client that confuses an id with an
+// index or a count is caught.
+type counter struct{ first int64 }
+
+func (c counter) parse(segment string) (string, bool) {
+	n, err := strconv.ParseInt(segment, 10, 64)
+	if err != nil || n <= 0 {
+		return "", false
+	}
+	return strconv.FormatInt(n, 10), true
+}
+
+func (counter) rule() string { return "must be a positive integer" }
+
+func (c counter) next(st *idState, _ *rand.Rand) string {
+	c.init(st)
+	st.NextID++
+	return strconv.FormatInt(st.NextID-1, 10)
+}
+
+func (counter) issued(st *idState, id string) string {
+	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 || n >= st.NextID {
+		return fmt.Sprintf("is not below nextId %d", st.NextID)
+	}
+	return ""
+}
+
+func (counter) show(id string) string { return id }
+
+func (counter) compare(a, b string) int {
+	x, _ := strconv.ParseInt(a, 10, 64)
+	y, _ := strconv.ParseInt(b, 10, 64)
+	return cmp.Compare(x, y)
+}
+
+func (c counter) init(st *idState) { st.NextID = max(st.NextID, c.first) }
+
+// randomIDs gives ids of letters and digits like the vendor's app ids
+// (sample "mRELxtHc"), never the same one twice.
+type randomIDs struct{ length int }
+
+const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+func (randomIDs) parse(segment string) (string, bool) { return segment, segment != "" }
+
+func (randomIDs) rule() string { return "must not be empty" }
+
+func (r randomIDs) next(st *idState, rng *rand.Rand) string {
+	r.init(st)
+	b := make([]byte, r.length)
+	for {
+		for i := range b {
+			b[i] = idAlphabet[rng.IntN(len(idAlphabet))]
+		}
+		if id := string(b); !st.UsedIDs[id] {
+			st.UsedIDs[id] = true
+			return id
+		}
+	}
+}
+
+func (randomIDs) issued(st *idState, id string) string {
+	if !st.UsedIDs[id] {
+		return "is not among usedIds"
+	}
+	return ""
+}
+
+func (randomIDs) show(id string) string { return strconv.Quote(id) }
+
+func (randomIDs) compare(string, string) int { return 0 } // creation order
+
+func (randomIDs) init(st *idState) {
+	if st.UsedIDs == nil {
+		st.UsedIDs = map[string]bool{}
+	}
+}
+
+// collection holds one kind's objects of every account, by API key, in
+// creation order.
+type collection[T any] struct {
+	idState
+	Accounts map[string][]T `json:"accounts"`
+}
+
+// state is everything that persists.
+type state struct {
+	Flows     collection[Flow]     `json:"flows"`
+	Apps      collection[App]      `json:"apps"`
+	Templates collection[Template] `json:"templates"`
+}
+
+func newState() *state {
+	st := &state{}
+	for _, k := range kinds {
+		k.init(st)
+	}
+	return st
+}
+
+func (k *kind[T]) init(st *state) {
+	c := k.coll(st)
+	k.ids.init(&c.idState)
+	if c.Accounts == nil {
+		c.Accounts = map[string][]T{}
+	}
+}
+
+func (k *kind[T]) missing(id string) string {
+	return fmt.Sprintf("%s %s does not exist", k.idField, k.ids.show(id))
+}
+
+// The store's operations; the caller holds the server's lock.
+
+func (k *kind[T]) index(st *state, key, id string) int {
+	return slices.IndexFunc(k.coll(st).Accounts[key], func(obj T) bool { return k.id(obj) == id })
+}
+
+// locate finds an id in any account: the console is not signed in as one.
+func (k *kind[T]) locate(st *state, id string) (key string, i int, found bool) {
+	for key := range k.coll(st).Accounts {
+		if i := k.index(st, key, id); i >= 0 {
+			return key, i, true
+		}
+	}
+	return "", -1, false
+}
+
+func (k *kind[T]) nameTaken(st *state, key, name, except string) bool {
+	return slices.ContainsFunc(k.coll(st).Accounts[key], func(obj T) bool {
+		return k.name(obj) == name && k.id(obj) != except
+	})
+}
+
+func (k *kind[T]) list(st *state, key string) []T {
+	out := clone(k.coll(st).Accounts[key])
+	if out == nil {
+		out = []T{} // answered as [], not null
+	}
+	slices.SortStableFunc(out, func(a, b T) int { return k.ids.compare(k.id(a), k.id(b)) })
+	return out
+}
+
+// insert stores a validated object as a new one of the account.
+func (k *kind[T]) insert(s *Server, key string, obj T, now time.Time) (T, error) {
+	var zero T
+	if k.refs != nil {
+		if detail := k.refs(s.state, key, obj); detail != "" {
+			return zero, refuse(codeNotFound, "%s", detail)
+		}
+	}
+	if k.nameTaken(s.state, key, k.name(obj), "") {
+		return zero, k.nameClash(obj)
+	}
+	if k.keep != nil {
+		k.keep(&obj, nil, now)
+	}
+	c := k.coll(s.state)
+	// A failed save below burns the id; ids are never given out twice.
+	k.setID(&obj, k.ids.next(&c.idState, s.idRNG))
+	before := c.Accounts[key]
+	c.Accounts[key] = append(slices.Clip(before), obj)
+	if err := s.persistLocked(); err != nil {
+		c.Accounts[key] = before
+		return zero, err
+	}
+	return clone(obj), nil
+}
+
+// replace stores a validated object in place of the account's object id:
+// a full replacement, but for what keep carries over.
+func (k *kind[T]) replace(s *Server, key, id string, obj T, now time.Time) (T, error) {
+	var zero T
+	i := k.index(s.state, key, id)
+	if i < 0 {
+		return zero, refuse(codeNotFound, "%s", k.missing(id))
+	}
+	// Keeping one's own name is no clash.
+	if k.nameTaken(s.state, key, k.name(obj), id) {
+		return zero, k.nameClash(obj)
+	}
+	objs := k.coll(s.state).Accounts[key]
+	old := objs[i]
+	k.setID(&obj, id)
+	if k.keep != nil {
+		k.keep(&obj, &old, now)
+	}
+	objs[i] = obj
+	if err := s.persistLocked(); err != nil {
+		objs[i] = old
+		return zero, err
+	}
+	return clone(obj), nil
+}
+
+// remove deletes an object, which the vendor API cannot do: only the
+// console can.
+func (k *kind[T]) remove(s *Server, id string) error {
+	key, i, found := k.locate(s.state, id)
+	if !found {
+		return k.notFound(id)
+	}
+	if k.users != nil {
+		if who := k.users(s.state, key, id); who != "" {
+			return fmt.Errorf("%w: %s %s %s", ErrInUse, k.one, k.ids.show(id), who)
+		}
+	}
+	c := k.coll(s.state)
+	before := c.Accounts[key]
+	c.Accounts[key] = slices.Delete(slices.Clone(before), i, i+1)
+	if err := s.persistLocked(); err != nil {
+		c.Accounts[key] = before
+		return err
+	}
+	return nil
+}
+
+func (k *kind[T]) nameClash(obj T) error {
+	return refuse(codeExisting, "name %q is already used by another %s of this account", k.name(obj), k.one)
+}
+
+func (k *kind[T]) notFound(id string) error {
+	return fmt.Errorf("%w: %s %s", ErrNotFound, k.one, k.ids.show(id))
+}
+
+// validate applies the API's rules to an object built in Go, by sending it
+// through the parser the add route uses.
+func (k *kind[T]) validate(obj T) (T, error) {
+	body, err := json.Marshal(obj)
+	if err != nil {
+		return obj, err
+	}
+	valid, reason := k.parse(body, "")
+	if reason != "" {
+		return obj, fmt.Errorf("sandbox: invalid %s: %s", k.one, reason)
+	}
+	return valid, nil
+}
+
+// clone deep-copies through JSON, which every stored type round-trips by
+// design: answers and Go callers never share memory with the store.
+func clone[T any](v T) T {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("sandbox: %T does not encode: %v", v, err))
+	}
+	var c T
+	if err := json.Unmarshal(b, &c); err != nil {
+		panic(fmt.Sprintf("sandbox: %T does not decode: %v", v, err))
+	}
+	return c
+}
+
+// check is the consistency check of a loaded state file: what the
+// sandbox could not have written itself is refused.
+func (k *kind[T]) check(st *state) error {
+	k.init(st)
+	c := k.coll(st)
+	seen := map[string]bool{}
+	for key, objs := range c.Accounts {
+		names := map[string]bool{}
+		for _, obj := range objs {
+			id, name := k.id(obj), k.name(obj)
+			what := fmt.Sprintf("%s %s of key %s", k.one, k.ids.show(id), key)
+			if why := k.ids.issued(&c.idState, id); why != "" {
+				return fmt.Errorf("%s %s", what, why)
+			}
+			if seen[id] {
+				return fmt.Errorf("%s appears twice", what)
+			}
+			if names[name] {
+				return fmt.Errorf("%s has the name %q of another %s", what, name, k.one)
+			}
+			seen[id], names[name] = true, true
+			if _, err := k.validate(obj); err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			if k.refs != nil {
+				if detail := k.refs(st, key, obj); detail != "" {
+					return fmt.Errorf("%s: %s", what, detail)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// stateFile is the file's layout: the state, plus the layout from before
+// apps and templates, which held flows only, so that such files still load.
+type stateFile struct {
+	state
+	LegacyNextID   int64             `json:"nextId,omitempty"`
+	LegacyAccounts map[string][]Flow `json:"accounts,omitempty"`
+}
+
 // loadState reads a state file. A missing file is an empty state; a file
-// that does not parse is an error, and the caller must not overwrite it.
+// that does not parse or is inconsistent is an error, and the caller must
+// not overwrite it.
 func loadState(path string) (*state, error) {
 	b, err := os.ReadFile(path) //nolint:gosec // the operator names the state file
 	if errors.Is(err, os.ErrNotExist) {
@@ -78,24 +406,26 @@ func loadState(path string) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: reading state file %s: %w", path, err)
 	}
-	s := newState()
-	if err := json.Unmarshal(b, s); err != nil {
-		return nil, fmt.Errorf("sandbox: state file %s is corrupt (%w); fix or remove it, it will not be overwritten", path, err)
+	corrupt := func(err error) error {
+		return fmt.Errorf("sandbox: state file %s is corrupt (%w); fix or remove it, it will not be overwritten", path, err)
 	}
-	if s.Accounts == nil {
-		s.Accounts = map[string][]Flow{}
+	var f stateFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, corrupt(err)
 	}
-	if s.NextID < firstID {
-		s.NextID = firstID
+	if f.LegacyAccounts != nil || f.LegacyNextID != 0 {
+		if f.Flows.Accounts != nil {
+			return nil, corrupt(errors.New("it has both the old layout (nextId, accounts) and the new one (flows)"))
+		}
+		f.Flows = collection[Flow]{idState: idState{NextID: f.LegacyNextID}, Accounts: f.LegacyAccounts}
 	}
-	for key, flows := range s.Accounts {
-		for _, f := range flows {
-			if f.FlowID >= s.NextID {
-				return nil, fmt.Errorf("sandbox: state file %s is corrupt: flow %d of key %s is not below nextId %d; fix or remove it, it will not be overwritten", path, f.FlowID, key, s.NextID)
-			}
+	st := &f.state
+	for _, k := range kinds {
+		if err := k.check(st); err != nil {
+			return nil, corrupt(err)
 		}
 	}
-	return s, nil
+	return st, nil
 }
 
 // saveState writes the file atomically: a reader (or a crash) sees either

@@ -7,114 +7,131 @@ import (
 	"unicode/utf8"
 )
 
-// The vendor's documented limits for a task flow.
+// Every kind's name: required, 4 to 32 characters, unique per account.
 const (
-	nameMinChars   = 4
-	nameMaxChars   = 32
-	waitingTimeMin = 30
-	waitingTimeMax = 120
+	nameMinChars = 4
+	nameMaxChars = 32
 )
 
-// parseFlowBody validates a create or update body the way the vendor
-// documents it. It returns the reason for a -22 answer, naming the field,
-// when the body breaks a rule. Field values are checked for their JSON type
-// exactly: a number sent as a string is refused, so that a client bug cannot
-// hide behind leniency the real API may not have.
-func parseFlowBody(body []byte) (name string, nodes []Node, reason string) {
-	dec := json.NewDecoder(bytes.NewReader(body))
+// body is a JSON object under validation, read the way the vendor
+// documents its fields. Reads are strictly typed: a number sent as a string
+// is refused, so that a client bug cannot hide behind leniency the real API
+// may not have. Only the first broken rule is kept, so a parser reads
+// straight through and looks at reason once, at the end.
+type body struct {
+	obj    map[string]any
+	prefix string  // "flow[1]." inside a node, so reasons name fields as a client sees them
+	first  *string // the first broken rule, shared with the readers of nested objects
+}
+
+func decodeBody(raw []byte) *body {
+	b := &body{first: new(string)}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil || obj == nil {
-		return "", nil, "the request body must be a JSON object"
+	if err := dec.Decode(&b.obj); err != nil || b.obj == nil {
+		b.failf("the request body must be a JSON object")
 	}
-	rawName, ok := obj["name"]
-	if !ok || rawName == nil {
-		return "", nil, "name is required"
-	}
-	name, ok = rawName.(string)
-	if !ok {
-		return "", nil, "name must be a string"
-	}
-	if n := utf8.RuneCountInString(name); n < nameMinChars || n > nameMaxChars {
-		return "", nil, fmt.Sprintf("name must be %d to %d characters long (got %d)", nameMinChars, nameMaxChars, n)
-	}
-	rawFlow, ok := obj["flow"]
-	if !ok || rawFlow == nil {
-		return "", nil, "flow is required"
-	}
-	list, ok := rawFlow.([]any)
-	if !ok {
-		return "", nil, "flow must be an array of nodes"
-	}
-	if len(list) == 0 {
-		return "", nil, "flow must contain at least one node"
-	}
-	nodes = make([]Node, 0, len(list))
-	for i, item := range list {
-		n, reason := parseNode(i, item)
-		if reason != "" {
-			return "", nil, reason
-		}
-		nodes = append(nodes, n)
-	}
-	return name, nodes, ""
+	return b
 }
 
-func parseNode(i int, item any) (Node, string) {
-	obj, ok := item.(map[string]any)
-	if !ok {
-		return Node{}, fmt.Sprintf("flow[%d] must be an object", i)
-	}
-	field := func(name string) string { return fmt.Sprintf("flow[%d].%s", i, name) }
-	var n Node
-	var reason string
-	if n.WaitingTime, reason = intField(obj, field("waitingTime"), "waitingTime", true); reason != "" {
-		return Node{}, reason
-	}
-	if n.WaitingTime < waitingTimeMin || n.WaitingTime > waitingTimeMax {
-		return Node{}, fmt.Sprintf("%s must be between %d and %d seconds (got %d)", field("waitingTime"), waitingTimeMin, waitingTimeMax, n.WaitingTime)
-	}
-	if n.Status, reason = intField(obj, field("status"), "status", true); reason != "" {
-		return Node{}, reason
-	}
-	if n.Status != 1 && n.Status != 2 {
-		return Node{}, fmt.Sprintf("%s must be 1 (send failure) or 2 (not checked) (got %d)", field("status"), n.Status)
-	}
-	rawChannel, present := obj["channel"]
-	if !present || rawChannel == nil {
-		return Node{}, field("channel") + " is required"
-	}
-	if n.Channel, ok = rawChannel.(string); !ok || (n.Channel != "sms" && n.Channel != "call") {
-		return Node{}, fmt.Sprintf("%s must be \"sms\" or \"call\" (got %s)", field("channel"), show(rawChannel))
-	}
-	if n.ChannelCut, reason = intField(obj, field("channelCut"), "channelCut", false); reason != "" {
-		return Node{}, reason
-	}
-	if n.ChannelCut != 0 && n.ChannelCut != 1 {
-		return Node{}, fmt.Sprintf("%s must be 0 (switch channel) or 1 (don't switch) (got %d)", field("channelCut"), n.ChannelCut)
-	}
-	return n, ""
+// inner reads a nested object; its broken rules count as the outer one's.
+func (b *body) inner(obj map[string]any, prefix string) *body {
+	return &body{obj: obj, prefix: prefix, first: b.first}
 }
 
-// intField reads an integer; an absent or null optional field is 0, the
-// vendor's default for the only optional one (channelCut).
-func intField(obj map[string]any, label, key string, required bool) (int, string) {
-	raw, ok := obj[key]
-	if !ok || raw == nil {
-		if required {
-			return 0, label + " is required"
-		}
-		return 0, ""
+func (b *body) reason() string { return *b.first }
+
+func (b *body) failf(format string, a ...any) {
+	if *b.first == "" {
+		*b.first = fmt.Sprintf(format, a...)
 	}
-	num, ok := raw.(json.Number)
-	if !ok {
-		return 0, fmt.Sprintf("%s must be an integer (got %s)", label, show(raw))
+}
+
+func (b *body) label(field string) string { return b.prefix + field }
+
+// has says whether a field was sent at all, null included.
+func (b *body) has(field string) bool {
+	_, sent := b.obj[field]
+	return sent
+}
+
+// value returns a field, nil when absent or null: the vendor's samples send
+// null for "not set".
+func (b *body) value(field string, required bool) any {
+	v := b.obj[field]
+	if v == nil && required {
+		b.failf("%s is required", b.label(field))
+	}
+	return v
+}
+
+// integer reads a whole number; def is for an absent optional field.
+func (b *body) integer(field string, required bool, def int64) int64 {
+	raw := b.value(field, required)
+	if raw == nil {
+		return def
+	}
+	num, isNum := raw.(json.Number)
+	if !isNum {
+		b.failf("%s must be an integer (got %s)", b.label(field), show(raw))
+		return def
 	}
 	v, err := num.Int64()
-	if err != nil || v < -1<<31 || v > 1<<31-1 {
-		return 0, fmt.Sprintf("%s must be an integer (got %s)", label, num)
+	if err != nil {
+		b.failf("%s must be an integer (got %s)", b.label(field), num)
+		return def
 	}
-	return int(v), ""
+	return v
+}
+
+// intIn reads a whole number that must lie in [lo, hi]; unit, if any, ends
+// the reason (" seconds").
+func (b *body) intIn(field string, required bool, def, lo, hi int64, unit string) int64 {
+	v := b.integer(field, required, def)
+	if v < lo || v > hi {
+		b.failf("%s must be between %d and %d%s (got %d)", b.label(field), lo, hi, unit, v)
+	}
+	return v
+}
+
+func (b *body) str(field string, required bool, def string) string {
+	raw := b.value(field, required)
+	if raw == nil {
+		return def
+	}
+	s, isString := raw.(string)
+	if !isString {
+		b.failf("%s must be a string (got %s)", b.label(field), show(raw))
+		return def
+	}
+	return s
+}
+
+// chars checks a length in characters, not bytes: names may be Chinese.
+func (b *body) chars(field, s string, lo, hi int) {
+	if n := utf8.RuneCountInString(s); n < lo || n > hi {
+		b.failf("%s must be %d to %d characters long (got %d)", b.label(field), lo, hi, n)
+	}
+}
+
+// boolean reads an optional flag, false when absent.
+func (b *body) boolean(field string) bool {
+	raw := b.value(field, false)
+	if raw == nil {
+		return false
+	}
+	v, isBool := raw.(bool)
+	if !isBool {
+		b.failf("%s must be true or false (got %s)", b.label(field), show(raw))
+	}
+	return v
+}
+
+// name reads the name every kind has.
+func (b *body) name() string {
+	s := b.str("name", true, "")
+	b.chars("name", s, nameMinChars, nameMaxChars)
+	return s
 }
 
 func show(v any) string {

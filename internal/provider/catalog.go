@@ -1,0 +1,187 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/itniotech/terraform-provider-otp/internal/otp"
+)
+
+// providerData is what resources and data sources receive from Configure:
+// the client and what one provider process (one Terraform walk: a plan, or
+// an apply) learns about the account, shared by every resource.
+type providerData struct {
+	client *otp.Client
+	// readFromList serves reads by id of listable kinds from one list call.
+	readFromList bool
+
+	mu       sync.Mutex
+	catalogs map[string]any // resource type → *catalog[T]
+	// names holds the names that resources plan to create or rename to, by
+	// resource type and name, so that two resources of one configuration
+	// cannot plan the same one.
+	names map[string]string
+	seq   int
+}
+
+func newProviderData(client *otp.Client, readFromList bool) *providerData {
+	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]string{}}
+}
+
+// catalog is the list of one listable kind, fetched at most once per
+// provider process however many reads, imports, name checks and data
+// sources ask for it at the same time, and kept current by this process's
+// own writes. The CLI starts a provider process per walk, so a catalog never
+// outlives the command that fetched it.
+type catalog[T any] struct {
+	objects otp.Objects[T]
+	mu      sync.Mutex
+	objs    []T
+	loaded  bool
+	loading chan struct{} // closed when the fetch under way ends
+	err     error         // of the fetch that just ended, for its waiters
+}
+
+func catalogOf[M objectModel, T any](pd *providerData, k *kind[M, T]) *catalog[T] {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	if c, ok := pd.catalogs[k.typeName].(*catalog[T]); ok {
+		return c
+	}
+	c := &catalog[T]{objects: k.objects(pd.client)}
+	pd.catalogs[k.typeName] = c
+	return c
+}
+
+// all returns every object of the kind, fetching the list on first use. A
+// failed fetch is not kept: the next caller tries again.
+func (c *catalog[T]) all(ctx context.Context) ([]T, error) {
+	c.mu.Lock()
+	for {
+		if c.loaded {
+			objs := slices.Clone(c.objs)
+			c.mu.Unlock()
+			return objs, nil
+		}
+		if c.loading == nil {
+			break
+		}
+		wait := c.loading
+		c.mu.Unlock()
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		c.mu.Lock()
+		if !c.loaded && c.err != nil {
+			err := c.err
+			c.mu.Unlock()
+			return nil, err
+		}
+	}
+	done := make(chan struct{})
+	c.loading, c.err = done, nil
+	c.mu.Unlock()
+
+	objs, err := c.objects.List(ctx)
+
+	c.mu.Lock()
+	if err == nil {
+		c.objs, c.loaded = objs, true
+	}
+	c.err, c.loading = err, nil
+	close(done)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(objs), nil
+}
+
+// put records what this process wrote, so that later reads in the same
+// process see it.
+func (c *catalog[T]) put(obj T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.loaded {
+		return
+	}
+	id := c.objects.ID(obj)
+	for i, o := range c.objs {
+		if c.objects.ID(o) == id {
+			c.objs[i] = obj
+			return
+		}
+	}
+	c.objs = append(c.objs, obj)
+}
+
+// read returns one object by id. For a listable kind (unless read_from_list
+// is off) it comes from the catalog; an id missing there is confirmed with
+// one details call before it is reported as not found, since the list and
+// the details may disagree for a moment. Otherwise it is one details call.
+func read[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], id string) (T, error) {
+	objects := k.objects(pd.client)
+	if !pd.readFromList || !objects.Listable() {
+		return objects.Get(ctx, id)
+	}
+	c := catalogOf(pd, k)
+	all, err := c.all(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	for _, obj := range all {
+		if objects.ID(obj) == id {
+			return obj, nil
+		}
+	}
+	obj, err := objects.GetConfirmedBy(ctx, id, func(context.Context) ([]T, error) { return all, nil })
+	if err == nil {
+		c.put(obj)
+	}
+	return obj, err
+}
+
+// findByName returns the object of a listable kind with exactly that name,
+// from the catalog, and how many objects of the kind the account holds.
+func findByName[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], name string) (obj T, found bool, total int, err error) {
+	all, err := catalogOf(pd, k).all(ctx)
+	if err != nil {
+		return obj, false, 0, err
+	}
+	obj, found = k.objects(pd.client).Named(all, name)
+	return obj, found, len(all), nil
+}
+
+// wrote keeps the catalog consistent with a create or update.
+func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], obj T) {
+	if k.listable() {
+		catalogOf(pd, k).put(obj)
+	}
+}
+
+// claimName records that a resource plans to create or rename an object of
+// the kind to name. token identifies the resource (its id, or a fresh token
+// for a create); the claim fails when another resource holds it.
+func (pd *providerData) claimName(typeName, name, token string) bool {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	key := typeName + "\x00" + name
+	if holder, taken := pd.names[key]; taken && holder != token {
+		return false
+	}
+	pd.names[key] = token
+	return true
+}
+
+// newToken identifies a resource that has no id yet.
+func (pd *providerData) newToken() string {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	pd.seq++
+	return fmt.Sprintf("new#%d", pd.seq)
+}

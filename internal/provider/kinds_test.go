@@ -1,0 +1,270 @@
+package provider
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
+)
+
+// testKind is what the acceptance tests that every kind must pass (in
+// resource_test.go) need to know about a kind: its routes, two valid
+// contents, and the vendor console's view of it.
+type testKind struct {
+	typeName, title string
+	listable        bool
+	// The sandbox routes of the kind; list is "" for a kind without one.
+	add, update, details, list string
+	// hcl renders the resource labelled label named name with content v
+	// (0 or 1: going from 0 to 1 is an update of every attribute kind).
+	hcl func(e *accEnv, label, name string, v int) string
+	// stored reports whether the account holds an object named name with
+	// content v, as the vendor would show it.
+	stored func(e *accEnv, name string, v int) error
+	// The vendor console: add an object (content 0), edit one, delete one.
+	consoleAdd    func(e *accEnv, name string) string
+	consoleEdit   func(e *accEnv, id string)
+	consoleDelete func(e *accEnv, id string)
+	// count is how many objects of the kind the account holds.
+	count func(e *accEnv) int
+}
+
+func (k testKind) addr(label string) string { return "otp_" + k.typeName + "." + label }
+
+// read is the request budget of reading n objects of the kind: one list
+// whatever n for a listable kind, else one details call each.
+func (k testKind) read(n int) map[string]int {
+	if k.listable {
+		return map[string]int{k.list: 1}
+	}
+	return map[string]int{k.details: n}
+}
+
+// with adds requests to a budget.
+func with(budget map[string]int, route string, n int) map[string]int {
+	out := map[string]int{}
+	for k, v := range budget {
+		out[k] = v
+	}
+	out[route] += n
+	return out
+}
+
+var tkFlow = testKind{
+	typeName: "task_flow", title: "Task Flow", listable: true,
+	add: sandbox.RouteFlowAdd, update: sandbox.RouteFlowUpdate, details: sandbox.RouteFlowDetails, list: sandbox.RouteFlowList,
+	hcl: func(_ *accEnv, label, name string, v int) string {
+		if v == 0 {
+			return taskFlow(label, name, node(60, 1, "sms"))
+		}
+		return taskFlow(label, name, node(90, 2, "call", 1), node(120, 1, "sms"))
+	},
+	stored: func(e *accEnv, name string, v int) error {
+		want := []sandbox.Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}
+		if v == 1 {
+			want = []sandbox.Node{{WaitingTime: 90, Status: 2, Channel: "call", ChannelCut: 1}, {WaitingTime: 120, Status: 1, Channel: "sms"}}
+		}
+		for _, f := range e.sb.Flows(e.key) {
+			if f.Name == name {
+				if !slices.Equal(f.Flow, want) {
+					return fmt.Errorf("flow %q holds %+v, want %+v", name, f.Flow, want)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("no flow named %q in the account", name)
+	},
+	consoleAdd: func(e *accEnv, name string) string {
+		f, err := e.sb.AddFlow(e.key, sandbox.Flow{Name: name, Flow: []sandbox.Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}})
+		e.must(err)
+		return strconv.FormatInt(f.FlowID, 10)
+	},
+	consoleEdit: func(e *accEnv, id string) {
+		_, err := e.sb.EditFlow(e.intID(id), func(f *sandbox.Flow) { f.Flow[0].WaitingTime = 33 })
+		e.must(err)
+	},
+	consoleDelete: func(e *accEnv, id string) { e.must(e.sb.DeleteFlow(e.intID(id))) },
+	count:         func(e *accEnv) int { return len(e.sb.Flows(e.key)) },
+}
+
+var tkApp = testKind{
+	typeName: "app", title: "App", listable: false,
+	add: sandbox.RouteAppAdd, update: sandbox.RouteAppUpdate, details: sandbox.RouteAppDetails,
+	hcl: func(_ *accEnv, label, name string, v int) string {
+		if v == 0 {
+			return fmt.Sprintf("resource \"otp_app\" %q {\n  name = %q\n  period_total_send_limit {\n    unit = \"day\"\n    period = 1\n    limit = 100000\n  }\n}\n", label, name)
+		}
+		return fmt.Sprintf("resource \"otp_app\" %q {\n  name = %q\n  code_expiry = 10\n  period_phone_send_limit {\n    unit = \"hour\"\n    period = 2\n    limit = 10000000000\n  }\n}\n", label, name)
+	},
+	stored: func(e *accEnv, name string, v int) error {
+		for _, a := range e.sb.Apps(e.key) {
+			if a.Name != name {
+				continue
+			}
+			var ok bool
+			if v == 0 {
+				ok = a.CodeExpiry == 5 && limitIs(a.PeriodTotalSendLimit, 1, 1, 100000) && !a.PeriodPhoneSendLimit.Enabled
+			} else {
+				ok = a.CodeExpiry == 10 && !a.PeriodTotalSendLimit.Enabled && limitIs(a.PeriodPhoneSendLimit, 2, 2, 10_000_000_000)
+			}
+			if !ok {
+				return fmt.Errorf("app %q holds %+v, not content %d", name, a, v)
+			}
+			return nil
+		}
+		return fmt.Errorf("no app named %q in the account", name)
+	},
+	consoleAdd: func(e *accEnv, name string) string {
+		a, err := e.sb.AddApp(e.key, sandbox.App{Name: name, CodeExpiry: 5, PeriodTotalSendLimit: sandbox.Limit{Enabled: true, Unit: ptr(1), Period: ptr(1), Limit: ptr(int64(100000))}})
+		e.must(err)
+		return a.AppID
+	},
+	consoleEdit: func(e *accEnv, id string) {
+		_, err := e.sb.EditApp(id, func(a *sandbox.App) { a.CodeExpiry = 42 })
+		e.must(err)
+	},
+	consoleDelete: func(e *accEnv, id string) { e.must(e.sb.DeleteApp(id)) },
+	count:         func(e *accEnv) int { return len(e.sb.Apps(e.key)) },
+}
+
+var tkTemplate = testKind{
+	typeName: "template", title: "Template", listable: true,
+	add: sandbox.RouteTemplateAdd, update: sandbox.RouteTemplateUpdate, details: sandbox.RouteTemplateDetails, list: sandbox.RouteTemplateList,
+	hcl: func(e *accEnv, label, name string, v int) string {
+		if v == 0 {
+			return fmt.Sprintf("resource \"otp_template\" %q {\n  app_id = %q\n  name = %q\n  text = \"##code## is your code\"\n  code_length = 6\n}\n", label, e.hostApp(), name)
+		}
+		return fmt.Sprintf("resource \"otp_template\" %q {\n  app_id = %q\n  name = %q\n  text = \"Your code: ##code##\"\n  code_type = \"alphanumeric\"\n"+
+			"  code_length = 8\n  language = \"JP\"\n  speech_rate = 0\n  max_duration = 120\n  repeat_count = 2\n  sender_id = \"SHOP\"\n}\n", label, e.hostApp(), name)
+	},
+	stored: func(e *accEnv, name string, v int) error {
+		for _, tpl := range e.sb.Templates(e.key) {
+			if tpl.Name != name {
+				continue
+			}
+			want := sandbox.Template{TemplateID: tpl.TemplateID, AppID: e.hostApp(), Name: name, Text: "##code## is your code", CodeType: 1,
+				CodeLength: 6, SpeechRate: 50, Language: "EN", MaxDuration: 59, RepeatCnt: 1}
+			if v == 1 {
+				want = sandbox.Template{TemplateID: tpl.TemplateID, AppID: e.hostApp(), Name: name, Text: "Your code: ##code##", CodeType: 3,
+					CodeLength: 8, SpeechRate: 0, Language: "JP", MaxDuration: 120, RepeatCnt: 2, SenderID: "SHOP"}
+			}
+			if tpl != want {
+				return fmt.Errorf("template %q holds %+v, want %+v", name, tpl, want)
+			}
+			return nil
+		}
+		return fmt.Errorf("no template named %q in the account", name)
+	},
+	consoleAdd: func(e *accEnv, name string) string {
+		tpl, err := e.sb.AddTemplate(e.key, sandbox.Template{AppID: e.hostApp(), Name: name, Text: "##code## is your code", CodeLength: 6, SpeechRate: 50})
+		e.must(err)
+		return strconv.FormatInt(tpl.TemplateID, 10)
+	},
+	consoleEdit: func(e *accEnv, id string) {
+		_, err := e.sb.EditTemplate(e.intID(id), func(t *sandbox.Template) { t.CodeLength = 9 })
+		e.must(err)
+	},
+	consoleDelete: func(e *accEnv, id string) { e.must(e.sb.DeleteTemplate(e.intID(id))) },
+	count:         func(e *accEnv) int { return len(e.sb.Templates(e.key)) },
+}
+
+// allKinds are the kinds every shared acceptance test runs for.
+var allKinds = []testKind{tkFlow, tkApp, tkTemplate}
+
+// forEachKind runs test once per kind, as parallel subtests.
+func forEachKind(t *testing.T, test func(t *testing.T, e *accEnv, k testKind)) {
+	for _, k := range allKinds {
+		t.Run(k.typeName, func(t *testing.T) {
+			test(t, newAccEnv(t), k)
+		})
+	}
+}
+
+func limitIs(l sandbox.Limit, unit, period int, limit int64) bool {
+	return l.Enabled && l.Unit != nil && *l.Unit == unit && l.Period != nil && *l.Period == period && l.Limit != nil && *l.Limit == limit
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (e *accEnv) must(err error) {
+	e.t.Helper()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *accEnv) intID(id string) int64 {
+	e.t.Helper()
+	n, err := strconv.ParseInt(id, 10, 64)
+	e.must(err)
+	return n
+}
+
+// hostApp is the app the test's templates belong to, made once in the
+// console.
+func (e *accEnv) hostApp() string {
+	e.t.Helper()
+	if e.sb == nil {
+		e.t.Skip("template tests need an app made in the sandbox's console")
+	}
+	for _, a := range e.sb.Apps(e.key) {
+		if a.Name == "template-host" {
+			return a.AppID
+		}
+	}
+	a, err := e.sb.AddApp(e.key, sandbox.App{Name: "template-host", CodeExpiry: 5})
+	e.must(err)
+	return a.AppID
+}
+
+// idOf returns the id of the object of kind k named name in the sandbox.
+func (e *accEnv) idOf(k testKind, name string) string {
+	e.t.Helper()
+	for _, f := range e.sb.Flows(e.key) {
+		if k.typeName == "task_flow" && f.Name == name {
+			return strconv.FormatInt(f.FlowID, 10)
+		}
+	}
+	for _, a := range e.sb.Apps(e.key) {
+		if k.typeName == "app" && a.Name == name {
+			return a.AppID
+		}
+	}
+	for _, tpl := range e.sb.Templates(e.key) {
+		if k.typeName == "template" && tpl.Name == name {
+			return strconv.FormatInt(tpl.TemplateID, 10)
+		}
+	}
+	e.t.Fatalf("no %s named %q in the sandbox", k.typeName, name)
+	return ""
+}
+
+// node renders one flow block.
+func node(waiting, status int, channel string, cut ...int) string {
+	s := fmt.Sprintf("  flow {\n    waiting_time = %d\n    status       = %d\n    channel      = %q\n", waiting, status, channel)
+	if len(cut) > 0 {
+		s += fmt.Sprintf("    channel_cut  = %d\n", cut[0])
+	}
+	return s + "  }\n"
+}
+
+// taskFlow renders an otp_task_flow resource.
+func taskFlow(label, name string, nodes ...string) string {
+	return fmt.Sprintf("resource \"otp_task_flow\" %q {\n  name = %q\n%s}\n", label, name, strings.Join(nodes, ""))
+}
+
+// checkStored is stored as a step check.
+func (e *accEnv) checkStored(k testKind, name string, v int) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if e.sb == nil {
+			return nil
+		}
+		return k.stored(e, name, v)
+	}
+}

@@ -1,0 +1,308 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/itniotech/terraform-provider-otp/internal/otp"
+)
+
+// objectResource is the resource of every kind: the kind says what differs
+// (schema, model, API), this says what is alike: how a create is settled,
+// how "not found" is told from an error, import by id, name or identity,
+// name conflicts at plan, identity, and the destroy that only forgets.
+type objectResource[M objectModel, T any] struct {
+	k  *kind[M, T]
+	pd *providerData
+}
+
+var (
+	_ resource.ResourceWithConfigure   = &objectResource[taskFlowModel, otp.Flow]{}
+	_ resource.ResourceWithImportState = &objectResource[taskFlowModel, otp.Flow]{}
+	_ resource.ResourceWithIdentity    = &objectResource[taskFlowModel, otp.Flow]{}
+	_ resource.ResourceWithModifyPlan  = &objectResource[taskFlowModel, otp.Flow]{}
+)
+
+// privateImported marks state that came from an import, so that Read can
+// turn "not found" into an error instead of silently dropping the resource.
+const privateImported = "imported"
+
+// identityModel is every resource's identity: its id, which never changes.
+type identityModel struct {
+	ID types.String `tfsdk:"id"`
+}
+
+func newObjectResource[M objectModel, T any](k *kind[M, T]) resource.Resource {
+	return &objectResource[M, T]{k: k}
+}
+
+func (r *objectResource[M, T]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + r.k.typeName
+}
+
+func (r *objectResource[M, T]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = r.k.schema()
+}
+
+func (r *objectResource[M, T]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       fmt.Sprintf("The %s's id, as in the resource's id attribute (for example %s).", r.k.noun, r.k.idExample),
+			},
+		},
+	}
+}
+
+func (r *objectResource[M, T]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.pd = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := plan.objectName().ValueString()
+	obj, err := r.k.objects(r.pd.client).Create(ctx, r.k.input(plan))
+	var unconfirmed *otp.UnconfirmedCreateError
+	var taken *otp.NameTakenError
+	switch {
+	case errors.As(err, &unconfirmed):
+		r.k.info().addUnconfirmedCreate(&resp.Diagnostics, unconfirmed)
+		return
+	case errors.As(err, &taken):
+		r.k.info().addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", err)
+		return
+	case err != nil:
+		addAPIError(&resp.Diagnostics, "Unable to Create "+r.k.title,
+			fmt.Sprintf("Creating %s %q failed; nothing was added to the Terraform state.", r.k.noun, name), err)
+		return
+	}
+	wrote(r.pd, r.k, obj)
+	var zero M
+	state := r.k.written(plan, obj, zero)
+	tflog.Info(ctx, "Created "+r.k.noun, map[string]any{"id": state.objectID().ValueString(), "name": name})
+	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
+}
+
+// setState writes the state and the identity that goes with it.
+func setState[M objectModel](ctx context.Context, st *tfsdk.State, identity *tfsdk.ResourceIdentity, state M, diags *diag.Diagnostics) {
+	diags.Append(st.Set(ctx, state)...)
+	if identity != nil {
+		diags.Append(identity.Set(ctx, identityModel{ID: state.objectID()})...)
+	}
+}
+
+// stateID reads the prior state and checks its id with the kind's rule.
+func (r *objectResource[M, T]) stateID(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) (M, string, bool) {
+	var state M
+	diags.Append(st.Get(ctx, &state)...)
+	if diags.HasError() {
+		return state, "", false
+	}
+	id, err := r.k.parseID(state.objectID().ValueString())
+	if err != nil {
+		diags.AddAttributeError(path.Root("id"), "Invalid "+r.k.title+" ID in State",
+			err.Error()+". The state was edited by hand or is damaged; remove the resource with terraform state rm and import it again.")
+		return state, "", false
+	}
+	return state, id, true
+}
+
+func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	state, id, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	imported, diags := req.Private.GetKey(ctx, privateImported)
+	resp.Diagnostics.Append(diags...)
+	obj, err := read(ctx, r.pd, r.k, id)
+	switch {
+	case otp.IsNotFound(err) && len(imported) > 0:
+		r.k.info().addImportNotFound(&resp.Diagnostics, id, err)
+		return
+	case otp.IsNotFound(err):
+		tflog.Warn(ctx, upperFirst(r.k.noun)+" no longer exists in the account; removing it from state so that the next plan recreates it",
+			map[string]any{"id": id, "name": state.objectName().ValueString()})
+		resp.State.RemoveResource(ctx)
+		// The framework requires an identity after every Read without
+		// errors, even one that removes the resource.
+		if resp.Identity != nil {
+			resp.Diagnostics.Append(resp.Identity.Set(ctx, identityModel{ID: types.StringValue(id)})...)
+		}
+		return
+	case err != nil:
+		addAPIError(&resp.Diagnostics, "Unable to Read "+r.k.title,
+			fmt.Sprintf("Reading %s %s (%q) failed; the Terraform state was left as it was.", r.k.noun, id, state.objectName().ValueString()), err)
+		return
+	}
+	if len(imported) > 0 {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
+	}
+	setState(ctx, &resp.State, resp.Identity, r.k.model(obj), &resp.Diagnostics)
+}
+
+func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	prior, id, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
+	if !ok || resp.Diagnostics.HasError() {
+		return
+	}
+	name, from := plan.objectName().ValueString(), prior.objectName().ValueString()
+	obj, err := r.k.objects(r.pd.client).Update(ctx, id, r.k.input(plan))
+	var taken *otp.NameTakenError
+	switch {
+	case errors.As(err, &taken):
+		r.k.info().addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, from, err)
+		return
+	case otp.IsNotFound(err):
+		r.k.info().addGoneBeforeUpdate(&resp.Diagnostics, id, from, err)
+		return
+	case err != nil:
+		addAPIError(&resp.Diagnostics, "Unable to Update "+r.k.title,
+			fmt.Sprintf("Updating %s %s (%q) failed; the Terraform state still holds the previous values.", r.k.noun, id, from), err)
+		return
+	}
+	wrote(r.pd, r.k, obj)
+	tflog.Info(ctx, "Updated "+r.k.noun, map[string]any{"id": id, "name": name})
+	setState(ctx, &resp.State, resp.Identity, r.k.written(plan, obj, prior), &resp.Diagnostics)
+}
+
+// Delete only forgets the object: the vendor API has no way to delete one.
+func (r *objectResource[M, T]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state M
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id, name := state.objectID().ValueString(), state.objectName().ValueString()
+	r.k.info().addStillExists(&resp.Diagnostics, id, name)
+	tflog.Warn(ctx, upperFirst(r.k.noun)+" removed from state only; the OTP API cannot delete it", map[string]any{"id": id, "name": name})
+}
+
+// ImportState accepts an id, a name prefixed with "name:" (kinds with a
+// list), or an identity (Terraform 1.12+, OpenTofu 1.12+).
+func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	raw := strings.TrimSpace(req.ID)
+	if raw == "" && req.Identity != nil {
+		var identity identityModel
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		raw = identity.ID.ValueString()
+	}
+	var id string
+	name, byName := strings.CutPrefix(raw, importNamePrefix)
+	switch {
+	case byName && !r.k.listable():
+		resp.Diagnostics.AddError("Invalid Import ID",
+			fmt.Sprintf("Cannot import %q: %ss cannot be imported by name, because the OTP API has no list of %ss to find the name in. "+
+				"Import it by its id, as shown in the vendor console (for example %s).", raw, r.k.noun, r.k.noun, r.k.idExample))
+		return
+	case byName:
+		obj, found, total, err := findByName(ctx, r.pd, r.k, name)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "Unable to Import "+r.k.title, fmt.Sprintf("Looking up the %s named %q failed.", r.k.noun, name), err)
+			return
+		}
+		if !found {
+			resp.Diagnostics.AddError(r.k.title+" Not Found",
+				fmt.Sprintf("Cannot import: none of the account's %d %ss is named %q. Names are matched exactly, including case.", total, r.k.noun, name))
+			return
+		}
+		id = r.k.objects(r.pd.client).ID(obj)
+	default:
+		var err error
+		if id, err = r.k.parseID(raw); err != nil {
+			how := fmt.Sprintf("Import %s by its id (for example %s)", r.k.a(), r.k.idExample)
+			if r.k.listable() {
+				how += fmt.Sprintf(" or by its name prefixed with %q (for example %s%s)", importNamePrefix, importNamePrefix, r.k.nameExample)
+			}
+			resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Cannot import %q: %s. %s.", raw, err, how))
+			return
+		}
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	if resp.Identity != nil {
+		resp.Diagnostics.Append(resp.Identity.SetAttribute(ctx, path.Root("id"), id)...)
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte(`true`))...)
+}
+
+// ModifyPlan finds name conflicts at plan time, before anything is sent: a
+// create or rename onto a name another object of the kind holds in the
+// account (from the kind's list: one request per kind and plan, shared with
+// the refresh), or that another resource of this configuration plans too.
+// A name unknown until apply is checked by the API at apply.
+func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.pd == nil {
+		return // a destroy, or the provider is not configured (validation)
+	}
+	if r.k.modifyPlan != nil {
+		r.k.modifyPlan(ctx, req, resp)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	var plan M
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.objectName().IsUnknown() {
+		return
+	}
+	name := plan.objectName().ValueString()
+	var ownID string
+	if !req.State.Raw.IsNull() {
+		var prior M
+		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+		if resp.Diagnostics.HasError() || prior.objectName().ValueString() == name {
+			return // no new name
+		}
+		ownID = prior.objectID().ValueString()
+	}
+	token := ownID
+	if token == "" {
+		token = r.pd.newToken()
+	}
+	info := r.k.info()
+	if !r.pd.claimName(r.k.typeName, name, token) {
+		info.addDuplicateName(&resp.Diagnostics, name)
+		return
+	}
+	if !info.canList {
+		return
+	}
+	holder, found, _, err := findByName(ctx, r.pd, r.k, name)
+	switch {
+	case otp.IsAuth(err) || otp.IsIPRestricted(err):
+		// The apply could not succeed either: say so now.
+		addAPIError(&resp.Diagnostics, "Unable to Check "+r.k.title+" Name",
+			fmt.Sprintf("Listing the account's %ss to check that %q is free failed.", r.k.noun, name), err)
+	case err != nil:
+		// Perhaps transient: the API checks the name at apply anyway.
+		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Unable to Check "+r.k.title+" Name",
+			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name, err))
+	case found && r.k.objects(r.pd.client).ID(holder) != ownID:
+		from := ""
+		if ownID != "" {
+			var prior M
+			resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+			from = prior.objectName().ValueString()
+		}
+		info.addNameTaken(&resp.Diagnostics, name, r.k.objects(r.pd.client).ID(holder), ownID, from, nil)
+	}
+}

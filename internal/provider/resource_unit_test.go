@@ -1,0 +1,179 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/itniotech/terraform-provider-otp/internal/otp"
+)
+
+// deleteWarns runs Delete on a state built from obj, with no client: Delete
+// must not call the API (and would panic if it did).
+func deleteWarns[M objectModel, T any](t *testing.T, k *kind[M, T], obj T, id, name string) {
+	t.Helper()
+	ctx := context.Background()
+	r := newObjectResource(k)
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	if sr.Diagnostics.HasError() {
+		t.Fatal(sr.Diagnostics)
+	}
+	state := tfsdk.State{Schema: sr.Schema}
+	if d := state.Set(ctx, k.model(obj)); d.HasError() {
+		t.Fatal(d)
+	}
+	resp := resource.DeleteResponse{State: state}
+	r.Delete(ctx, resource.DeleteRequest{State: state}, &resp)
+	if resp.Diagnostics.HasError() || len(resp.Diagnostics.Warnings()) != 1 {
+		t.Fatalf("diagnostics %v, want exactly one warning", resp.Diagnostics)
+	}
+	w := resp.Diagnostics.Warnings()[0]
+	if w.Summary() != k.title+" Still Exists in the OTP Account" {
+		t.Fatalf("summary %q", w.Summary())
+	}
+	for _, want := range []string{fmt.Sprintf("%s %s (%q)", upperFirst(k.noun), id, name), "still exists in the account",
+		"its name stays taken", "vendor console", fmt.Sprintf("terraform import otp_%s.<name> %s", k.typeName, id)} {
+		if !strings.Contains(w.Detail(), want) {
+			t.Errorf("warning lacks %q:\n%s", want, w.Detail())
+		}
+	}
+}
+
+func TestDeleteOnlyForgetsAndWarns(t *testing.T) {
+	deleteWarns(t, taskFlowKind, otp.Flow{ID: 10001, Name: "login-fallback", Nodes: []otp.Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}}, "10001", "login-fallback")
+	deleteWarns(t, appKind, otp.App{ID: "mRELxtHc", Name: "shop-login", CodeExpiry: 5, CreateTime: "2026-01-01T00:00:00+08:00"}, "mRELxtHc", "shop-login")
+	deleteWarns(t, templateKind, otp.Template{ID: 20001, AppID: "mRELxtHc", Name: "login-sms", Text: "##code##", CodeType: 1, CodeLength: 4,
+		Language: "EN", SpeechRate: 50, MaxDuration: 59, RepeatCount: 1}, "20001", "login-sms")
+}
+
+// Every kind's model must survive API object → state → API object, and
+// state → API object → state, unchanged.
+func TestModelsRoundTrip(t *testing.T) {
+	flow := otp.Flow{ID: 7, Name: "abcd", Nodes: []otp.Node{
+		{WaitingTime: 60, Status: 1, Channel: "sms", ChannelCut: otp.Int(1)}, {WaitingTime: 90, Status: 2, Channel: "call", ChannelCut: otp.Int(0)}}}
+	if back := taskFlowKind.input(flowModel(flow)); !back.Matches(flow) {
+		t.Fatalf("flow %+v came back as %+v", flow, back)
+	}
+	app := otp.App{ID: "mRELxtHc", Name: "shop", CodeExpiry: 9, CreateTime: "t",
+		TotalLimit: otp.SendLimit{Enabled: true, Unit: otp.UnitSecond, Period: 90, Limit: 10_000_000_000}}
+	if back := appKind.input(appStateModel(app)); !back.Matches(app) {
+		t.Fatalf("app %+v came back as %+v", app, back)
+	}
+	if m := appStateModel(app); m.PhoneLimit != nil || m.TotalLimit.Unit.ValueString() != "second" {
+		t.Fatalf("a disabled limit must be a null block, an enabled one named: %+v", m)
+	}
+	for _, sender := range []string{"", "SHOP"} {
+		tpl := otp.Template{ID: 9, AppID: "mRELxtHc", Name: "n", Text: "##code##", CodeType: otp.CodeTypeHex, CodeLength: 10,
+			Language: "IDN", SpeechRate: 0, MaxDuration: 599, RepeatCount: 10, SenderID: sender}
+		m := templateStateModel(tpl)
+		if back := templateKind.input(m); !back.Matches(tpl) {
+			t.Fatalf("template %+v came back as %+v", tpl, back)
+		}
+		if (sender == "") != m.SenderID.IsNull() {
+			t.Fatalf("sender %q became %v: unset must be null, never an empty string", sender, m.SenderID)
+		}
+	}
+	// A partial flow plan (channel_cut unknown) leaves the default to the API.
+	m := taskFlowModel{Name: types.StringValue("abcd"), Flow: []flowNodeModel{{WaitingTime: types.Int64Value(60), Status: types.Int64Value(1),
+		Channel: types.StringValue("sms"), ChannelCut: types.Int64Unknown()}}}
+	if in := m.flow(); in.Nodes[0].ChannelCut != nil {
+		t.Fatalf("an unknown channel cut was sent as %v", *in.Nodes[0].ChannelCut)
+	}
+}
+
+// The state after a write is the plan plus what the server added, so that a
+// terse answer cannot make Terraform report an inconsistent result.
+func TestWrittenStateIsThePlanPlusTheServersFields(t *testing.T) {
+	plan := appModel{Name: types.StringValue("shop"), CodeExpiry: types.Int64Value(5), CreateTime: types.StringUnknown()}
+	got := appKind.written(plan, otp.App{ID: "abcd1234", Name: "something else", CreateTime: "2026-01-01T00:00:00+08:00"}, appModel{})
+	if got.ID.ValueString() != "abcd1234" || got.Name.ValueString() != "shop" || got.CreateTime.ValueString() != "2026-01-01T00:00:00+08:00" {
+		t.Fatalf("create: %+v", got)
+	}
+	prior := appModel{CreateTime: types.StringValue("then")}
+	if got := appKind.written(plan, otp.App{ID: "abcd1234"}, prior); got.CreateTime.ValueString() != "then" {
+		t.Fatalf("an update answer without createTime must keep the prior one: %+v", got)
+	}
+	tplan := templateStateModel(otp.Template{Name: "n", Text: "##code##"})
+	tplan.ID = types.StringUnknown()
+	if got := templateKind.written(tplan, otp.Template{ID: 42}, templateModel{}); got.ID.ValueString() != "42" || got.Text.ValueString() != "##code##" {
+		t.Fatalf("template: %+v", got)
+	}
+}
+
+func TestParseIDs(t *testing.T) {
+	for in, want := range map[string]string{"10001": "10001", " 42 ": "42", "007": "7"} {
+		if got, err := parseIntID(in, "task flow", "flowId"); err != nil || got != want {
+			t.Errorf("parseIntID(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "0", "-3", "abc", "name:x", "1.5", "99999999999999999999"} {
+		if _, err := parseIntID(bad, "task flow", "flowId"); err == nil {
+			t.Errorf("parseIntID(%q) accepted", bad)
+		}
+	}
+	for _, good := range []string{"mRELxtHc", "abcd", strings.Repeat("x", 32), "ab-_9"} {
+		if _, err := parseAppID(good); err != nil {
+			t.Errorf("parseAppID(%q): %v", good, err)
+		}
+	}
+	for _, bad := range []string{"abc", strings.Repeat("x", 33), "a b c d", "ab/cd", "ab?cd", "ab\x00cd"} {
+		if _, err := parseAppID(bad); err == nil {
+			t.Errorf("parseAppID(%q) accepted", bad)
+		}
+	}
+}
+
+func TestAPIErrorDetailGivesNextSteps(t *testing.T) {
+	cases := map[string]error{
+		"api_key and api_secret":    &otp.APIError{Operation: "op", Code: otp.CodeAuth, Reason: "auth"},
+		"IP allow-list":             &otp.APIError{Operation: "op", Code: otp.CodeIPRestricted, Reason: "ip"},
+		"did not come from the OTP": &otp.HTTPError{Operation: "op", StatusCode: 502, Snippet: "<html>"},
+		"try again later":           &otp.APIError{Operation: "op", Code: otp.CodeSystemException, Reason: "x"},
+		"network access":            errors.New("op: the OTP API could not be reached: dial tcp: connection refused"),
+		"ran out of time":           fmt.Errorf("op: %w", context.DeadlineExceeded),
+	}
+	for want, err := range cases {
+		var d diag.Diagnostics
+		addAPIError(&d, "Unable to Do It", "Doing it to flow 1 failed.", err)
+		if got := d.Errors()[0].Detail(); !strings.Contains(got, want) || !strings.Contains(got, "Doing it to flow 1 failed.") || !strings.Contains(got, err.Error()) {
+			t.Errorf("detail for %v lacks %q:\n%s", err, want, got)
+		}
+	}
+}
+
+// The one builder of each situation's diagnostic reads right for every kind.
+func TestDiagnosticsNameTheKind(t *testing.T) {
+	cause := errors.New("create: the OTP API answered status -20")
+	for _, tc := range []struct {
+		info   kindInfo
+		holder string
+		want   []string
+	}{
+		{taskFlowKind.info(), "10001", []string{"Task Flow Name Already Taken", `a task flow named "x" (id 10001)`, `id = "10001"`, "terraform import otp_task_flow.<name> 10001"}},
+		{templateKind.info(), "", []string{"Template Name Already Taken", `a template named "x".`, `id = "name:x"`, "terraform import otp_template.<name> name:x"}},
+		{appKind.info(), "", []string{"App Name Already Taken", `an app named "x".`, "cannot list apps", `id = "<id>"`, "such as mRELxtHc"}},
+	} {
+		var d diag.Diagnostics
+		tc.info.addNameTaken(&d, "x", tc.holder, "", "", cause)
+		got := d.Errors()[0].Summary() + "\n" + d.Errors()[0].Detail()
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: lacks %q:\n%s", tc.info.noun, w, got)
+			}
+		}
+	}
+	var d diag.Diagnostics
+	appKind.info().addUnconfirmedCreate(&d, &otp.UnconfirmedCreateError{Kind: "app", Name: "shop", Exists: true, Err: cause})
+	if got := d.Errors()[0].Detail(); !strings.Contains(got, "most likely the one this apply created") || !strings.Contains(got, "vendor console") ||
+		strings.Contains(got, "name:shop") {
+		t.Errorf("unconfirmed app create:\n%s", got)
+	}
+}

@@ -43,6 +43,10 @@ type kind[M objectModel, T any] struct {
 	// server added (the id, and for apps the creation time, from the answer
 	// or else from prior, the state before an update).
 	written func(plan M, obj T, prior M) M
+	// replaces, when set, reports a change that replaces the object (an
+	// attribute with RequiresReplace changed). Terraform then plans the
+	// resource a second time as a create, which checks the new name.
+	replaces func(plan, prior M) bool
 	// modifyPlan, when set, adds the kind's own plan-time rules.
 	modifyPlan func(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse)
 	// filter, when set, is an optional attribute of the plural data source

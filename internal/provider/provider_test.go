@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
@@ -196,3 +197,8 @@ func mapsEqual(a, b map[string]int) bool {
 	maps.DeleteFunc(b, func(_ string, n int) bool { return n == 0 })
 	return maps.Equal(a, b)
 }
+
+var compareSame = compare.ValuesSame()
+
+// isoTime matches the API's createTime: ISO 8601 with an offset.
+var isoTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$`)

@@ -272,6 +272,9 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		if resp.Diagnostics.HasError() || prior.objectName().ValueString() == name {
 			return // no new name
 		}
+		if r.k.replaces != nil && r.k.replaces(plan, prior) {
+			return // checked when Terraform plans the replacement's create
+		}
 		ownID = prior.objectID().ValueString()
 	}
 	token := ownID

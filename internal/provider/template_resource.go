@@ -61,6 +61,7 @@ var templateKind = &kind[templateModel, otp.Template]{
 		plan.ID = types.StringValue(formatIntID(t.ID))
 		return plan
 	},
+	replaces:   func(plan, prior templateModel) bool { return !plan.AppID.Equal(prior.AppID) },
 	modifyPlan: templateCannotMove,
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",

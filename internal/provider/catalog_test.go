@@ -1,0 +1,117 @@
+package provider
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/itniotech/terraform-provider-otp/internal/otp"
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
+)
+
+func catalogEnv(t *testing.T) (*sandbox.Server, *providerData) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{Accounts: map[string]string{"k": "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(sb)
+	t.Cleanup(hs.Close)
+	c, err := otp.New(otp.Config{BaseURL: hs.URL + sb.Prefix(), APIKey: "k", APISecret: "s", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb, newProviderData(c, true)
+}
+
+// Reads that arrive together share one list call.
+func TestCatalogFetchesOnceForConcurrentReads(t *testing.T) {
+	sb, pd := catalogEnv(t)
+	var ids []string
+	for _, name := range []string{"flow-one", "flow-two", "flow-three"} {
+		f, err := sb.AddFlow("k", sandbox.Flow{Name: name, Flow: []sandbox.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, formatIntID(f.FlowID))
+	}
+	sb.SetFaults(sandbox.Faults{LatencyMS: 50}) // so that the reads overlap
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for i := range 30 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f, err := read(context.Background(), pd, taskFlowKind, ids[i%3])
+			if err == nil && formatIntID(f.ID) != ids[i%3] {
+				err = context.Canceled
+			}
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c := sb.Counts(); c[sandbox.RouteFlowList] != 1 || sb.Total() != 1 {
+		t.Fatalf("30 concurrent reads made %v, want one list", c)
+	}
+}
+
+// A failed fetch is not kept: the next read tries again; what this process
+// writes is seen by its later reads without a new list.
+func TestCatalogRetriesFailuresAndKeepsWrites(t *testing.T) {
+	sb, pd := catalogEnv(t)
+	sb.SetFaults(sandbox.Faults{BadGatewayRate: 1, Limit: 1})
+	if _, _, _, err := findByName(context.Background(), pd, taskFlowKind, "nothing"); err == nil {
+		t.Fatal("the 502 must reach the caller (retries are off)")
+	}
+	if _, found, total, err := findByName(context.Background(), pd, taskFlowKind, "nothing"); err != nil || found || total != 0 {
+		t.Fatalf("second try: %v %v %v", found, total, err)
+	}
+	created, err := pd.client.Flows().Create(context.Background(), otp.Flow{Name: "written", Nodes: []otp.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrote(pd, taskFlowKind, created)
+	sb.ResetCounts()
+	if f, found, _, err := findByName(context.Background(), pd, taskFlowKind, "written"); err != nil || !found || f.ID != created.ID {
+		t.Fatalf("the write is not in the catalog: %+v %v %v", f, found, err)
+	}
+	if sb.Total() != 0 {
+		t.Fatalf("reading a write made %v", sb.Counts())
+	}
+}
+
+// An id missing from the list is confirmed with one details call: gone
+// when the API says so, kept when the list was merely behind.
+func TestCatalogConfirmsMissingIDs(t *testing.T) {
+	sb, pd := catalogEnv(t)
+	if _, err := findByNameOrFail(t, pd); err != nil {
+		t.Fatal(err)
+	}
+	late, err := sb.AddFlow("k", sandbox.Flow{Name: "after-the-list", Flow: []sandbox.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.ResetCounts()
+	if f, err := read(context.Background(), pd, taskFlowKind, formatIntID(late.FlowID)); err != nil || f.Name != "after-the-list" {
+		t.Fatalf("a flow created after the list: %+v %v", f, err)
+	}
+	if _, err := read(context.Background(), pd, taskFlowKind, "999999"); !otp.IsNotFound(err) {
+		t.Fatalf("an unknown id: %v", err)
+	}
+	if c := sb.Counts(); c[sandbox.RouteFlowDetails] != 2 || sb.Total() != 2 {
+		t.Fatalf("requests %v, want one details call each and no new list", c)
+	}
+}
+
+func findByNameOrFail(t *testing.T, pd *providerData) (bool, error) {
+	t.Helper()
+	_, found, _, err := findByName(context.Background(), pd, taskFlowKind, "x")
+	return found, err
+}

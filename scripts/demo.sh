@@ -35,7 +35,7 @@ say "Starting the sandbox (a local implementation of the OTP API) with demo cred
 OTP_API_KEY="demo-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
 OTP_API_SECRET="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export OTP_API_KEY OTP_API_SECRET
-"$work/bin/otp-sandbox" -listen 127.0.0.1:0 -addr-file "$work/addr" -quiet 2>"$work/sandbox.log" &
+"$work/bin/otp-sandbox" -listen 127.0.0.1:0 -addr-file "$work/addr" -token-file "$work/token" -quiet 2>"$work/sandbox.log" &
 sandbox_pid=$!
 for _ in $(seq 100); do
   [ -s "$work/addr" ] && break
@@ -51,15 +51,15 @@ cp -r examples/quickstart "$work/quickstart"
 cd "$work/quickstart"
 "$cli" get -no-color >/dev/null 2>"$work/get.log" || { cat "$work/get.log" >&2; fail "installing the quickstart's module failed"; }
 
-say "Plan: two task flows from one module (examples/quickstart)"
+say "Plan: an app, a template and a task flow from one module (examples/quickstart)"
 run plan -out=first.tfplan
 
 say "Apply"
 run apply first.tfplan
 
-say "The created flow ids"
-run output flow_ids
-ids_before=$("$cli" output -json flow_ids)
+say "The three ids an application passes to POST /verification/send"
+run output send_ids
+ids_before=$("$cli" output -json send_ids)
 
 say "Plan again: nothing to change"
 set +e
@@ -68,23 +68,27 @@ code=$?
 set -e
 [ "$code" -eq 0 ] || fail "the plan after apply is not empty (exit code $code)"
 
-say "Change one value (login_retry_seconds = 75): an in-place update"
+say "Change one value (code_expiry = 10): the app and the template's text, updated in place"
 set +e
-run plan -detailed-exitcode -var login_retry_seconds=75 -out=second.tfplan
+run plan -detailed-exitcode -var code_expiry=10 -out=second.tfplan
 code=$?
 set -e
 [ "$code" -eq 2 ] || fail "changing a value did not plan a change (exit code $code)"
 run apply second.tfplan
-ids_after=$("$cli" output -json flow_ids)
-[ "$ids_before" = "$ids_after" ] || fail "the flow ids changed: the update was not in place"
+ids_after=$("$cli" output -json send_ids)
+[ "$ids_before" = "$ids_after" ] || fail "the ids changed: the update was not in place"
 echo "same ids as before: updated in place"
 
-say "Destroy: the OTP API cannot delete task flows, so they stay in the account"
-run destroy -auto-approve -var login_retry_seconds=75
+say "Destroy: the OTP API cannot delete, so the three objects stay in the account"
+run destroy -auto-approve -var code_expiry=10
 if command -v curl >/dev/null; then
-  # The sandbox's control surface plays the vendor console here.
-  remaining=$(curl -fsS "${OTP_BASE_URL%/otp}/_sandbox/flows" | grep -o '"flowId"' | wc -l)
-  echo "flows still in the sandbox account: $remaining"
+  # The sandbox's control surface plays the vendor console here; it needs
+  # the token the sandbox wrote at start.
+  for kind in apps templates flows; do
+    id_field=$(case $kind in apps) echo appId ;; templates) echo templateId ;; flows) echo flowId ;; esac)
+    remaining=$(curl -fsS -H "Authorization: Bearer $(cat "$work/token")" "${OTP_BASE_URL%/otp}/_sandbox/$kind" | grep -o "\"$id_field\"" | wc -l)
+    echo "$kind still in the sandbox account: $remaining"
+  done
 fi
 
 say "Done: the sandbox is stopped and the temporary directory removed"

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Checks that every example is formatted and valid for the provider's
-# current schema (terraform validate against a local build). "get" installs
-# the quickstart's local module; init would ask a registry for the provider,
+# current schema (validate against a local build). "get" installs the
+# quickstart's local module; init would ask a registry for the provider,
 # which dev_overrides make unnecessary.
+#
+# An example whose files say "# Requires: Terraform 1.7+ or OpenTofu 1.7+"
+# (or 1.12+) uses syntax the pinned Terraform 1.5.7 does not know: it is
+# validated with the pinned OpenTofu 1.12 instead, which knows all of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/devenv.sh
@@ -15,15 +19,21 @@ devenv_setup "$work"
 echo "==> $("$cli" version | sed -n 1p): fmt -check examples/"
 "$cli" fmt -check -recursive -diff examples
 
+newer=""
 status=0
-for dir in examples/provider examples/resources/* examples/data-sources/* examples/quickstart; do
+for dir in examples/provider examples/resources/* examples/data-sources/* examples/quickstart examples/guides/*/*; do
+  use="$cli"
+  if grep -qs '^# Requires: ' "$dir"/*.tf; then
+    [ -n "$newer" ] || newer=$(scripts/cli.sh tofu-1.12)
+    use="$newer"
+  fi
   copy="$work/$(echo "$dir" | tr / _)"
   cp -r "$dir" "$copy"
-  if (cd "$copy" && "$cli" get -no-color >"$work/init.log" 2>&1 &&
-      "$cli" validate -no-color 2>&1 | quiet_overrides >"$work/validate.log"; exit "${PIPESTATUS[0]}"); then
-    echo "ok      $dir"
+  if (cd "$copy" && "$use" get -no-color >"$work/init.log" 2>&1 &&
+      "$use" validate -no-color 2>&1 | quiet_overrides >"$work/validate.log"; exit "${PIPESTATUS[0]}"); then
+    echo "ok      $dir ($("$use" version | sed -n 1p))"
   else
-    echo "INVALID $dir"
+    echo "INVALID $dir ($("$use" version | sed -n 1p))"
     cat "$work/init.log" "$work/validate.log" 2>/dev/null || true
     status=1
   fi

@@ -262,7 +262,7 @@ func (o Objects[T]) GetConfirmedBy(ctx context.Context, id string, list func(con
 	switch {
 	case hasCode(err, CodeNotFound):
 		return zero, &NotFoundError{Kind: k.noun, ID: id, Cause: err}
-	case err != nil && !(ambiguous && k.listable):
+	case err != nil && (!ambiguous || !k.listable):
 		return zero, err
 	case err == nil:
 		obj, ok, derr := k.decode(env.Data)

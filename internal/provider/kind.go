@@ -104,7 +104,7 @@ const (
 // never changes.
 func idAttribute(noun, apiField string) schema.StringAttribute {
 	return schema.StringAttribute{
-		MarkdownDescription: fmt.Sprintf("The %s the service assigned (`%s`), as a string. It never changes, not even when the %s is renamed.", noun, apiField, noun),
+		MarkdownDescription: fmt.Sprintf("The id the service assigned to the %s (`%s`), as a string. It never changes, not even when the %s is renamed.", noun, apiField, noun),
 		Computed:            true,
 		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}

@@ -46,16 +46,6 @@ func (k testKind) read(n int) map[string]int {
 	return map[string]int{k.details: n}
 }
 
-// with adds requests to a budget.
-func with(budget map[string]int, route string, n int) map[string]int {
-	out := map[string]int{}
-	for k, v := range budget {
-		out[k] = v
-	}
-	out[route] += n
-	return out
-}
-
 var tkFlow = testKind{
 	typeName: "task_flow", title: "Task Flow", listable: true,
 	add: sandbox.RouteFlowAdd, update: sandbox.RouteFlowUpdate, details: sandbox.RouteFlowDetails, list: sandbox.RouteFlowList,

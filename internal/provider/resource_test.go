@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"maps"
 	"regexp"
 	"testing"
 
@@ -503,4 +502,3 @@ func TestAccKinds_identity(t *testing.T) {
 	})
 }
 
-var _ = maps.Clone[map[string]int]

@@ -109,9 +109,9 @@ func TestWrittenStateIsThePlanPlusTheServersFields(t *testing.T) {
 }
 
 func TestParseIDs(t *testing.T) {
-	for in, want := range map[string]string{"10001": "10001", " 42 ": "42", "007": "7"} {
-		if got, err := parseIntID(in, "task flow", "flowId"); err != nil || got != want {
-			t.Errorf("parseIntID(%q) = %q, %v", in, got, err)
+	for _, c := range []struct{ in, want string }{{"10001", "10001"}, {" 42 ", "42"}, {"007", "7"}} {
+		if got, err := parseIntID(c.in, "task flow", "flowId"); err != nil || got != c.want {
+			t.Errorf("parseIntID(%q) = %q, %v", c.in, got, err)
 		}
 	}
 	for _, bad := range []string{"", "0", "-3", "abc", "name:x", "1.5", "99999999999999999999"} {

@@ -123,6 +123,26 @@ func TestClientAgainstSandboxFaults(t *testing.T) {
 			t.Fatalf("requests %v: want one create and one list", c)
 		}
 	})
+	t.Run("a dropped update answer is sent again, and applied once", func(t *testing.T) {
+		srv, base := startSandbox(t)
+		c := client(t, base, "secret")
+		created, err := c.Flows().Create(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.SetFaults(sandbox.Faults{DropUpdateRate: 1, Limit: 1})
+		renamed := otp.Flow{Name: "renamed-flow", Nodes: in.Nodes[:1]}
+		got, err := c.Flows().Update(ctx, fmt.Sprint(created.ID), renamed)
+		if err != nil || !got.Matches(renamed) || got.ID != created.ID {
+			t.Fatalf("update %+v %v", got, err)
+		}
+		if flows := srv.Flows("key"); len(flows) != 1 || flows[0].Name != "renamed-flow" {
+			t.Fatalf("flows %+v", flows)
+		}
+		if n := srv.Injected()[sandbox.FaultDropUpdate]; n != 1 {
+			t.Fatalf("%d dropped updates: the test proves nothing", n)
+		}
+	})
 	t.Run("a skewed server clock is learnt", func(t *testing.T) {
 		srv, base := startSandbox(t)
 		srv.SetFaults(sandbox.Faults{ClockSkewSeconds: -7200})

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,15 +59,7 @@ var tkFlow = testKind{
 		if v == 1 {
 			want = []sandbox.Node{{WaitingTime: 90, Status: 2, Channel: "call", ChannelCut: 1}, {WaitingTime: 120, Status: 1, Channel: "sms"}}
 		}
-		for _, f := range e.sb.Flows(e.key) {
-			if f.Name == name {
-				if !slices.Equal(f.Flow, want) {
-					return fmt.Errorf("flow %q holds %+v, want %+v", name, f.Flow, want)
-				}
-				return nil
-			}
-		}
-		return fmt.Errorf("no flow named %q in the account", name)
+		return e.flowHolds(name, want...)
 	},
 	consoleAdd: func(e *accEnv, name string) string {
 		f, err := e.sb.AddFlow(e.key, sandbox.Flow{Name: name, Flow: []sandbox.Node{{WaitingTime: 60, Status: 1, Channel: "sms"}}})

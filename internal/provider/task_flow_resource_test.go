@@ -34,21 +34,27 @@ func expectFlows(addr string, checks ...knownvalue.Check) statecheck.StateCheck 
 	return statecheck.ExpectKnownValue(addr, tfjsonpath.New("flow"), knownvalue.ListExact(checks))
 }
 
-// expectFlowStored asserts the nodes the account holds for a flow.
+// flowHolds reports whether the account holds a flow named name with
+// exactly these nodes.
+func (e *accEnv) flowHolds(name string, nodes ...sandbox.Node) error {
+	for _, f := range e.sb.Flows(e.key) {
+		if f.Name == name {
+			if !slices.Equal(f.Flow, nodes) {
+				return fmt.Errorf("flow %q holds %+v, want %+v", name, f.Flow, nodes)
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("no flow named %q in the account", name)
+}
+
+// expectFlowStored is flowHolds as a step check.
 func (e *accEnv) expectFlowStored(name string, nodes ...sandbox.Node) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if e.sb == nil {
 			return nil
 		}
-		for _, f := range e.sb.Flows(e.key) {
-			if f.Name == name {
-				if !slices.Equal(f.Flow, nodes) {
-					return fmt.Errorf("flow %q holds %+v, want %+v", name, f.Flow, nodes)
-				}
-				return nil
-			}
-		}
-		return fmt.Errorf("no flow named %q in the sandbox", name)
+		return e.flowHolds(name, nodes...)
 	}
 }
 

@@ -39,6 +39,7 @@ type catalog[T any] struct {
 	objects otp.Objects[T]
 	mu      sync.Mutex
 	objs    []T
+	byID    map[string]int // index into objs
 	loaded  bool
 	loading chan struct{} // closed when the fetch under way ends
 	err     error         // of the fetch that just ended, for its waiters
@@ -55,17 +56,26 @@ func catalogOf[M objectModel, T any](pd *providerData, k *kind[M, T]) *catalog[T
 	return c
 }
 
-// all returns every object of the kind, fetching the list on first use. A
-// failed fetch is not kept: the next caller tries again.
-func (c *catalog[T]) all(ctx context.Context) ([]T, error) {
+// load fetches the list on first use; callers that arrive while it is
+// under way wait for it. A failed fetch is not kept: the next caller tries
+// again.
+func (c *catalog[T]) load(ctx context.Context) error {
 	c.mu.Lock()
-	for {
-		if c.loaded {
-			objs := slices.Clone(c.objs)
-			c.mu.Unlock()
-			return objs, nil
-		}
+	for !c.loaded {
 		if c.loading == nil {
+			done := make(chan struct{})
+			c.loading, c.err = done, nil
+			c.mu.Unlock()
+			objs, err := c.objects.List(ctx)
+			c.mu.Lock()
+			if err == nil {
+				c.objs, c.byID, c.loaded = objs, make(map[string]int, len(objs)), true
+				for i, obj := range objs {
+					c.byID[c.objects.ID(obj)] = i
+				}
+			}
+			c.err, c.loading = err, nil
+			close(done)
 			break
 		}
 		wait := c.loading
@@ -73,32 +83,40 @@ func (c *catalog[T]) all(ctx context.Context) ([]T, error) {
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		c.mu.Lock()
 		if !c.loaded && c.err != nil {
-			err := c.err
-			c.mu.Unlock()
-			return nil, err
+			break
 		}
 	}
-	done := make(chan struct{})
-	c.loading, c.err = done, nil
-	c.mu.Unlock()
-
-	objs, err := c.objects.List(ctx)
-
-	c.mu.Lock()
-	if err == nil {
-		c.objs, c.loaded = objs, true
+	err := c.err
+	if c.loaded {
+		err = nil
 	}
-	c.err, c.loading = err, nil
-	close(done)
 	c.mu.Unlock()
-	if err != nil {
+	return err
+}
+
+// all returns every object of the kind.
+func (c *catalog[T]) all(ctx context.Context) ([]T, error) {
+	if err := c.load(ctx); err != nil {
 		return nil, err
 	}
-	return slices.Clone(objs), nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.objs), nil
+}
+
+// get returns the object with that id, once loaded.
+func (c *catalog[T]) get(id string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if i, ok := c.byID[id]; ok {
+		return c.objs[i], true
+	}
+	var zero T
+	return zero, false
 }
 
 // put records what this process wrote, so that later reads in the same
@@ -110,12 +128,11 @@ func (c *catalog[T]) put(obj T) {
 		return
 	}
 	id := c.objects.ID(obj)
-	for i, o := range c.objs {
-		if c.objects.ID(o) == id {
-			c.objs[i] = obj
-			return
-		}
+	if i, ok := c.byID[id]; ok {
+		c.objs[i] = obj
+		return
 	}
+	c.byID[id] = len(c.objs)
 	c.objs = append(c.objs, obj)
 }
 
@@ -129,17 +146,14 @@ func read[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M
 		return objects.Get(ctx, id)
 	}
 	c := catalogOf(pd, k)
-	all, err := c.all(ctx)
-	if err != nil {
+	if err := c.load(ctx); err != nil {
 		var zero T
 		return zero, err
 	}
-	for _, obj := range all {
-		if objects.ID(obj) == id {
-			return obj, nil
-		}
+	if obj, ok := c.get(id); ok {
+		return obj, nil
 	}
-	obj, err := objects.GetConfirmedBy(ctx, id, func(context.Context) ([]T, error) { return all, nil })
+	obj, err := objects.GetConfirmedBy(ctx, id, c.all)
 	if err == nil {
 		c.put(obj)
 	}
@@ -149,12 +163,14 @@ func read[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M
 // findByName returns the object of a listable kind with exactly that name,
 // from the catalog, and how many objects of the kind the account holds.
 func findByName[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], name string) (obj T, found bool, total int, err error) {
-	all, err := catalogOf(pd, k).all(ctx)
-	if err != nil {
+	c := catalogOf(pd, k)
+	if err := c.load(ctx); err != nil {
 		return obj, false, 0, err
 	}
-	obj, found = k.objects(pd.client).Named(all, name)
-	return obj, found, len(all), nil
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	obj, found = c.objects.Named(c.objs, name)
+	return obj, found, len(c.objs), nil
 }
 
 // wrote keeps the catalog consistent with a create or update.

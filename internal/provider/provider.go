@@ -88,7 +88,9 @@ func (p *otpProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request that failed transiently (network error, HTTP 429 or 5xx, status -18) is retried, "+
-					"with exponential backoff. 0 to %d; defaults to the `%s` environment variable, then to %d.", maxRetriesLimit, EnvMaxRetries, otp.DefaultMaxRetries),
+					"with exponential backoff: retry n waits between half and all of min(%s, %s × 2ⁿ), never longer, unless the API's `Retry-After` "+
+					"asks for more (it is honoured up to %s). 0 to %d; defaults to the `%s` environment variable, then to %d.",
+					otp.DefaultRetryWaitMax, otp.DefaultRetryWaitMin, otp.MaxRetryAfter, maxRetriesLimit, EnvMaxRetries, otp.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, maxRetriesLimit)},
 			},

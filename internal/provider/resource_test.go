@@ -501,4 +501,3 @@ func TestAccKinds_identity(t *testing.T) {
 		})
 	})
 }
-

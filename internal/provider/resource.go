@@ -106,24 +106,27 @@ func setState[M objectModel](ctx context.Context, st *tfsdk.State, identity *tfs
 	}
 }
 
-// stateID reads the prior state and checks its id with the kind's rule.
-func (r *objectResource[M, T]) stateID(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) (M, string, bool) {
-	var state M
-	diags.Append(st.Get(ctx, &state)...)
+// stateID reads the prior state's id, checked with the kind's rule, and
+// name. Only these two attributes are read: a refresh of many resources
+// should not pay for converting whole states it is about to replace.
+func (r *objectResource[M, T]) stateID(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) (id, name string, ok bool) {
+	var rawID, rawName types.String
+	diags.Append(st.GetAttribute(ctx, path.Root("id"), &rawID)...)
+	diags.Append(st.GetAttribute(ctx, path.Root("name"), &rawName)...)
 	if diags.HasError() {
-		return state, "", false
+		return "", "", false
 	}
-	id, err := r.k.parseID(state.objectID().ValueString())
+	id, err := r.k.parseID(rawID.ValueString())
 	if err != nil {
 		diags.AddAttributeError(path.Root("id"), "Invalid "+r.k.title+" ID in State",
 			err.Error()+". The state was edited by hand or is damaged; remove the resource with terraform state rm and import it again.")
-		return state, "", false
+		return "", "", false
 	}
-	return state, id, true
+	return id, rawName.ValueString(), true
 }
 
 func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	state, id, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
+	id, name, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -136,7 +139,7 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 		return
 	case otp.IsNotFound(err):
 		tflog.Warn(ctx, upperFirst(r.k.noun)+" no longer exists in the account; removing it from state so that the next plan recreates it",
-			map[string]any{"id": id, "name": state.objectName().ValueString()})
+			map[string]any{"id": id, "name": name})
 		resp.State.RemoveResource(ctx)
 		// The framework requires an identity after every Read without
 		// errors, even one that removes the resource.
@@ -146,7 +149,7 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 		return
 	case err != nil:
 		addAPIError(&resp.Diagnostics, "Unable to Read "+r.k.title,
-			fmt.Sprintf("Reading %s %s (%q) failed; the Terraform state was left as it was.", r.k.noun, id, state.objectName().ValueString()), err)
+			fmt.Sprintf("Reading %s %s (%q) failed; the Terraform state was left as it was.", r.k.noun, id, name), err)
 		return
 	}
 	if len(imported) > 0 {
@@ -156,13 +159,14 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 }
 
 func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan M
+	var plan, prior M
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	prior, id, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
+	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	id, from, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
 	if !ok || resp.Diagnostics.HasError() {
 		return
 	}
-	name, from := plan.objectName().ValueString(), prior.objectName().ValueString()
+	name := plan.objectName().ValueString()
 	obj, err := r.k.objects(r.pd.client).Update(ctx, id, r.k.input(plan))
 	var taken *otp.NameTakenError
 	switch {
@@ -259,53 +263,51 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 			return
 		}
 	}
-	var plan M
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || plan.objectName().IsUnknown() {
-		return
-	}
-	name := plan.objectName().ValueString()
-	var ownID string
+	// Only the names are read: most plans are of unchanged resources, and
+	// they should not pay for converting the whole plan and state.
+	var name, priorName, priorID types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
 	if !req.State.Raw.IsNull() {
-		var prior M
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &priorName)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
+	}
+	switch {
+	case resp.Diagnostics.HasError() || name.IsUnknown():
+		return
+	case !req.State.Raw.IsNull() && priorName.Equal(name):
+		return // no new name
+	case !req.State.Raw.IsNull() && r.k.replaces != nil:
+		var plan, prior M
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-		if resp.Diagnostics.HasError() || prior.objectName().ValueString() == name {
-			return // no new name
-		}
-		if r.k.replaces != nil && r.k.replaces(plan, prior) {
+		if resp.Diagnostics.HasError() || r.k.replaces(plan, prior) {
 			return // checked when Terraform plans the replacement's create
 		}
-		ownID = prior.objectID().ValueString()
 	}
+	ownID := priorID.ValueString()
 	token := ownID
 	if token == "" {
 		token = r.pd.newToken()
 	}
 	info := r.k.info()
-	if !r.pd.claimName(r.k.typeName, name, token) {
-		info.addDuplicateName(&resp.Diagnostics, name)
+	if !r.pd.claimName(r.k.typeName, name.ValueString(), token) {
+		info.addDuplicateName(&resp.Diagnostics, name.ValueString())
 		return
 	}
 	if !info.canList {
 		return
 	}
-	holder, found, _, err := findByName(ctx, r.pd, r.k, name)
+	holder, found, _, err := findByName(ctx, r.pd, r.k, name.ValueString())
 	switch {
 	case otp.IsAuth(err) || otp.IsIPRestricted(err):
 		// The apply could not succeed either: say so now.
 		addAPIError(&resp.Diagnostics, "Unable to Check "+r.k.title+" Name",
-			fmt.Sprintf("Listing the account's %ss to check that %q is free failed.", r.k.noun, name), err)
+			fmt.Sprintf("Listing the account's %ss to check that %q is free failed.", r.k.noun, name.ValueString()), err)
 	case err != nil:
 		// Perhaps transient: the API checks the name at apply anyway.
 		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Unable to Check "+r.k.title+" Name",
-			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name, err))
+			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name.ValueString(), err))
 	case found && r.k.objects(r.pd.client).ID(holder) != ownID:
-		from := ""
-		if ownID != "" {
-			var prior M
-			resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-			from = prior.objectName().ValueString()
-		}
-		info.addNameTaken(&resp.Diagnostics, name, r.k.objects(r.pd.client).ID(holder), ownID, from, nil)
+		info.addNameTaken(&resp.Diagnostics, name.ValueString(), r.k.objects(r.pd.client).ID(holder), ownID, priorName.ValueString(), nil)
 	}
 }

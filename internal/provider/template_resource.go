@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -131,8 +132,18 @@ func templateCannotMove(ctx context.Context, req resource.ModifyPlanRequest, res
 		return
 	}
 	var plan, prior templateModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
+	for _, a := range []struct {
+		from interface {
+			GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+		}
+		name string
+		into *types.String
+	}{
+		{req.Plan, "app_id", &plan.AppID}, {req.Plan, "name", &plan.Name},
+		{req.State, "app_id", &prior.AppID}, {req.State, "name", &prior.Name}, {req.State, "id", &prior.ID},
+	} {
+		resp.Diagnostics.Append(a.from.GetAttribute(ctx, path.Root(a.name), a.into)...)
+	}
 	if resp.Diagnostics.HasError() || plan.AppID.Equal(prior.AppID) || plan.Name.IsUnknown() || !plan.Name.Equal(prior.Name) {
 		return
 	}

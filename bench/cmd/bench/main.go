@@ -1,0 +1,348 @@
+// Command bench is make bench: it drives a real Terraform-compatible CLI
+// against the sandbox and prints, for N otp_task_flow resources and a few
+// injected API latencies, the requests and wall time of an apply that
+// creates N flows, a plan of N unchanged flows and an apply that updates one,
+// next to the same times for a calibration provider with the same schema and
+// no I/O (bench/noio), and the peak memory of both providers' processes.
+//
+// It is a benchmark, not a test: it asserts nothing about time. It fails
+// only when a command fails or an operation does something other than what
+// it measures (a plan that is not empty, an apply that creates fewer flows).
+//
+// scripts/bench.sh builds everything and runs it; run that rather than this.
+// Every path it is given is in a temporary directory that the script owns.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
+)
+
+type options struct {
+	cli         string
+	ours, noio  string // provider binaries
+	wrap        string // bench/rsswrap binary
+	work        string // scratch directory, removed by the caller
+	ns          []int
+	latencies   []int // milliseconds
+	reps        int
+	warmup      int
+	parallelism int
+	verbose     bool
+}
+
+func parseOptions(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&o.cli, "cli", "", "path of the terraform or tofu binary")
+	fs.StringVar(&o.ours, "ours", "", "path of the provider binary to measure")
+	fs.StringVar(&o.noio, "noio", "", "path of the calibration provider binary (bench/noio)")
+	fs.StringVar(&o.wrap, "wrap", "", "path of the memory-measuring wrapper (bench/rsswrap)")
+	fs.StringVar(&o.work, "work", "", "scratch directory (the caller removes it)")
+	ns := fs.String("n", "10 100 1000", "numbers of otp_task_flow resources, separated by spaces or commas")
+	lats := fs.String("latency-ms", "0 100", "injected API latencies in milliseconds, separated by spaces or commas")
+	fs.IntVar(&o.reps, "reps", 3, "measured runs per cell; the table shows the median")
+	fs.IntVar(&o.warmup, "warmup", 1, "runs per cell before the measured ones, discarded")
+	fs.IntVar(&o.parallelism, "parallelism", 10, "the CLI's -parallelism")
+	fs.BoolVar(&o.verbose, "v", false, "also print every run and the requests per API route")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	for name, v := range map[string]string{"-cli": o.cli, "-ours": o.ours, "-noio": o.noio, "-wrap": o.wrap, "-work": o.work} {
+		if v == "" {
+			return o, fmt.Errorf("%s is required", name)
+		}
+	}
+	var err error
+	if o.ns, err = intList(*ns, 1); err != nil {
+		return o, fmt.Errorf("-n: %w", err)
+	}
+	if o.latencies, err = intList(*lats, 0); err != nil {
+		return o, fmt.Errorf("-latency-ms: %w", err)
+	}
+	if o.reps < 1 || o.warmup < 0 || o.parallelism < 1 {
+		return o, errors.New("-reps and -parallelism must be at least 1, -warmup at least 0")
+	}
+	return o, nil
+}
+
+func intList(s string, lowest int) ([]int, error) {
+	var out []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < lowest {
+			return nil, fmt.Errorf("%q is not a whole number of at least %d", f, lowest)
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty list")
+	}
+	return out, nil
+}
+
+func main() { os.Exit(realMain()) }
+
+func realMain() int {
+	// The CLI runs in its own process group (see runCLI), so a Ctrl-C reaches
+	// only us; we then stop the CLI the way a user would, once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	opts, err := parseOptions(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return 2
+	}
+	if err := run(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "\nbench:", err)
+		if ctx.Err() != nil {
+			return 130
+		}
+		return 1
+	}
+	return 0
+}
+
+// Operations, in the order each run performs them on one state.
+const (
+	opApply  = "apply"
+	opPlan   = "plan"
+	opUpdate = "update"
+)
+
+var operations = []string{opApply, opPlan, opUpdate}
+
+// Variants: the provider under test and the calibration provider.
+const (
+	ours = "ours"
+	noio = "no-I/O"
+)
+
+// key names one table cell's samples.
+type key struct {
+	n, latency int
+	op         string
+	variant    string
+}
+
+type sample struct {
+	wall     time.Duration
+	requests int
+	routes   map[string]int
+	rssKiB   int64         // the largest provider process the command started
+	procs    int           // provider processes the command started
+	cpu      time.Duration // of all those processes: unlike wall time, other load hardly moves it
+}
+
+type bench struct {
+	opts     options
+	host     *sandboxHost
+	variants []*variant
+	env      []string // the CLI's, without the variant's configuration
+	logs     string
+	results  map[key][]sample
+	cliName  string
+	started  time.Time
+}
+
+func run(ctx context.Context, opts options) error {
+	b := &bench{opts: opts, results: map[key][]sample{}, started: time.Now()}
+	for _, dir := range []string{"home", "logs", "runs"} {
+		if err := os.MkdirAll(filepath.Join(opts.work, dir), 0o700); err != nil {
+			return err
+		}
+	}
+	b.logs = filepath.Join(opts.work, "logs")
+	b.env = cliEnv(os.Environ(), filepath.Join(opts.work, "home"))
+	for _, v := range []struct{ name, dir, binary string }{{ours, "ours", opts.ours}, {noio, "noio", opts.noio}} {
+		vr, err := newVariant(v.name, filepath.Join(opts.work, v.dir), v.binary, opts.wrap)
+		if err != nil {
+			return err
+		}
+		b.variants = append(b.variants, vr)
+	}
+
+	host, err := startSandboxHost(ctx)
+	if err != nil {
+		return err
+	}
+	defer host.close()
+	b.host = host
+
+	version, err := cliVersion(ctx, opts.cli, b.env)
+	if err != nil {
+		return err
+	}
+	b.cliName = version
+	printHeader(os.Stdout, b)
+
+	total := len(opts.ns) * len(opts.latencies) * (opts.warmup + opts.reps)
+	done := 0
+	for _, n := range opts.ns {
+		for _, lat := range opts.latencies {
+			for r := -opts.warmup; r < opts.reps; r++ {
+				done++
+				label := fmt.Sprintf("[%d/%d] N=%-4d %3d ms %-9s", done, total, n, lat, runLabel(r, opts.reps))
+				if err := b.runOnce(ctx, n, lat, r, label); err != nil {
+					if ctx.Err() != nil && len(b.results) > 0 {
+						fmt.Fprintln(os.Stderr, "\ninterrupted; what was measured so far:")
+						printReport(os.Stdout, b)
+					}
+					return err
+				}
+			}
+		}
+	}
+	printReport(os.Stdout, b)
+	return nil
+}
+
+func runLabel(r, reps int) string {
+	if r < 0 {
+		return "warm-up"
+	}
+	return fmt.Sprintf("run %d/%d", r+1, reps)
+}
+
+// runOnce creates N flows, plans them unchanged and updates one, with each
+// provider on its own state and a fresh sandbox account, so that names never
+// clash with a previous run's flows (the API cannot delete them). r < 0 is
+// a warm-up whose samples are dropped.
+func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error {
+	sb, cfg, err := b.host.fresh(n, lat)
+	if err != nil {
+		return err
+	}
+	tag := fmt.Sprintf("n%d-lat%d-%s", n, lat, strings.ReplaceAll(runLabel(r, b.opts.reps), " ", ""))
+	tag = strings.ReplaceAll(tag, "/", "of")
+	runDir := filepath.Join(b.opts.work, "runs", tag)
+	defer os.RemoveAll(runDir)
+
+	for _, op := range operations {
+		changed := -1
+		if op == opUpdate {
+			changed = n / 2
+		}
+		text := cfg.render(changed)
+		var line strings.Builder
+		fmt.Fprintf(&line, "%s %-6s", label, op)
+		for _, v := range b.variants {
+			dir := filepath.Join(runDir, v.dir)
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), text, 0o600); err != nil {
+				return err
+			}
+			sb.ResetCounts()
+			logPath := filepath.Join(b.logs, fmt.Sprintf("%s-%s-%s.log", tag, op, v.dir))
+			s, err := b.measure(ctx, v, dir, logPath, op, n)
+			if err != nil {
+				return err
+			}
+			s.requests, s.routes = sb.Total(), sb.Counts()
+			if why := checkRequests(v, op, n, s); why != "" {
+				return commandFailed(b.describe(v, op, n, dir), why, logPath)
+			}
+			if r >= 0 {
+				k := key{n: n, latency: lat, op: op, variant: v.name}
+				b.results[k] = append(b.results[k], s)
+			}
+			fmt.Fprintf(&line, " | %s %6.2fs %4d req %6.1f MiB", v.name, s.wall.Seconds(), s.requests, mib(s.rssKiB))
+		}
+		fmt.Fprintln(os.Stderr, line.String())
+	}
+	return nil
+}
+
+// checkRequests catches a setup that measures the wrong thing: dev_overrides
+// that do not reach the intended binary show up as requests where there
+// should be none, or too few creates.
+func checkRequests(v *variant, op string, n int, s sample) string {
+	switch {
+	case v.name == noio && s.requests != 0:
+		return fmt.Sprintf("the calibration provider's run sent %d API requests; it should send none", s.requests)
+	case v.name == ours && op == opApply && s.routes[sandbox.RouteFlowAdd] != n:
+		return fmt.Sprintf("our provider sent %d creates for %d flows", s.routes[sandbox.RouteFlowAdd], n)
+	case v.name == ours && op == opUpdate && s.routes[sandbox.RouteFlowUpdate] != 1:
+		return fmt.Sprintf("our provider sent %d updates for one changed flow", s.routes[sandbox.RouteFlowUpdate])
+	}
+	return ""
+}
+
+// sandboxHost serves whichever sandbox the current run uses on one loopback
+// port, so every run's configuration has the same shape.
+type sandboxHost struct {
+	current atomic.Pointer[sandbox.Server]
+	srv     *http.Server
+	base    string
+	seq     int
+}
+
+func startSandboxHost(ctx context.Context) (*sandboxHost, error) {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	h := &sandboxHost{base: "http://" + l.Addr().String()}
+	h.srv = &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}
+	go func() { _ = h.srv.Serve(l) }()
+	return h, nil
+}
+
+func (h *sandboxHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sb := h.current.Load()
+	if sb == nil {
+		http.Error(w, "no sandbox", http.StatusServiceUnavailable)
+		return
+	}
+	sb.ServeHTTP(w, r)
+}
+
+func (h *sandboxHost) close() { _ = h.srv.Close() }
+
+// fresh installs a new sandbox with one new account and the latency fault,
+// and returns the configuration that points at it.
+func (h *sandboxHost) fresh(n, latencyMS int) (*sandbox.Server, flowConfig, error) {
+	h.seq++
+	key := fmt.Sprintf("bench-key-%d", h.seq)
+	secret := fmt.Sprintf("bench-secret-%d-%d", h.seq, time.Now().UnixNano())
+	sb, err := sandbox.New(sandbox.Options{Accounts: map[string]string{key: secret}})
+	if err != nil {
+		return nil, flowConfig{}, err
+	}
+	sb.SetFaults(sandbox.Faults{LatencyMS: latencyMS})
+	h.current.Store(sb)
+	return sb, flowConfig{n: n, baseURL: h.base + sb.Prefix(), apiKey: key, apiSecret: secret}, nil
+}
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
+
+// median of already collected values; the caller guarantees at least one.
+func median[T int | int64 | time.Duration](vs []T) float64 {
+	s := slices.Clone(vs)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return float64(s[m])
+	}
+	return (float64(s[m-1]) + float64(s[m])) / 2
+}

@@ -98,7 +98,7 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 	if cause != nil {
 		detail += "\n\n" + cause.Error()
 	} else {
-		detail += "\n\nThis was found at plan time, from the account's list of " + i.noun + "s; nothing was sent."
+		detail += "\n\nThis was found before anything was sent, from the account's list of " + i.noun + "s."
 	}
 	diags.AddAttributeError(path.Root("name"), i.title+" Name Already Taken", detail)
 }

@@ -201,7 +201,7 @@ func (k testKind) takenFragments(e *accEnv, name, holderID string) []string {
 	if k.listable {
 		return []string{k.title + " Name Already Taken", fmt.Sprintf(`named %q (id %s)`, name, holderID),
 			"import {", fmt.Sprintf(`id = %q`, holderID), fmt.Sprintf("terraform import %s.<name> %s", "otp_"+k.typeName, holderID),
-			"found at plan time"}
+			"found before anything was sent"}
 	}
 	return []string{"App Name Already Taken", fmt.Sprintf(`already has an app named %q`, name), "cannot list apps",
 		"import {", "terraform import otp_app.<name> <id>", "status -20"}
@@ -220,7 +220,7 @@ func TestAccKinds_nameTaken(t *testing.T) {
 		if k.listable {
 			refused, renameRefused = k.nameCheck(), k.read(1)
 			renameFragments = []string{k.title + " Name Already Taken", `from "renamed-later" to "taken-name" failed`,
-				fmt.Sprintf(`named "taken-name" (id %s)`, holder), "found at plan time"}
+				fmt.Sprintf(`named "taken-name" (id %s)`, holder), "found before anything was sent"}
 		}
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -357,7 +357,7 @@ func TestAccKinds_unknownCreateOutcome(t *testing.T) {
 					{
 						PreConfig:   func() { e.sb.SetFaults(sandbox.Faults{}) },
 						Config:      config,
-						ExpectError: expectError(k.title+" Name Already Taken", `named "unknown-outcome" (id `, "import {", "found at plan time"),
+						ExpectError: expectError(k.title+" Name Already Taken", `named "unknown-outcome" (id `, "import {", "found before anything was sent"),
 					},
 					{
 						Config: config + fmt.Sprintf("import {\n  to = %s\n  id = \"name:unknown-outcome\"\n}\n", addr),
@@ -500,4 +500,26 @@ func TestAccKinds_identity(t *testing.T) {
 			},
 		})
 	})
+}
+
+// TestAccTaskFlow_nameUnknownAtPlan: a name computed from another resource
+// is unknown at plan; it is checked when the apply plans the resource again
+// with the name known, still before anything is sent.
+func TestAccTaskFlow_nameUnknownAtPlan(t *testing.T) {
+	e := newAccEnv(t)
+	e.needsSandbox()
+	holder := tkFlow.consoleAdd(e, "computed-name")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.provider() + "resource \"terraform_data\" \"name\" {\n  input = \"computed-name\"\n}\n" +
+				"resource \"otp_task_flow\" \"test\" {\n  name = terraform_data.name.output\n" + node(60, 1, "sms") + "}\n",
+			ExpectError: expectError("Task Flow Name Already Taken", fmt.Sprintf(`named "computed-name" (id %s)`, holder), "import {", "found before anything was sent"),
+		}},
+	})
+	// The plan could not check it; the apply's own plan lists once, and
+	// nothing is created.
+	if err := e.requests("a create onto a name unknown at plan", map[string]int{tkFlow.list: 1}).verify(); err != nil {
+		t.Fatal(err)
+	}
 }

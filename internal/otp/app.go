@@ -63,7 +63,6 @@ var appKind = &kind[App]{
 	path:       "/app",
 	listable:   false,
 	decode:     func(data json.RawMessage) (App, bool, error) { return decodeOne(data, "app", wireApp.app) },
-	decodeList: func(data json.RawMessage) ([]App, error) { return decodeMany(data, "app", wireApp.app) },
 	id:         func(a App) string { return a.ID },
 	withID:     func(a App, id string) App { a.ID = id; return a },
 	name:       func(a App) string { return a.Name },

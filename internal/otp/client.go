@@ -288,7 +288,17 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 		}
 	}
 	defer resp.Body.Close()
-	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if readErr == nil && len(raw) > maxBody {
+		// A cut answer would not parse; say why instead, and do not ask
+		// for the same oversized answer again.
+		fields["status"] = resp.StatusCode
+		c.log(ctx, "OTP API answer is too large", fields)
+		return envelope{}, &attemptError{
+			err:       &DecodeError{Operation: cl.op, Err: fmt.Errorf("the answer is larger than %d MiB", maxBody>>20)},
+			maybeSent: true,
+		}
+	}
 	fields["status"] = resp.StatusCode
 	fields["duration_ms"] = time.Since(start).Milliseconds()
 	if readErr != nil {

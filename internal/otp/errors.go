@@ -62,6 +62,19 @@ func Advice(code string) string {
 	return "see the status code table of the OTP API documentation"
 }
 
+// DecodeError is a success answer whose data is not shaped as documented:
+// the request worked, but what came back cannot be used.
+type DecodeError struct {
+	Operation string
+	Err       error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("%s: the OTP API's answer is not shaped as documented: %s", e.Operation, e.Err)
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
 // HTTPError is an answer that was not a JSON envelope: an HTTP error status,
 // or a body from something in front of the API (a proxy's HTML page).
 type HTTPError struct {

@@ -42,17 +42,14 @@ type Objects[T any] struct {
 	k *kind[T]
 }
 
-// Noun names the kind in messages ("task flow").
-func (o Objects[T]) Noun() string { return o.k.noun }
-
 // Listable reports whether the API can list every object of this kind.
 func (o Objects[T]) Listable() bool { return o.k.listable }
 
 // ID returns an object's id as a string.
 func (o Objects[T]) ID(obj T) string { return o.k.id(obj) }
 
-// Name returns an object's name.
-func (o Objects[T]) Name(obj T) string { return o.k.name(obj) }
+// WithID returns obj with its id set: what a write stored, from its input.
+func (o Objects[T]) WithID(obj T, id string) T { return o.k.withID(obj, id) }
 
 func (o Objects[T]) idPath(verb, id string) string {
 	return o.k.path + "/" + verb + "/" + url.PathEscape(id)
@@ -78,6 +75,7 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 	// latest such attempt has not been checked against the list.
 	mayHaveStored, unsettled := false, false
 	var lastLookupErr error
+	looked := false // whether the latest unsettled attempt was looked up
 	hooks := &callHooks{afterFailure: func(ctx context.Context, attempt int, aerr *attemptError) (bool, error) {
 		switch {
 		case IsNameTaken(aerr.err) && !mayHaveStored:
@@ -91,7 +89,8 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 			return true, err
 		case aerr.maybeSent || hasCode(aerr.err, CodeSystemException):
 			mayHaveStored, unsettled = true, true
-			if !aerr.maybeSent || !k.listable {
+			looked = aerr.maybeSent && k.listable
+			if !looked {
 				// -18 answered the request, or nothing can be looked up: the
 				// retry tells (a stored object turns it into -20, settled
 				// above), so a list now would be an extra call.
@@ -119,6 +118,21 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 	case adopted != nil:
 		return *adopted, nil
 	case err != nil && unsettled && !isVerdict(err):
+		// The retries ran out while an attempt may have stored the object
+		// (after a -18, nothing looked yet): one last look before saying so.
+		if k.listable && !looked {
+			existing, found, lookupErr := o.FindByName(ctx, name)
+			switch {
+			case lookupErr != nil:
+				lastLookupErr = lookupErr
+			case found && k.same(existing, in):
+				return existing, nil
+			case found:
+				return zero, &NameTakenError{Kind: k.noun, Name: name, HolderID: k.id(existing), Err: err}
+			default:
+				return zero, err // nothing was stored
+			}
+		}
 		return zero, &UnconfirmedCreateError{Kind: k.noun, Name: name, Listable: k.listable, LookupErr: lastLookupErr, Err: err}
 	case err != nil:
 		return zero, err
@@ -126,11 +140,11 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 	obj, ok, derr := k.decode(env.Data)
 	if derr != nil || !ok || k.id(obj) == "" {
 		// Success without a usable id: the object exists, but which is it?
-		cause := errors.New("the API reported success, but its answer did not say which id was assigned")
+		var cause error = &DecodeError{Operation: op, Err: errors.New("the API reported success, but its answer did not say which id was assigned")}
 		if derr != nil {
-			cause = fmt.Errorf("the API reported success, but its answer could not be read: %w", derr)
+			cause = &DecodeError{Operation: op, Err: fmt.Errorf("the API reported success, but its answer could not be read: %w", derr)}
 		}
-		found, serr := o.settle(ctx, in, fmt.Errorf("%s: %w", op, cause), true)
+		found, serr := o.settle(ctx, in, cause, true)
 		if found != nil {
 			return *found, nil
 		}
@@ -204,7 +218,9 @@ func (o Objects[T]) Update(ctx context.Context, id string, in T) (T, error) {
 	hooks := &callHooks{afterFailure: func(ctx context.Context, _ int, aerr *attemptError) (bool, error) {
 		switch {
 		case IsNameTaken(aerr.err) && mayHaveApplied:
-			if cur, err := o.Get(ctx, id); err == nil && k.same(cur, want) {
+			// The object holding its new name means the lost attempt was
+			// applied; any other difference shows in the next refresh.
+			if cur, err := o.Get(ctx, id); err == nil && k.name(cur) == k.name(want) {
 				confirmed = &cur
 				return true, nil
 			}
@@ -267,7 +283,7 @@ func (o Objects[T]) GetConfirmedBy(ctx context.Context, id string, list func(con
 	case err == nil:
 		obj, ok, derr := k.decode(env.Data)
 		if derr != nil {
-			return zero, fmt.Errorf("%s: %w", op, derr)
+			return zero, &DecodeError{Operation: op, Err: derr}
 		}
 		if ok {
 			if k.id(obj) == "" {
@@ -308,7 +324,7 @@ func (o Objects[T]) List(ctx context.Context) ([]T, error) {
 	}
 	objs, err := k.decodeList(env.Data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+		return nil, &DecodeError{Operation: op, Err: err}
 	}
 	return objs, nil
 }

@@ -274,3 +274,50 @@ func TestGetConfirmedByAGivenList(t *testing.T) {
 		t.Fatalf("got %v after %d lists and %d requests", err, lists, len(api.requests()))
 	}
 }
+
+func TestCreateThatKeepsFailingWithSystemExceptionIsLookedUp(t *testing.T) {
+	fail := answer(status(CodeSystemException, "port program unusual"))
+	t.Run("stored by one of the attempts: adopted", func(t *testing.T) {
+		api := newFakeAPI(t, script(t, fail, fail, answer(okData(`[`+flowJSON+`]`))))
+		f, err := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = 1 }).Flows().Create(context.Background(), testInput)
+		if err != nil || f.ID != 10001 {
+			t.Fatalf("got %+v, %v", f, err)
+		}
+		if got := paths(api); got != "POST /flow/add, POST /flow/add, GET /flow/list" {
+			t.Fatalf("requests %s", got)
+		}
+	})
+	t.Run("not stored: the plain error, not a maybe", func(t *testing.T) {
+		api := newFakeAPI(t, script(t, fail, fail, answer(okData(`[]`))))
+		_, err := newTestClient(t, api.srv.URL, func(cfg *Config) { cfg.MaxRetries = 1 }).Flows().Create(context.Background(), testInput)
+		var unconfirmed *UnconfirmedCreateError
+		if err == nil || errors.As(err, &unconfirmed) || !strings.Contains(err.Error(), "-18") {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+func TestOversizedAnswerIsReportedNotRetried(t *testing.T) {
+	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, okData(`["`+strings.Repeat("x", maxBody)+`"]`))
+	})
+	_, err := newTestClient(t, api.srv.URL).Flows().List(context.Background())
+	var decodeErr *DecodeError
+	if !errors.As(err, &decodeErr) || !strings.Contains(err.Error(), "larger than 8 MiB") {
+		t.Fatalf("got %v", err)
+	}
+	if n := len(api.requests()); n != 1 {
+		t.Fatalf("%d requests, want 1", n)
+	}
+}
+
+func TestLostRenameHoldingItsNewNameWasApplied(t *testing.T) {
+	renamed := Flow{Name: "renamed-flow", Nodes: testInput.Nodes}
+	// Someone changed a step meanwhile: the rename was still applied.
+	edited := `{"flowId":10001,"name":"renamed-flow","flow":[{"waitingTime":33,"status":1,"channel":"sms","channelCut":0}]}`
+	api := newFakeAPI(t, script(t, abort, answer(status(CodeDataExisting, "data existing")), answer(okData(edited))))
+	f, err := newTestClient(t, api.srv.URL).Flows().Update(context.Background(), "10001", renamed)
+	if err != nil || f.Name != "renamed-flow" {
+		t.Fatalf("got %+v, %v", f, err)
+	}
+}

@@ -23,11 +23,16 @@ type providerData struct {
 	// resource type and name, so that two resources of one configuration
 	// cannot plan the same one.
 	names map[string]string
-	seq   int
+	// managed holds the ids of the objects that resources of this
+	// configuration manage (seen in a refresh or a plan), by resource type
+	// and id, so that a name conflict with one of them is told apart from a
+	// conflict with an object outside the configuration.
+	managed map[string]bool
+	seq     int
 }
 
 func newProviderData(client *otp.Client, readFromList bool) *providerData {
-	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]string{}}
+	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]string{}, managed: map[string]bool{}}
 }
 
 // catalog is the list of one listable kind, fetched at most once per
@@ -43,6 +48,9 @@ type catalog[T any] struct {
 	loaded  bool
 	loading chan struct{} // closed when the fetch under way ends
 	err     error         // of the fetch that just ended, for its waiters
+	// pending holds what this process wrote while a fetch was under way:
+	// the list it brings may predate the write.
+	pending []T
 }
 
 func catalogOf[M objectModel, T any](pd *providerData, k *kind[M, T]) *catalog[T] {
@@ -73,7 +81,11 @@ func (c *catalog[T]) load(ctx context.Context) error {
 				for i, obj := range objs {
 					c.byID[c.objects.ID(obj)] = i
 				}
+				for _, obj := range c.pending {
+					c.putLocked(obj)
+				}
 			}
+			c.pending = nil
 			c.err, c.loading = err, nil
 			close(done)
 			break
@@ -124,9 +136,16 @@ func (c *catalog[T]) get(id string) (T, bool) {
 func (c *catalog[T]) put(obj T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.loaded {
-		return
+	switch {
+	case c.loaded:
+		c.putLocked(obj)
+	case c.loading != nil:
+		c.pending = append(c.pending, obj)
 	}
+	// Not loaded and no fetch under way: the next fetch sees the write.
+}
+
+func (c *catalog[T]) putLocked(obj T) {
 	id := c.objects.ID(obj)
 	if i, ok := c.byID[id]; ok {
 		c.objs[i] = obj
@@ -173,10 +192,13 @@ func findByName[M objectModel, T any](ctx context.Context, pd *providerData, k *
 	return obj, found, len(c.objs), nil
 }
 
-// wrote keeps the catalog consistent with a create or update.
-func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], obj T) {
-	if k.listable() {
-		catalogOf(pd, k).put(obj)
+// wrote keeps the catalog consistent with a create or update: it records
+// the object as the state describes it (the plan plus the id), not the
+// answer, which may have been terse.
+func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], state M) {
+	if k.canList {
+		objects := k.objects(pd.client)
+		catalogOf(pd, k).put(objects.WithID(k.input(state), state.objectID().ValueString()))
 	}
 }
 
@@ -192,6 +214,21 @@ func (pd *providerData) claimName(typeName, name, token string) bool {
 	}
 	pd.names[key] = token
 	return true
+}
+
+// manage records that a resource of this configuration manages the object.
+func (pd *providerData) manage(typeName, id string) {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	pd.managed[typeName+"\x00"+id] = true
+}
+
+// isManaged reports whether a resource of this configuration was seen
+// managing the object.
+func (pd *providerData) isManaged(typeName, id string) bool {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	return pd.managed[typeName+"\x00"+id]
 }
 
 // newToken identifies a resource that has no id yet.

@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -77,7 +79,7 @@ func TestCatalogRetriesFailuresAndKeepsWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wrote(pd, taskFlowKind, created)
+	wrote(pd, taskFlowKind, flowModel(created))
 	sb.ResetCounts()
 	if f, found, _, err := findByName(context.Background(), pd, taskFlowKind, "written"); err != nil || !found || f.ID != created.ID {
 		t.Fatalf("the write is not in the catalog: %+v %v %v", f, found, err)
@@ -114,4 +116,49 @@ func findByNameOrFail(t *testing.T, pd *providerData) (bool, error) {
 	t.Helper()
 	_, found, _, err := findByName(context.Background(), pd, taskFlowKind, "x")
 	return found, err
+}
+
+// A write made while the list is on its way is kept: the list may predate
+// it.
+func TestCatalogKeepsWritesMadeDuringTheFetch(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		close(arrived)
+		<-release
+		_, _ = io.WriteString(w, `{"status":"0","reason":"success","data":[]}`)
+	}))
+	t.Cleanup(api.Close)
+	c, err := otp.New(otp.Config{BaseURL: api.URL, APIKey: "k", APISecret: "s", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pd := newProviderData(c, true)
+	done := make(chan error)
+	go func() { done <- catalogOf(pd, taskFlowKind).load(context.Background()) }()
+	<-arrived
+	written := flowModel(otp.Flow{ID: 4242, Name: "written-meanwhile", Nodes: []otp.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}})
+	wrote(pd, taskFlowKind, written)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := catalogOf(pd, taskFlowKind).get("4242"); !ok || f.Name != "written-meanwhile" {
+		t.Fatalf("the write made during the fetch is lost: %+v %v", f, ok)
+	}
+}
+
+// canList is declared with each kind; it must agree with the client.
+func TestKindsDeclareTheirListAsTheClientDoes(t *testing.T) {
+	for _, c := range []struct {
+		info     kindInfo
+		listable bool
+	}{
+		{taskFlowKind.kindInfo, taskFlowKind.objects(nil).Listable()},
+		{appKind.kindInfo, appKind.objects(nil).Listable()},
+		{templateKind.kindInfo, templateKind.objects(nil).Listable()},
+	} {
+		if c.info.canList != c.listable {
+			t.Errorf("%s: canList %v, but the client says %v", c.info.typeName, c.info.canList, c.listable)
+		}
+	}
 }

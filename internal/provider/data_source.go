@@ -90,7 +90,7 @@ func (d *objectDataSource[M, T]) Schema(_ context.Context, _ datasource.SchemaRe
 	idCheck := []validator.String{idValidator{title: d.k.title, parse: d.k.parseID}}
 	desc := fmt.Sprintf("Looks up one %s of the account by its `id`, for example one created in the vendor console or managed elsewhere. "+
 		"One API call.", d.k.noun)
-	if d.k.listable() {
+	if d.k.canList {
 		desc = fmt.Sprintf("Looks up one %s of the account by `id` or by `name` (exactly one of the two), for example one created "+
 			"in the vendor console or managed elsewhere. Lookups share one list call per run.", d.k.noun)
 		attrs["id"] = dschema.StringAttribute{
@@ -118,7 +118,7 @@ func (d *objectDataSource[M, T]) Schema(_ context.Context, _ datasource.SchemaRe
 }
 
 func (d *objectDataSource[M, T]) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	if !d.k.listable() {
+	if !d.k.canList {
 		return nil
 	}
 	return []datasource.ConfigValidator{datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name"))}
@@ -131,7 +131,7 @@ func (d *objectDataSource[M, T]) Configure(_ context.Context, req datasource.Con
 func (d *objectDataSource[M, T]) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var rawID, name types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("id"), &rawID)...)
-	if d.k.listable() {
+	if d.k.canList {
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("name"), &name)...)
 	}
 	if resp.Diagnostics.HasError() {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -28,17 +29,21 @@ func TestAccKinds_dataSources(t *testing.T) {
 			statecheck.ExpectKnownValue("data."+typ+".by_id", tfjsonpath.New("id"), knownvalue.StringExact(consoleID)),
 		}
 		// The managed object, read back through a data source, equals the
-		// resource's state attribute by attribute.
-		sameAsResource := func(addr string) statecheck.StateCheck {
-			return statecheck.CompareValuePairs(res, tfjsonpath.New("id"), addr, tfjsonpath.New("id"), compare.ValuesSame())
+		// resource's state attribute by attribute (blocks included).
+		sameAsResource := func(addr string) []statecheck.StateCheck {
+			var checks []statecheck.StateCheck
+			for _, name := range schemaNames(k.typeName) {
+				checks = append(checks, statecheck.CompareValuePairs(res, tfjsonpath.New(name), addr, tfjsonpath.New(name), compare.ValuesSame()))
+			}
+			return checks
 		}
 		reads, applied := map[string]int{}, map[string]int{k.add: 1}
 		if k.listable {
 			config += fmt.Sprintf("data %q \"by_name\" {\n  name = %s.name\n}\n", typ, res) +
 				fmt.Sprintf("data \"%ss\" \"all\" {\n  depends_on = [%s]\n}\n", typ, res)
+			checks = append(checks, sameAsResource("data."+typ+".by_name")...)
 			checks = append(checks,
-				sameAsResource("data."+typ+".by_name"),
-				statecheck.ExpectKnownValue("data."+typ+"s.all", tfjsonpath.New(pluralOf(k)), knownvalue.ListExact([]knownvalue.Check{
+				statecheck.ExpectKnownValue("data."+typ+"s.all", tfjsonpath.New(k.info.plural), knownvalue.ListExact([]knownvalue.Check{
 					knownvalue.ObjectPartial(map[string]knownvalue.Check{"id": knownvalue.StringExact(consoleID), "name": knownvalue.StringExact("console-obj")}),
 					knownvalue.ObjectPartial(map[string]knownvalue.Check{"name": knownvalue.StringExact("managed-obj")}),
 				})),
@@ -49,8 +54,7 @@ func TestAccKinds_dataSources(t *testing.T) {
 			applied[k.list] = 2
 		} else {
 			config += fmt.Sprintf("data %q \"managed\" {\n  id = %s.id\n}\n", typ, res)
-			checks = append(checks, sameAsResource("data."+typ+".managed"),
-				statecheck.CompareValuePairs(res, tfjsonpath.New("create_time"), "data."+typ+".managed", tfjsonpath.New("create_time"), compare.ValuesSame()))
+			checks = append(checks, sameAsResource("data."+typ+".managed")...)
 			reads[k.details] = 3 // the resource's refresh and two lookups
 			applied[k.details] = 2
 		}
@@ -75,10 +79,6 @@ func readsWithoutResource(k testKind) map[string]int {
 	return map[string]int{k.details: 2}
 }
 
-func pluralOf(k testKind) string {
-	return map[string]string{"task_flow": "flows", "template": "templates"}[k.typeName]
-}
-
 func TestAccKinds_dataSourceErrors(t *testing.T) {
 	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
 		e.needsSandbox()
@@ -93,10 +93,10 @@ func TestAccKinds_dataSourceErrors(t *testing.T) {
 			steps = []resource.TestStep{
 				step("id = \"10001\"\nname = \"only-one\"", "Invalid Attribute Combination", "Exactly one of these attributes must be configured: [id,name]"),
 				step("", "Missing Attribute Configuration", "Exactly one of these attributes must be configured: [id,name]"),
-				step(`id = "abc"`, "Invalid "+k.title+" ID", `"abc" is not a `+tkNoun(k)+" id"),
+				step(`id = "abc"`, "Invalid "+k.title+" ID", `"abc" is not a `+k.info.noun+" id"),
 				step(`name = "no"`, "Attribute name UTF-8 character count must be between 4 and 32, got: 2"),
-				step(`name = "Only-One"`, k.title+" Not Found", fmt.Sprintf(`None of the account's 1 %ss is named "Only-One"`, tkNoun(k))),
-				step(`id = "424242"`, k.title+" Not Found", "The account has no "+tkNoun(k)+" with id 424242"),
+				step(`name = "Only-One"`, k.title+" Not Found", fmt.Sprintf(`None of the account's 1 %ss is named "Only-One"`, k.info.noun)),
+				step(`id = "424242"`, k.title+" Not Found", "The account has no "+k.info.noun+" with id 424242"),
 			}
 			// The two lookups that reach the API: a list each (each plan is
 			// a provider process of its own), and a details call to confirm
@@ -116,7 +116,7 @@ func TestAccKinds_dataSourceErrors(t *testing.T) {
 			Steps:                    steps,
 			CheckDestroy:             func(*terraform.State) error { return nil },
 		})
-		// The plan-time errors sent nothing.
+		// Only the lookups that pass validation reach the API.
 		if err := e.requests("the data source errors", lookups).verify(); err != nil {
 			t.Fatal(err)
 		}
@@ -151,4 +151,17 @@ func TestAccTemplatesDataSource_appFilter(t *testing.T) {
 			},
 		}},
 	})
+}
+
+// schemaNames lists the resource's top-level attributes and blocks.
+func schemaNames(typeName string) []string {
+	s := map[string]func() rschema.Schema{"task_flow": taskFlowSchema, "app": appSchema, "template": templateSchema}[typeName]()
+	var names []string
+	for name := range s.Attributes {
+		names = append(names, name)
+	}
+	for name := range s.Blocks {
+		names = append(names, name)
+	}
+	return names
 }

@@ -30,7 +30,11 @@ func apiErrorDetail(what string, err error) string {
 	detail := what + "\n\n" + err.Error()
 	var apiErr *otp.APIError
 	var httpErr *otp.HTTPError
+	var decodeErr *otp.DecodeError
 	switch {
+	case errors.As(err, &decodeErr):
+		detail += "\n\nThe request reached the OTP API, but its answer is not shaped as the API documents, so it cannot be used. " +
+			"This is most likely a change on the vendor's side: please report it, with the log of a run with TF_LOG=DEBUG (it holds no secret)."
 	case otp.IsAuth(err):
 		detail += "\n\nCheck the provider's api_key and api_secret (or the " + EnvAPIKey + " and " + EnvAPISecret +
 			" environment variables), and that base_url points at the right API."
@@ -95,6 +99,10 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 		detail = fmt.Sprintf("The account already has %s. Names are unique among the account's %ss, and stay taken after "+
 			"terraform destroy, because the OTP API cannot delete.\n\n%s\n\nOtherwise choose another name.", holder, i.noun, i.adoptHint(name, holderID))
 	}
+	if from == "" {
+		detail += fmt.Sprintf("\n\nIf another resource of this configuration manages that %s, or renames it away from this name "+
+			"in the same run, give this one another name, or apply that change first.", i.noun)
+	}
 	if cause != nil {
 		detail += "\n\n" + cause.Error()
 	} else {
@@ -109,6 +117,15 @@ func (i kindInfo) addDuplicateName(diags *diag.Diagnostics, name string) {
 	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
 		fmt.Sprintf("Another %s resource of this configuration also plans %s named %q. Names are unique among the account's %ss, "+
 			"so only one of them could be applied. Give each resource its own name.", i.resourceType(), i.a(), name, i.noun))
+}
+
+// addManagedElsewhere reports a new name that an object managed by another
+// resource of this configuration holds.
+func (i kindInfo) addManagedElsewhere(diags *diag.Diagnostics, name, holderID string) {
+	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
+		fmt.Sprintf("Another %s resource of this configuration manages %s %s, named %q. Names are unique among the account's %ss, "+
+			"so this resource cannot take that name: give it its own (if that resource renames it away in this run, apply that "+
+			"change first). Nothing was sent.", i.resourceType(), i.noun, holderID, name, i.noun))
 }
 
 // addUnconfirmedCreate reports a create whose outcome is unknown, with what

@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
@@ -46,7 +48,7 @@ type kind[M objectModel, T any] struct {
 	// replaces, when set, reports a change that replaces the object (an
 	// attribute with RequiresReplace changed). Terraform then plans the
 	// resource a second time as a create, which checks the new name.
-	replaces func(plan, prior M) bool
+	replaces func(ctx context.Context, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) bool
 	// modifyPlan, when set, adds the kind's own plan-time rules.
 	modifyPlan func(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse)
 	// filter, when set, is an optional attribute of the plural data source
@@ -75,18 +77,10 @@ type kindInfo struct {
 	noun     string // "task flow": in diagnostic details
 	// idExample and nameExample show what an id and a name look like.
 	idExample, nameExample string
-	// canList: the API lists every object of the kind (set by info).
+	// canList: the API lists every object of the kind (a test holds it to
+	// the client's Listable).
 	canList bool
 }
-
-// info returns the kind's names, with listable filled from the client.
-func (k *kind[M, T]) info() kindInfo {
-	i := k.kindInfo
-	i.canList = k.objects(nil).Listable()
-	return i
-}
-
-func (k *kind[M, T]) listable() bool { return k.objects(nil).Listable() }
 
 // resourceType is the full resource type name, e.g. otp_task_flow.
 func (i kindInfo) resourceType() string { return "otp_" + i.typeName }

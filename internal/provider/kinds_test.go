@@ -16,6 +16,8 @@ import (
 // resource_test.go) need to know about a kind: its routes, two valid
 // contents, and the vendor console's view of it.
 type testKind struct {
+	// info is the provider's own description of the kind.
+	info            kindInfo
 	typeName, title string
 	listable        bool
 	// The sandbox routes of the kind; list is "" for a kind without one.
@@ -30,8 +32,22 @@ type testKind struct {
 	consoleAdd    func(e *accEnv, name string) string
 	consoleEdit   func(e *accEnv, id string)
 	consoleDelete func(e *accEnv, id string)
-	// count is how many objects of the kind the account holds.
-	count func(e *accEnv) int
+	// ids maps the names of the kind's objects in the account to their ids.
+	ids func(e *accEnv) map[string]string
+}
+
+// count is how many objects of the kind the account holds.
+func (k testKind) count(e *accEnv) int { return len(k.ids(e)) }
+
+// byName builds an ids function from a console listing.
+func byName[T any](list func(e *accEnv) []T, name func(T) string, id func(T) string) func(e *accEnv) map[string]string {
+	return func(e *accEnv) map[string]string {
+		out := map[string]string{}
+		for _, obj := range list(e) {
+			out[name(obj)] = id(obj)
+		}
+		return out
+	}
 }
 
 func (k testKind) addr(label string) string { return "otp_" + k.typeName + "." + label }
@@ -46,6 +62,7 @@ func (k testKind) read(n int) map[string]int {
 }
 
 var tkFlow = testKind{
+	info:     taskFlowKind.kindInfo,
 	typeName: "task_flow", title: "Task Flow", listable: true,
 	add: sandbox.RouteFlowAdd, update: sandbox.RouteFlowUpdate, details: sandbox.RouteFlowDetails, list: sandbox.RouteFlowList,
 	hcl: func(_ *accEnv, label, name string, v int) string {
@@ -71,10 +88,12 @@ var tkFlow = testKind{
 		e.must(err)
 	},
 	consoleDelete: func(e *accEnv, id string) { e.must(e.sb.DeleteFlow(e.intID(id))) },
-	count:         func(e *accEnv) int { return len(e.sb.Flows(e.key)) },
+	ids: byName(func(e *accEnv) []sandbox.Flow { return e.sb.Flows(e.key) },
+		func(f sandbox.Flow) string { return f.Name }, func(f sandbox.Flow) string { return strconv.FormatInt(f.FlowID, 10) }),
 }
 
 var tkApp = testKind{
+	info:     appKind.kindInfo,
 	typeName: "app", title: "App", listable: false,
 	add: sandbox.RouteAppAdd, update: sandbox.RouteAppUpdate, details: sandbox.RouteAppDetails,
 	hcl: func(_ *accEnv, label, name string, v int) string {
@@ -111,10 +130,12 @@ var tkApp = testKind{
 		e.must(err)
 	},
 	consoleDelete: func(e *accEnv, id string) { e.must(e.sb.DeleteApp(id)) },
-	count:         func(e *accEnv) int { return len(e.sb.Apps(e.key)) },
+	ids: byName(func(e *accEnv) []sandbox.App { return e.sb.Apps(e.key) },
+		func(a sandbox.App) string { return a.Name }, func(a sandbox.App) string { return a.AppID }),
 }
 
 var tkTemplate = testKind{
+	info:     templateKind.kindInfo,
 	typeName: "template", title: "Template", listable: true,
 	add: sandbox.RouteTemplateAdd, update: sandbox.RouteTemplateUpdate, details: sandbox.RouteTemplateDetails, list: sandbox.RouteTemplateList,
 	hcl: func(e *accEnv, label, name string, v int) string {
@@ -152,7 +173,8 @@ var tkTemplate = testKind{
 		e.must(err)
 	},
 	consoleDelete: func(e *accEnv, id string) { e.must(e.sb.DeleteTemplate(e.intID(id))) },
-	count:         func(e *accEnv) int { return len(e.sb.Templates(e.key)) },
+	ids: byName(func(e *accEnv) []sandbox.Template { return e.sb.Templates(e.key) },
+		func(t sandbox.Template) string { return t.Name }, func(t sandbox.Template) string { return strconv.FormatInt(t.TemplateID, 10) }),
 }
 
 // allKinds are the kinds every shared acceptance test runs for.
@@ -207,23 +229,11 @@ func (e *accEnv) hostApp() string {
 // idOf returns the id of the object of kind k named name in the sandbox.
 func (e *accEnv) idOf(k testKind, name string) string {
 	e.t.Helper()
-	for _, f := range e.sb.Flows(e.key) {
-		if k.typeName == "task_flow" && f.Name == name {
-			return strconv.FormatInt(f.FlowID, 10)
-		}
+	id, ok := k.ids(e)[name]
+	if !ok {
+		e.t.Fatalf("no %s named %q in the sandbox", k.info.noun, name)
 	}
-	for _, a := range e.sb.Apps(e.key) {
-		if k.typeName == "app" && a.Name == name {
-			return a.AppID
-		}
-	}
-	for _, tpl := range e.sb.Templates(e.key) {
-		if k.typeName == "template" && tpl.Name == name {
-			return strconv.FormatInt(tpl.TemplateID, 10)
-		}
-	}
-	e.t.Fatalf("no %s named %q in the sandbox", k.typeName, name)
-	return ""
+	return id
 }
 
 // node renders one flow block.

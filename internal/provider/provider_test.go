@@ -151,11 +151,8 @@ func (r requests) verify() error {
 	}
 	got := r.e.sb.Counts()
 	r.e.sb.ResetCounts()
-	maps.DeleteFunc(got, func(_ string, n int) bool { return n == 0 })
-	want := maps.Clone(r.want)
-	maps.DeleteFunc(want, func(_ string, n int) bool { return n == 0 })
-	if !maps.Equal(got, want) {
-		return fmt.Errorf("%s made requests %v, want %v", r.what, got, want)
+	if !mapsEqual(got, r.want) {
+		return fmt.Errorf("%s made requests %v, want %v", r.what, got, r.want)
 	}
 	return nil
 }

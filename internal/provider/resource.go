@@ -81,19 +81,19 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 	var taken *otp.NameTakenError
 	switch {
 	case errors.As(err, &unconfirmed):
-		r.k.info().addUnconfirmedCreate(&resp.Diagnostics, unconfirmed)
+		r.k.addUnconfirmedCreate(&resp.Diagnostics, unconfirmed)
 		return
 	case errors.As(err, &taken):
-		r.k.info().addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", err)
+		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", err)
 		return
 	case err != nil:
 		addAPIError(&resp.Diagnostics, "Unable to Create "+r.k.title,
 			fmt.Sprintf("Creating %s %q failed; nothing was added to the Terraform state.", r.k.noun, name), err)
 		return
 	}
-	wrote(r.pd, r.k, obj)
 	var zero M
 	state := r.k.written(plan, obj, zero)
+	wrote(r.pd, r.k, state)
 	tflog.Info(ctx, "Created "+r.k.noun, map[string]any{"id": state.objectID().ValueString(), "name": name})
 	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 }
@@ -135,7 +135,7 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 	obj, err := read(ctx, r.pd, r.k, id)
 	switch {
 	case otp.IsNotFound(err) && len(imported) > 0:
-		r.k.info().addImportNotFound(&resp.Diagnostics, id, err)
+		r.k.addImportNotFound(&resp.Diagnostics, id, err)
 		return
 	case otp.IsNotFound(err):
 		tflog.Warn(ctx, upperFirst(r.k.noun)+" no longer exists in the account; removing it from state so that the next plan recreates it",
@@ -155,6 +155,7 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 	if len(imported) > 0 {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 	}
+	r.pd.manage(r.k.typeName, id)
 	setState(ctx, &resp.State, resp.Identity, r.k.model(obj), &resp.Diagnostics)
 }
 
@@ -171,19 +172,20 @@ func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRe
 	var taken *otp.NameTakenError
 	switch {
 	case errors.As(err, &taken):
-		r.k.info().addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, from, err)
+		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, from, err)
 		return
 	case otp.IsNotFound(err):
-		r.k.info().addGoneBeforeUpdate(&resp.Diagnostics, id, from, err)
+		r.k.addGoneBeforeUpdate(&resp.Diagnostics, id, from, err)
 		return
 	case err != nil:
 		addAPIError(&resp.Diagnostics, "Unable to Update "+r.k.title,
 			fmt.Sprintf("Updating %s %s (%q) failed; the Terraform state still holds the previous values.", r.k.noun, id, from), err)
 		return
 	}
-	wrote(r.pd, r.k, obj)
+	state := r.k.written(plan, obj, prior)
+	wrote(r.pd, r.k, state)
 	tflog.Info(ctx, "Updated "+r.k.noun, map[string]any{"id": id, "name": name})
-	setState(ctx, &resp.State, resp.Identity, r.k.written(plan, obj, prior), &resp.Diagnostics)
+	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 }
 
 // Delete only forgets the object: the vendor API has no way to delete one.
@@ -194,7 +196,7 @@ func (r *objectResource[M, T]) Delete(ctx context.Context, req resource.DeleteRe
 		return
 	}
 	id, name := state.objectID().ValueString(), state.objectName().ValueString()
-	r.k.info().addStillExists(&resp.Diagnostics, id, name)
+	r.k.addStillExists(&resp.Diagnostics, id, name)
 	tflog.Warn(ctx, upperFirst(r.k.noun)+" removed from state only; the OTP API cannot delete it", map[string]any{"id": id, "name": name})
 }
 
@@ -213,7 +215,7 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 	var id string
 	name, byName := strings.CutPrefix(raw, importNamePrefix)
 	switch {
-	case byName && !r.k.listable():
+	case byName && !r.k.canList:
 		resp.Diagnostics.AddError("Invalid Import ID",
 			fmt.Sprintf("Cannot import %q: %ss cannot be imported by name, because the OTP API has no list of %ss to find the name in. "+
 				"Import it by its id, as shown in the vendor console (for example %s).", raw, r.k.noun, r.k.noun, r.k.idExample))
@@ -234,7 +236,7 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 		var err error
 		if id, err = r.k.parseID(raw); err != nil {
 			how := fmt.Sprintf("Import %s by its id (for example %s)", r.k.a(), r.k.idExample)
-			if r.k.listable() {
+			if r.k.canList {
 				how += fmt.Sprintf(" or by its name prefixed with %q (for example %s%s)", importNamePrefix, importNamePrefix, r.k.nameExample)
 			}
 			resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Cannot import %q: %s. %s.", raw, err, how))
@@ -271,25 +273,25 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &priorName)...)
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
 	}
+	if !req.State.Raw.IsNull() && !priorID.IsNull() {
+		r.pd.manage(r.k.typeName, priorID.ValueString())
+	}
 	switch {
 	case resp.Diagnostics.HasError() || name.IsUnknown():
 		return
 	case !req.State.Raw.IsNull() && priorName.Equal(name):
 		return // no new name
-	case !req.State.Raw.IsNull() && r.k.replaces != nil:
-		var plan, prior M
-		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-		resp.Diagnostics.Append(req.State.Get(ctx, &prior)...)
-		if resp.Diagnostics.HasError() || r.k.replaces(plan, prior) {
-			return // checked when Terraform plans the replacement's create
-		}
+	case !req.State.Raw.IsNull() && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics):
+		return // checked when Terraform plans the replacement's create
+	case resp.Diagnostics.HasError():
+		return
 	}
 	ownID := priorID.ValueString()
 	token := ownID
 	if token == "" {
 		token = r.pd.newToken()
 	}
-	info := r.k.info()
+	info := r.k.kindInfo
 	if !r.pd.claimName(r.k.typeName, name.ValueString(), token) {
 		info.addDuplicateName(&resp.Diagnostics, name.ValueString())
 		return
@@ -307,7 +309,10 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		// Perhaps transient: the API checks the name at apply anyway.
 		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Unable to Check "+r.k.title+" Name",
 			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name.ValueString(), err))
-	case found && r.k.objects(r.pd.client).ID(holder) != ownID:
+	case found && r.k.objects(r.pd.client).ID(holder) == ownID:
+	case found && r.pd.isManaged(r.k.typeName, r.k.objects(r.pd.client).ID(holder)):
+		info.addManagedElsewhere(&resp.Diagnostics, name.ValueString(), r.k.objects(r.pd.client).ID(holder))
+	case found:
 		info.addNameTaken(&resp.Diagnostics, name.ValueString(), r.k.objects(r.pd.client).ID(holder), ownID, priorName.ValueString(), nil)
 	}
 }

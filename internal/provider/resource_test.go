@@ -216,7 +216,7 @@ func TestAccKinds_nameTaken(t *testing.T) {
 		refused := map[string]int{k.add: 1}
 		renameRefused := sum(k.read(1), map[string]int{k.update: 1})
 		renameFragments := []string{k.title + " Name Already Taken", `from "renamed-later" to "taken-name" failed`,
-			"The " + tkNoun(k) + " was not changed", "status -20"}
+			"The " + k.info.noun + " was not changed", "status -20"}
 		if k.listable {
 			refused, renameRefused = k.nameCheck(), k.read(1)
 			renameFragments = []string{k.title + " Name Already Taken", `from "renamed-later" to "taken-name" failed`,
@@ -260,10 +260,6 @@ func TestAccKinds_nameTaken(t *testing.T) {
 	})
 }
 
-func tkNoun(k testKind) string {
-	return map[string]string{"task_flow": "task flow", "app": "app", "template": "template"}[k.typeName]
-}
-
 func TestAccKinds_duplicateNames(t *testing.T) {
 	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
 		e.needsSandbox()
@@ -276,6 +272,30 @@ func TestAccKinds_duplicateNames(t *testing.T) {
 		})
 		if n, c := k.count(e), e.sb.Counts(); n != 0 || c[k.add] != 0 {
 			t.Fatalf("%d objects and %d creates: the plan must stop before anything is sent", n, c[k.add])
+		}
+	})
+}
+
+// TestAccKinds_nameOfAManagedObject: a new resource named like an object
+// another resource of the configuration manages is told so, not told to
+// import that object a second time. Which message comes depends on whether
+// the CLI refreshed the other resource before planning this one.
+func TestAccKinds_nameOfAManagedObject(t *testing.T) {
+	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
+		e.needsSandbox()
+		kept := k.hcl(e, "kept", "kept-name", 0)
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{
+				{Config: e.provider() + kept},
+				{
+					Config:      e.provider() + kept + k.hcl(e, "again", "kept-name", 1),
+					ExpectError: regexp.MustCompile(`(?is)(Duplicate|Name\s+Already\s+Taken).*kept-name.*another\s+(otp_[a-z_]+\s+)?resource\s+of\s+this\s+configuration\s+manages`),
+				},
+			},
+		})
+		if n := k.count(e); n != 1 {
+			t.Fatalf("%d objects, want 1", n)
 		}
 	})
 }
@@ -431,8 +451,8 @@ func TestAccKinds_importErrors(t *testing.T) {
 		steps := []resource.TestStep{}
 		if k.listable {
 			steps = append(steps,
-				step("login-fallback", "Invalid Import ID", "is not a "+tkNoun(k)+" id", `or by its name prefixed with "name:"`),
-				step("987654321", k.title+" Not Found", "Cannot import "+tkNoun(k)+" 987654321: the account has no "+tkNoun(k)+" with that id"),
+				step("login-fallback", "Invalid Import ID", "is not a "+k.info.noun+" id", `or by its name prefixed with "name:"`),
+				step("987654321", k.title+" Not Found", "Cannot import "+k.info.noun+" 987654321: the account has no "+k.info.noun+" with that id"),
 				step("name:"+e.name("no-such-name"), k.title+" Not Found", "is named", "matched exactly"),
 			)
 		} else {

@@ -133,12 +133,13 @@ func TestParseIDs(t *testing.T) {
 
 func TestAPIErrorDetailGivesNextSteps(t *testing.T) {
 	cases := map[string]error{
-		"api_key and api_secret":    &otp.APIError{Operation: "op", Code: otp.CodeAuth, Reason: "auth"},
-		"IP allow-list":             &otp.APIError{Operation: "op", Code: otp.CodeIPRestricted, Reason: "ip"},
-		"did not come from the OTP": &otp.HTTPError{Operation: "op", StatusCode: 502, Snippet: "<html>"},
-		"try again later":           &otp.APIError{Operation: "op", Code: otp.CodeSystemException, Reason: "x"},
-		"network access":            errors.New("op: the OTP API could not be reached: dial tcp: connection refused"),
-		"ran out of time":           fmt.Errorf("op: %w", context.DeadlineExceeded),
+		"api_key and api_secret":          &otp.APIError{Operation: "op", Code: otp.CodeAuth, Reason: "auth"},
+		"IP allow-list":                   &otp.APIError{Operation: "op", Code: otp.CodeIPRestricted, Reason: "ip"},
+		"did not come from the OTP":       &otp.HTTPError{Operation: "op", StatusCode: 502, Snippet: "<html>"},
+		"try again later":                 &otp.APIError{Operation: "op", Code: otp.CodeSystemException, Reason: "x"},
+		"network access":                  errors.New("op: the OTP API could not be reached: dial tcp: connection refused"),
+		"ran out of time":                 fmt.Errorf("op: %w", context.DeadlineExceeded),
+		"not shaped as the API documents": &otp.DecodeError{Operation: "op", Err: errors.New("json: cannot unmarshal")},
 	}
 	for want, err := range cases {
 		var d diag.Diagnostics
@@ -157,9 +158,9 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 		holder string
 		want   []string
 	}{
-		{taskFlowKind.info(), "10001", []string{"Task Flow Name Already Taken", `a task flow named "x" (id 10001)`, `id = "10001"`, "terraform import otp_task_flow.<name> 10001"}},
-		{templateKind.info(), "", []string{"Template Name Already Taken", `a template named "x".`, `id = "name:x"`, "terraform import otp_template.<name> name:x"}},
-		{appKind.info(), "", []string{"App Name Already Taken", `an app named "x".`, "cannot list apps", `id = "<id>"`, "such as mRELxtHc"}},
+		{taskFlowKind.kindInfo, "10001", []string{"Task Flow Name Already Taken", `a task flow named "x" (id 10001)`, `id = "10001"`, "terraform import otp_task_flow.<name> 10001"}},
+		{templateKind.kindInfo, "", []string{"Template Name Already Taken", `a template named "x".`, `id = "name:x"`, "terraform import otp_template.<name> name:x"}},
+		{appKind.kindInfo, "", []string{"App Name Already Taken", `an app named "x".`, "cannot list apps", `id = "<id>"`, "such as mRELxtHc"}},
 	} {
 		var d diag.Diagnostics
 		tc.info.addNameTaken(&d, "x", tc.holder, "", "", cause)
@@ -171,7 +172,7 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 		}
 	}
 	var d diag.Diagnostics
-	appKind.info().addUnconfirmedCreate(&d, &otp.UnconfirmedCreateError{Kind: "app", Name: "shop", Exists: true, Err: cause})
+	appKind.addUnconfirmedCreate(&d, &otp.UnconfirmedCreateError{Kind: "app", Name: "shop", Exists: true, Err: cause})
 	if got := d.Errors()[0].Detail(); !strings.Contains(got, "most likely the one this apply created") || !strings.Contains(got, "vendor console") ||
 		strings.Contains(got, "name:shop") {
 		t.Errorf("unconfirmed app create:\n%s", got)

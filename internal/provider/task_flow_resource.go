@@ -25,7 +25,7 @@ const (
 
 var taskFlowKind = &kind[taskFlowModel, otp.Flow]{
 	kindInfo: kindInfo{
-		typeName: "task_flow", plural: "flows", title: "Task Flow", noun: "task flow",
+		typeName: "task_flow", plural: "flows", title: "Task Flow", noun: "task flow", canList: true,
 		idExample: "10001", nameExample: "login-fallback",
 	},
 	objects: (*otp.Client).Flows,

@@ -158,7 +158,7 @@ type validationCase struct {
 // with no more requests than its name check (validPlan, per plan).
 func (e *accEnv) validationTest(t *testing.T, cases []validationCase, valid string, validPlan map[string]int) {
 	t.Helper()
-	noRequests := []plancheck.PlanCheck{e.requests("the invalid plans, then a valid one", validPlan)}
+	budget := []plancheck.PlanCheck{e.requests("the invalid plans, then a valid one", validPlan)}
 	steps := make([]resource.TestStep, 0, len(cases)+1)
 	for _, c := range cases {
 		steps = append(steps, resource.TestStep{Config: e.provider() + c.config, PlanOnly: true, ExpectError: expectError(c.err...)})
@@ -167,7 +167,7 @@ func (e *accEnv) validationTest(t *testing.T, cases []validationCase, valid stri
 		Config:             e.provider() + valid,
 		PlanOnly:           true,
 		ExpectNonEmptyPlan: true,
-		ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPreRefresh: noRequests, PostApplyPostRefresh: noRequests},
+		ConfigPlanChecks:   resource.ConfigPlanChecks{PostApplyPreRefresh: budget, PostApplyPostRefresh: budget},
 	})
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 	if err := e.requests("validation", none).verify(); err != nil {

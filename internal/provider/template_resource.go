@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
@@ -50,7 +51,7 @@ var codeTypes = []struct {
 
 var templateKind = &kind[templateModel, otp.Template]{
 	kindInfo: kindInfo{
-		typeName: "template", plural: "templates", title: "Template", noun: "template",
+		typeName: "template", plural: "templates", title: "Template", noun: "template", canList: true,
 		idExample: "20001", nameExample: "login-sms",
 	},
 	objects: (*otp.Client).Templates,
@@ -62,7 +63,7 @@ var templateKind = &kind[templateModel, otp.Template]{
 		plan.ID = types.StringValue(formatIntID(t.ID))
 		return plan
 	},
-	replaces:   func(plan, prior templateModel) bool { return !plan.AppID.Equal(prior.AppID) },
+	replaces:   appIDChanges,
 	modifyPlan: templateCannotMove,
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",
@@ -128,27 +129,20 @@ func templateStateModel(t otp.Template) templateModel {
 // name in the account. Unless the name changes too, the new template's
 // create is refused.
 func templateCannotMove(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() {
+	if req.State.Raw.IsNull() || !appIDChanges(ctx, req.Plan, req.State, &resp.Diagnostics) {
 		return
 	}
-	var plan, prior templateModel
-	for _, a := range []struct {
-		from interface {
-			GetAttribute(context.Context, path.Path, any) diag.Diagnostics
-		}
-		name string
-		into *types.String
-	}{
-		{req.Plan, "app_id", &plan.AppID}, {req.Plan, "name", &plan.Name},
-		{req.State, "app_id", &prior.AppID}, {req.State, "name", &prior.Name}, {req.State, "id", &prior.ID},
-	} {
-		resp.Diagnostics.Append(a.from.GetAttribute(ctx, path.Root(a.name), a.into)...)
-	}
-	if resp.Diagnostics.HasError() || plan.AppID.Equal(prior.AppID) || plan.Name.IsUnknown() || !plan.Name.Equal(prior.Name) {
+	var name, priorName, priorAppID, priorID, appID types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("app_id"), &appID)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &priorName)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("app_id"), &priorAppID)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
+	if resp.Diagnostics.HasError() || name.IsUnknown() || !name.Equal(priorName) {
 		return
 	}
-	to := fmt.Sprintf("%q", plan.AppID.ValueString())
-	if plan.AppID.IsUnknown() {
+	to := fmt.Sprintf("%q", appID.ValueString())
+	if appID.IsUnknown() {
 		to = "a value known only after apply (an app created in this run)"
 	}
 	resp.Diagnostics.AddAttributeError(path.Root("app_id"), "Template Cannot Move to Another App",
@@ -157,7 +151,16 @@ func templateCannotMove(ctx context.Context, req resource.ModifyPlanRequest, res
 			"in the account with its name. Names are unique among the account's templates, so the new template cannot take the "+
 			"name %q.\n\nTo move it, give the template a new name in the same change (the old template stays in the account, "+
 			"outside Terraform, as after a destroy). Otherwise keep app_id as it is.",
-			prior.ID.ValueString(), prior.Name.ValueString(), prior.AppID.ValueString(), to, prior.Name.ValueString()))
+			priorID.ValueString(), priorName.ValueString(), priorAppID.ValueString(), to, priorName.ValueString()))
+}
+
+// appIDChanges reports a plan that moves a template to another app, which
+// replaces it. It reads app_id alone: most plans of templates change nothing.
+func appIDChanges(ctx context.Context, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) bool {
+	var appID, priorAppID types.String
+	diags.Append(plan.GetAttribute(ctx, path.Root("app_id"), &appID)...)
+	diags.Append(state.GetAttribute(ctx, path.Root("app_id"), &priorAppID)...)
+	return !diags.HasError() && !appID.Equal(priorAppID)
 }
 
 // containsCode requires the code placeholder in a template's text.

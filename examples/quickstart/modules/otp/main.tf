@@ -11,7 +11,7 @@ terraform {
 }
 
 variable "name" {
-  description = "Base name of the three objects, 4 to 28 characters; each is unique in the account."
+  description = "Base name of the three objects, 1 to 27 characters (the longest suffix, -flow, makes 32); each is unique in the account."
   type        = string
 }
 

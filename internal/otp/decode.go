@@ -13,25 +13,36 @@ import (
 // below accept every plausible spelling of a value and turn it into one Go
 // type. A value that fits none is an error, never a silent zero.
 
+// scalar reads a JSON scalar as text: a string's contents, a number's
+// digits; null is ok with null set. Anything else is an error.
+func scalar(b []byte) (text string, null bool, err error) {
+	b = bytes.TrimSpace(b)
+	switch {
+	case bytes.Equal(b, []byte("null")):
+		return "", true, nil
+	case len(b) > 0 && b[0] == '"':
+		err = json.Unmarshal(b, &text)
+		return text, false, err
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return "", false, fmt.Errorf("not a string or a number: %s", snippet(b))
+	}
+	return n.String(), false, nil
+}
+
 // flexInt decodes a JSON number, a string holding an integer, or null (0).
 type flexInt int64
 
 func (v *flexInt) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
+	text, null, err := scalar(b)
+	if err != nil || null {
 		*v = 0
-		return nil
+		return err
 	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		b = []byte(s)
-	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(b)), 10, 64)
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
 	if err != nil {
-		return fmt.Errorf("not an integer: %s", snippet(b))
+		return fmt.Errorf("not an integer: %s", snippet([]byte(text)))
 	}
 	*v = flexInt(n)
 	return nil
@@ -41,25 +52,9 @@ func (v *flexInt) UnmarshalJSON(b []byte) error {
 type flexString string
 
 func (v *flexString) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if bytes.Equal(b, []byte("null")) {
-		*v = ""
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		*v = flexString(s)
-		return nil
-	}
-	var n json.Number
-	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("not a string: %s", snippet(b))
-	}
-	*v = flexString(n.String())
-	return nil
+	text, _, err := scalar(b)
+	*v = flexString(text)
+	return err
 }
 
 // flexBool decodes true/false, 0/1, "true"/"false"/"0"/"1", or null (false).

@@ -210,29 +210,38 @@ const snippetLimit = 160
 // are folded, and the result is cut at snippetLimit runes.
 func snippet(body []byte) string {
 	var b strings.Builder
-	space := false
+	space, cut := false, false
 	n := 0
-	for len(body) > 0 && n < snippetLimit {
+	for len(body) > 0 {
 		r, size := utf8.DecodeRune(body)
-		body = body[size:]
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			r = '?'
 		case unicode.IsSpace(r):
+			body = body[size:]
 			space = b.Len() > 0
 			continue
 		case !unicode.IsPrint(r):
 			r = '?'
 		}
+		// A pending space and the rune must both fit within the limit.
+		need := 1
+		if space {
+			need = 2
+		}
+		if n+need > snippetLimit {
+			cut = true
+			break
+		}
+		body = body[size:]
 		if space {
 			b.WriteByte(' ')
-			n++
 			space = false
 		}
 		b.WriteRune(r)
-		n++
+		n += need
 	}
-	if len(body) > 0 {
+	if cut {
 		b.WriteString("…")
 	}
 	return b.String()

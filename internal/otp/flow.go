@@ -108,7 +108,7 @@ type wireFlow struct {
 }
 
 func (w wireFlow) flow() (Flow, bool) {
-	if w.ID == 0 && w.Name == "" && len(w.Nodes) == 0 {
+	if w.ID == 0 && w.Name == "" {
 		return Flow{}, false
 	}
 	f := Flow{ID: int64(w.ID), Name: w.Name, Nodes: make([]Node, 0, len(w.Nodes))}

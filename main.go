@@ -3,11 +3,13 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"log"
+	"os"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/itniotech/terraform-provider-otp/internal/provider"
 )
@@ -23,11 +25,20 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider with support for debuggers such as delve")
 	flag.Parse()
 
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: Address,
-		Debug:   debug,
-	})
-	if err != nil {
+	// Served by tf6server rather than providerserver.Serve, which is the
+	// same call without a way to hand go-plugin a logger.
+	var opts []tf6server.ServeOpt
+	if debug {
+		opts = append(opts, tf6server.WithManagedDebug())
+	} else {
+		// Write no log line the CLI will throw away (provider.QuietLoggers).
+		// go-plugin's default logger writes at TRACE whatever TF_LOG says.
+		level := provider.QuietLoggers()
+		opts = append(opts, tf6server.WithGoPluginLogger(hclog.New(&hclog.LoggerOptions{
+			Level: level, Output: os.Stderr, JSONFormat: true,
+		})))
+	}
+	if err := tf6server.Serve(Address, providerserver.NewProtocol6(provider.New(version)()), opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

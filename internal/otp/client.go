@@ -72,7 +72,7 @@ type Client struct {
 	waitMin    time.Duration
 	waitMax    time.Duration
 	now        func() time.Time
-	log        LogFunc
+	log        LogFunc // nil: nothing is logged, and no line is built
 	// offset is added to the local clock when signing, in nanoseconds; it
 	// is learnt from the server's Date header after a -16 answer.
 	offset atomic.Int64
@@ -125,9 +125,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
-	}
-	if c.log == nil {
-		c.log = func(context.Context, string, map[string]any) {}
 	}
 	return c, nil
 }
@@ -272,12 +269,27 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 	req.Header.Set("Sign", Sign(c.key, c.secret.Reveal(), ts))
 
 	start := time.Now()
-	fields := map[string]any{"method": cl.method, "url": u.String(), "attempt": attempt + 1, "timestamp": ts}
+	// logAttempt writes the attempt's line; status 0 means no answer.
+	logAttempt := func(msg string, status int, err error) {
+		if c.log == nil {
+			return
+		}
+		// The signing time is a string: the CLI re-reads every field of a
+		// provider's log line as a float and would print 1.79e+09. Not
+		// "timestamp", which the CLI adds to every line itself.
+		fields := map[string]any{"method": cl.method, "url": u.String(), "attempt": attempt + 1,
+			"signed_at_unix": strconv.FormatInt(ts, 10), "duration_ms": time.Since(start).Milliseconds()}
+		if status != 0 {
+			fields["status"] = status
+		}
+		if err != nil {
+			fields["error"] = err.Error()
+		}
+		c.log(ctx, msg, fields)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		fields["error"] = err.Error()
-		fields["duration_ms"] = time.Since(start).Milliseconds()
-		c.log(ctx, "OTP API request failed", fields)
+		logAttempt("OTP API request failed", 0, err)
 		if ctx.Err() != nil {
 			return envelope{}, &attemptError{err: fmt.Errorf("%s: %w", cl.op, ctx.Err()), maybeSent: !isDialError(err)}
 		}
@@ -292,18 +304,14 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 	if readErr == nil && len(raw) > maxBody {
 		// A cut answer would not parse; say why instead, and do not ask
 		// for the same oversized answer again.
-		fields["status"] = resp.StatusCode
-		c.log(ctx, "OTP API answer is too large", fields)
+		logAttempt("OTP API answer is too large", resp.StatusCode, nil)
 		return envelope{}, &attemptError{
 			err:       &DecodeError{Operation: cl.op, Err: fmt.Errorf("the answer is larger than %d MiB", maxBody>>20)},
 			maybeSent: true,
 		}
 	}
-	fields["status"] = resp.StatusCode
-	fields["duration_ms"] = time.Since(start).Milliseconds()
 	if readErr != nil {
-		fields["error"] = readErr.Error()
-		c.log(ctx, "OTP API answer could not be read", fields)
+		logAttempt("OTP API answer could not be read", resp.StatusCode, readErr)
 		return envelope{}, &attemptError{
 			err:       fmt.Errorf("%s: reading the OTP API's answer: %w", cl.op, readErr),
 			transient: true,
@@ -312,11 +320,10 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 	}
 	env, err := decodeEnvelope(cl.op, resp.StatusCode, raw)
 	if err == nil {
-		c.log(ctx, "OTP API request succeeded", fields)
+		logAttempt("OTP API request succeeded", resp.StatusCode, nil)
 		return env, nil
 	}
-	fields["error"] = err.Error()
-	c.log(ctx, "OTP API request answered with an error", fields)
+	logAttempt("OTP API request answered with an error", resp.StatusCode, err)
 	aerr := &attemptError{err: err, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	var httpErr *HTTPError
 	switch {
@@ -335,6 +342,13 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 	return envelope{}, aerr
 }
 
+// logf writes one line, if anything is logged at all.
+func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {
+	if c.log != nil {
+		c.log(ctx, msg, fields)
+	}
+}
+
 // learnClock compares the server's Date header with the local clock and
 // keeps the difference when it is larger than the header's resolution and
 // any plausible network delay could explain.
@@ -351,7 +365,7 @@ func (c *Client) learnClock(ctx context.Context, date string) {
 		return
 	}
 	c.offset.Store(int64(off.Round(time.Second)))
-	c.log(ctx, "OTP API clock differs from the local clock; correcting request timestamps",
+	c.logf(ctx, "OTP API clock differs from the local clock; correcting request timestamps",
 		map[string]any{"offset_seconds": int64(off.Round(time.Second) / time.Second)})
 }
 

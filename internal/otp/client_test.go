@@ -546,3 +546,62 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		t.Fatalf("default base URL: %v %v", c, err)
 	}
 }
+
+// TestAttemptLogLine: each attempt logs one line whose signing time is the
+// Timestamp header as a decimal string, under a name of its own (the CLI
+// adds "timestamp" to every line, and prints numbers as floats).
+func TestAttemptLogLine(t *testing.T) {
+	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"status":"0","reason":"success","data":[]}`)
+	})
+	var mu sync.Mutex
+	var lines []map[string]any
+	c := newTestClient(t, api.srv.URL, func(cfg *Config) {
+		cfg.Log = func(_ context.Context, msg string, fields map[string]any) {
+			mu.Lock()
+			defer mu.Unlock()
+			fields["msg"] = msg
+			lines = append(lines, fields)
+		}
+	})
+	if _, err := c.Flows().List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	reqs := api.requests()
+	if len(lines) != 1 || len(reqs) != 1 {
+		t.Fatalf("%d log lines for %d requests, want 1 each: %v", len(lines), len(reqs), lines)
+	}
+	line := lines[0]
+	if _, clash := line["timestamp"]; clash {
+		t.Errorf("the line has a timestamp field, which the CLI's own timestamp hides: %v", line)
+	}
+	if got, ok := line["signed_at_unix"].(string); !ok || got != reqs[0].Timestamp {
+		t.Errorf("signed_at_unix = %#v, want the Timestamp header %q as a string", line["signed_at_unix"], reqs[0].Timestamp)
+	}
+	if line["msg"] != "OTP API request succeeded" || line["status"] != http.StatusOK || line["attempt"] != 1 {
+		t.Errorf("unexpected line %v", line)
+	}
+}
+
+// TestNoLogBuildsNoLine: a client without a log function builds no log
+// line, which the provider relies on when the CLI keeps no DEBUG logs.
+func TestNoLogBuildsNoLine(t *testing.T) {
+	api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"status":"0","reason":"success","data":[]}`)
+	})
+	quiet := newTestClient(t, api.srv.URL)
+	logging := newTestClient(t, api.srv.URL, func(cfg *Config) {
+		cfg.Log = func(context.Context, string, map[string]any) {}
+	})
+	allocs := func(c *Client) float64 {
+		return testing.AllocsPerRun(20, func() {
+			if _, err := c.Flows().List(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// A line costs its map and its formatted values: several allocations.
+	if q, l := allocs(quiet), allocs(logging); q > l-3 {
+		t.Fatalf("a request allocates %.0f times without a log and %.0f with one: the line is built anyway", q, l)
+	}
+}

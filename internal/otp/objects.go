@@ -102,7 +102,7 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 				// Still unknown: a retry (or the final error) will say more.
 				lastLookupErr = lookupErr
 			case found && k.same(existing, in):
-				o.c.log(ctx, "OTP API create answer was lost, but the object was stored; adopting it",
+				o.c.logf(ctx, "OTP API create answer was lost, but the object was stored; adopting it",
 					map[string]any{"kind": k.noun, "id": k.id(existing), "attempt": attempt + 1})
 				adopted = &existing
 				return true, nil
@@ -159,7 +159,7 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 		if full, gerr := o.Get(ctx, k.id(obj)); gerr == nil {
 			return full, nil
 		}
-		o.c.log(ctx, "OTP API create answer was incomplete and reading the object failed; the next refresh completes it",
+		o.c.logf(ctx, "OTP API create answer was incomplete and reading the object failed; the next refresh completes it",
 			map[string]any{"kind": k.noun, "id": k.id(obj)})
 	}
 	return obj, nil
@@ -181,7 +181,7 @@ func (o Objects[T]) settle(ctx context.Context, in T, cause error, exists bool) 
 		unconfirmed.LookupErr = err
 		return nil, unconfirmed
 	case found && k.same(existing, in):
-		o.c.log(ctx, "OTP API create outcome settled from the list", map[string]any{"kind": k.noun, "id": k.id(existing)})
+		o.c.logf(ctx, "OTP API create outcome settled from the list", map[string]any{"kind": k.noun, "id": k.id(existing)})
 		return &existing, nil
 	case found:
 		return nil, &NameTakenError{Kind: k.noun, Name: name, HolderID: k.id(existing), Err: cause}
@@ -243,7 +243,7 @@ func (o Objects[T]) Update(ctx context.Context, id string, in T) (T, error) {
 	if derr != nil || !ok {
 		// The status said the replacement was stored; it is the input.
 		if derr != nil {
-			o.c.log(ctx, "OTP API update answer could not be read; the update succeeded and the input is what was stored",
+			o.c.logf(ctx, "OTP API update answer could not be read; the update succeeded and the input is what was stored",
 				map[string]any{"kind": k.noun, "id": id, "error": derr.Error()})
 		}
 		return want, nil

@@ -205,11 +205,20 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		retries = -1 // the client reads 0 as "default"
 	}
 
-	ctx = tflog.MaskMessageStrings(ctx, secret)
-	ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
+	// Both credentials are sensitive in the schema, so both are masked in
+	// every log line, the key included, wherever it would appear.
+	ctx = maskCredentials(ctx, key, secret)
 	tflog.Debug(ctx, "Creating the OTP API client", map[string]any{"base_url": baseURL, "api_key": key, "max_retries": max(retries, 0),
 		"request_timeout": timeout.String(), "read_from_list": readFromList})
 
+	var log otp.LogFunc
+	if debugLogs(os.Getenv) {
+		log = func(ctx context.Context, msg string, fields map[string]any) {
+			// The client never hands us the secret; masking here is the
+			// second lock on the same door.
+			tflog.Debug(maskCredentials(ctx, key, secret), msg, fields)
+		}
+	}
 	client, err := otp.New(otp.Config{
 		BaseURL:    baseURL,
 		APIKey:     key,
@@ -217,13 +226,7 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		HTTPClient: &http.Client{Timeout: timeout},
 		UserAgent:  fmt.Sprintf("terraform-provider-otp/%s terraform/%s", p.version, req.TerraformVersion),
 		MaxRetries: retries,
-		Log: func(ctx context.Context, msg string, fields map[string]any) {
-			// The client never hands us the secret; masking here is the
-			// second lock on the same door.
-			ctx = tflog.MaskMessageStrings(ctx, secret)
-			ctx = tflog.MaskAllFieldValuesStrings(ctx, secret)
-			tflog.Debug(ctx, msg, fields)
-		},
+		Log:        log,
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to Create OTP API Client", err.Error())
@@ -260,6 +263,13 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 		return nil
 	}
 	return pd
+}
+
+// maskCredentials masks the key and the secret in every message and field
+// that the context's logger writes.
+func maskCredentials(ctx context.Context, key, secret string) context.Context {
+	ctx = tflog.MaskMessageStrings(ctx, key, secret)
+	return tflog.MaskAllFieldValuesStrings(ctx, key, secret)
 }
 
 // stringOrEnv returns the attribute's value, or the environment variable's

@@ -76,6 +76,10 @@ type Client struct {
 	// offset is added to the local clock when signing, in nanoseconds; it
 	// is learnt from the server's Date header after a -16 answer.
 	offset atomic.Int64
+	// refused is the API's -1 or -2 answer, once one came: the credentials
+	// and the machine's address do not change during a client's life, so
+	// every later call fails at once with it instead of asking again.
+	refused atomic.Pointer[APIError]
 }
 
 // New validates cfg and builds a Client.
@@ -211,11 +215,18 @@ func (c *Client) do(ctx context.Context, cl call, hooks *callHooks) (envelope, e
 			return envelope{}, fmt.Errorf("%s: encoding the request: %w", cl.op, err)
 		}
 	}
+	if first := c.refused.Load(); first != nil {
+		return envelope{}, &APIError{Operation: cl.op, Code: first.Code, Reason: first.Reason, HTTPStatus: first.HTTPStatus, NotSent: true}
+	}
 	resignedForClock := false
 	for attempt := 0; ; attempt++ {
 		env, aerr := c.attempt(ctx, cl, payload, attempt)
 		if aerr == nil {
 			return env, nil
+		}
+		var apiErr *APIError
+		if errors.As(aerr.err, &apiErr) && (apiErr.Code == CodeAuth || apiErr.Code == CodeIPRestricted) {
+			c.refused.CompareAndSwap(nil, apiErr)
 		}
 		if hooks != nil && hooks.afterFailure != nil {
 			if done, err := hooks.afterFailure(ctx, attempt, aerr); done {

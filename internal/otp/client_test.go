@@ -605,3 +605,30 @@ func TestNoLogBuildsNoLine(t *testing.T) {
 		t.Fatalf("a request allocates %.0f times without a log and %.0f with one: the line is built anyway", q, l)
 	}
 }
+
+// TestRefusedCredentialsAreNotSentAgain: after a -1 (or -2) every later
+// call of the same client fails at once with that answer, so a plan of many
+// resources with a wrong secret sends one request, not one per resource.
+func TestRefusedCredentialsAreNotSentAgain(t *testing.T) {
+	for _, code := range []string{CodeAuth, CodeIPRestricted} {
+		api := newFakeAPI(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprintf(w, `{"status":%q,"reason":"refused"}`, code)
+		})
+		c := newTestClient(t, api.srv.URL)
+		_, first := c.Flows().List(context.Background())
+		_, second := c.Templates().Get(context.Background(), "20001")
+		_, third := c.Apps().Create(context.Background(), App{Name: "shop-login", CodeExpiry: 5})
+		if n := len(api.requests()); n != 1 {
+			t.Fatalf("%s: %d requests, want 1", code, n)
+		}
+		for _, err := range []error{first, second, third} {
+			if !hasCode(err, code) {
+				t.Fatalf("%s: %v does not carry the code", code, err)
+			}
+		}
+		var apiErr *APIError
+		if !errors.As(second, &apiErr) || !apiErr.NotSent || !strings.Contains(second.Error(), "not sent") {
+			t.Fatalf("%s: the second call's error does not say it was not sent: %v", code, second)
+		}
+	}
+}

@@ -32,10 +32,23 @@ type APIError struct {
 	Reason string
 	// HTTPStatus is the HTTP status the answer came with (normally 200).
 	HTTPStatus int
+	// NotSent is true when the request was not sent at all, because the
+	// API had already refused the credentials (-1) or the address (-2) on
+	// an earlier request of the same client.
+	NotSent bool
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("%s: the OTP API answered status %s (%q): %s", e.Operation, e.Code, e.Reason, Advice(e.Code))
+	advice := Advice(e.Code)
+	if e.Code == CodeNotFound && strings.HasPrefix(e.Operation, "create ") {
+		// Nothing existed to be removed: what is missing is what the new
+		// object refers to.
+		advice = "something the new object refers to does not exist (for a template, its app)"
+	}
+	if e.NotSent {
+		return fmt.Sprintf("%s: not sent, since the OTP API answered an earlier request with status %s (%q): %s", e.Operation, e.Code, e.Reason, advice)
+	}
+	return fmt.Sprintf("%s: the OTP API answered status %s (%q): %s", e.Operation, e.Code, e.Reason, advice)
 }
 
 // Advice says what a user should do about a status code, following the
@@ -170,7 +183,7 @@ type UnconfirmedCreateError struct {
 func (e *UnconfirmedCreateError) Error() string {
 	msg := e.Err.Error()
 	if e.Exists {
-		msg += fmt.Sprintf("; a %s named %q exists, most likely created by an attempt whose answer was lost", e.Kind, e.Name)
+		msg += fmt.Sprintf("; %s named %q exists, most likely created by an attempt whose answer was lost", withArticle(e.Kind), e.Name)
 	} else {
 		msg += fmt.Sprintf("; the request may have created the %s before it failed", e.Kind)
 	}
@@ -184,6 +197,14 @@ func (e *UnconfirmedCreateError) Error() string {
 }
 
 func (e *UnconfirmedCreateError) Unwrap() error { return e.Err }
+
+// withArticle puts "a" or "an" before a kind's noun ("an app").
+func withArticle(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
+}
 
 func hasCode(err error, code string) bool {
 	var apiErr *APIError

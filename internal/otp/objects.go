@@ -48,6 +48,9 @@ func (o Objects[T]) Listable() bool { return o.k.listable }
 // ID returns an object's id as a string.
 func (o Objects[T]) ID(obj T) string { return o.k.id(obj) }
 
+// Name returns an object's name.
+func (o Objects[T]) Name(obj T) string { return o.k.name(obj) }
+
 // WithID returns obj with its id set: what a write stored, from its input.
 func (o Objects[T]) WithID(obj T, id string) T { return o.k.withID(obj, id) }
 

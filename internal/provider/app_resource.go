@@ -7,9 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/objectvalidator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
@@ -38,6 +35,9 @@ const (
 
 // limitUnits maps the unit names of the configuration to the API's codes.
 var limitUnits = map[string]int{"day": otp.UnitDay, "hour": otp.UnitHour, "minute": otp.UnitMinute, "second": otp.UnitSecond}
+
+// limitUnitNames are the unit names in the order the docs give them.
+var limitUnitNames = []string{"day", "hour", "minute", "second"}
 
 var appKind = &kind[appModel, otp.App]{
 	kindInfo: kindInfo{
@@ -134,25 +134,30 @@ func parseAppID(id string) (string, error) {
 // block is present; they are Optional in the schema because the framework
 // checks Required attributes of an absent single block too, and an absent
 // block is how a limit is disabled.
-func sendLimitBlock(what string) schema.SingleNestedBlock {
+//
+// Their descriptions start with "Required" so that the docs generator lists
+// them as required (tools/docsfix), and a missing one is reported on the
+// block's own line (requiresAll), with what to write.
+func sendLimitBlock(d docs, what string) schema.SingleNestedBlock {
+	required := d.write("Required in the block. ")
 	return schema.SingleNestedBlock{
-		MarkdownDescription: what + " Omit the block to disable the limit; removing it later disables the limit in place. " +
-			"`unit`, `period` and `limit` are all required in the block.",
-		Validators: []validator.Object{objectvalidator.AlsoRequires(
-			path.MatchRelative().AtName("unit"), path.MatchRelative().AtName("period"), path.MatchRelative().AtName("limit"))},
+		MarkdownDescription: what + d.write(" Omit the block to disable the limit; removing it later disables the limit in place. "+
+			"`unit`, `period` and `limit` are all required in the block.") + d.read(" Null when the limit is disabled."),
+		Validators: []validator.Object{requiresAll{names: []string{"unit", "period", "limit"}, example: "    unit   = \"day\"\n    period = 1\n    limit  = 1000",
+			absent: "remove the block to disable the limit"}},
 		Attributes: map[string]schema.Attribute{
 			"unit": schema.StringAttribute{
-				MarkdownDescription: "Unit of the period: `day`, `hour`, `minute` or `second`.",
+				MarkdownDescription: required + "Unit of the period: `day`, `hour`, `minute` or `second`.",
 				Optional:            true,
-				Validators:          []validator.String{stringvalidator.OneOf("day", "hour", "minute", "second")},
+				Validators:          []validator.String{oneOf(limitUnitNames...)},
 			},
 			"period": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Length of the period, %d to %d units.", periodMin, periodMax),
+				MarkdownDescription: required + fmt.Sprintf("Length of the period, %d to %d units.", periodMin, periodMax),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(periodMin, periodMax)},
 			},
 			"limit": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Most sends allowed in one period, 1 to %d.", int64(sendLimitMax)),
+				MarkdownDescription: required + fmt.Sprintf("Most sends allowed in one period, 1 to %d.", int64(sendLimitMax)),
 				Optional:            true,
 				Validators:          []validator.Int64{int64validator.Between(1, sendLimitMax)},
 			},
@@ -160,7 +165,7 @@ func sendLimitBlock(what string) schema.SingleNestedBlock {
 	}
 }
 
-func appSchema() schema.Schema {
+func appSchema(d docs) schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "A verification-code app: how long a sent code stays valid, and how many codes may be sent. " +
 			"Every code is sent for an app: pass its `id` as `appId` when sending, and to the templates of the app.\n\n" +
@@ -168,9 +173,10 @@ func appSchema() schema.Schema {
 			"and an app can only be found again by its id.",
 		Attributes: map[string]schema.Attribute{
 			"id":   idAttribute("app", "appId"),
-			"name": nameAttribute("app", "商城登录"),
+			"name": nameAttribute(d, "app", "商城登录"),
 			"code_expiry": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Minutes a sent code stays valid, %d to %d. Defaults to %d.", codeExpiryMin, codeExpiryMax, codeExpiryDefault),
+				MarkdownDescription: fmt.Sprintf("Minutes a sent code stays valid, %d to %d.", codeExpiryMin, codeExpiryMax) +
+					d.write(fmt.Sprintf(" Defaults to %d.", codeExpiryDefault)),
 				Optional:            true,
 				Computed:            true,
 				Default:             int64default.StaticInt64(codeExpiryDefault),
@@ -183,8 +189,8 @@ func appSchema() schema.Schema {
 			},
 		},
 		Blocks: map[string]schema.Block{
-			"period_total_send_limit": sendLimitBlock("Caps all sends of the app in a period; a send over the cap is refused with status -27."),
-			"period_phone_send_limit": sendLimitBlock("Caps the sends to one phone number in a period; a send over the cap is refused with status -28."),
+			"period_total_send_limit": sendLimitBlock(d, "Caps all sends of the app in a period; a send over the cap is refused with status -27."),
+			"period_phone_send_limit": sendLimitBlock(d, "Caps the sends to one phone number in a period; a send over the cap is refused with status -28."),
 		},
 	}
 }

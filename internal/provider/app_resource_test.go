@@ -44,7 +44,10 @@ func TestAccApp_validation(t *testing.T) {
 		{app("test", `name = "shop-login"`, limitBlock("period_phone_send_limit", "day", 1, 10000000001)),
 			[]string{"period_phone_send_limit.limit value must be between 1 and 10000000000, got: 10000000001"}},
 		{app("test", `name = "shop-login"`, "period_phone_send_limit {\n    unit = \"hour\"\n    limit = 5\n  }"),
-			[]string{`"period_phone_send_limit.period" must be specified when "period_phone_send_limit" is specified`}},
+			// On the block's own line, with a complete block to copy.
+			[]string{"Incomplete period_phone_send_limit Block", `in resource "otp_app" "test"`,
+				": period_phone_send_limit {", "this one lacks period", `unit   = "day"`, "remove the block to disable the limit"}},
+		{total("Day", 1, 1), []string{"period_total_send_limit.unit value must be one of", `got: "Day". Did you mean "day"?`}},
 		{app("test", "code_expiry = 5"), []string{`The argument "name" is required`}},
 	}, // The limits themselves are valid; apps have no list, so their plan
 		// sends nothing at all.

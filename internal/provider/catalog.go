@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
@@ -29,6 +31,9 @@ type providerData struct {
 	// conflict with an object outside the configuration.
 	managed map[string]bool
 	seq     int
+	// refusalReported: an error already told the user that the API
+	// refused the credentials or this machine (addAPIError).
+	refusalReported atomic.Bool
 }
 
 func newProviderData(client *otp.Client, readFromList bool) *providerData {
@@ -190,6 +195,21 @@ func findByName[M objectModel, T any](ctx context.Context, pd *providerData, k *
 	defer c.mu.Unlock()
 	obj, found = c.objects.Named(c.objs, name)
 	return obj, found, len(c.objs), nil
+}
+
+// nameLike returns the name of an object of the kind that differs from name
+// only in case, for a "did you mean" after a lookup that matched nothing.
+// The catalog must have been loaded (findByName did).
+func nameLike[M objectModel, T any](pd *providerData, k *kind[M, T], name string) (string, bool) {
+	c := catalogOf(pd, k)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, obj := range c.objs {
+		if other := c.objects.Name(obj); strings.EqualFold(other, name) {
+			return other, true
+		}
+	}
+	return "", false
 }
 
 // wrote keeps the catalog consistent with a create or update: it records

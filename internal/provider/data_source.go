@@ -41,7 +41,7 @@ func computedAttributes(rs rschema.Schema) map[string]dschema.Attribute {
 			}
 		case rschema.SingleNestedBlock:
 			out[name] = dschema.SingleNestedAttribute{
-				MarkdownDescription: b.MarkdownDescription + " Null when the block is absent.",
+				MarkdownDescription: b.MarkdownDescription,
 				Computed:            true,
 				Attributes:          computedAttributes(rschema.Schema{Attributes: b.Attributes, Blocks: b.Blocks}),
 			}
@@ -86,7 +86,7 @@ func (d *objectDataSource[M, T]) Metadata(_ context.Context, req datasource.Meta
 }
 
 func (d *objectDataSource[M, T]) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := computedAttributes(d.k.schema())
+	attrs := computedAttributes(d.k.schema(dataDocs))
 	idCheck := []validator.String{idValidator{title: d.k.title, parse: d.k.parseID}}
 	desc := fmt.Sprintf("Looks up one %s of the account by its `id`, for example one created in the vendor console or managed elsewhere. "+
 		"One API call.", d.k.noun)
@@ -107,12 +107,8 @@ func (d *objectDataSource[M, T]) Schema(_ context.Context, _ datasource.SchemaRe
 			MarkdownDescription: fmt.Sprintf("The id to look up, such as `%s`, as shown in the vendor console. The API cannot find %ss by name.", d.k.idExample, d.k.noun),
 			Required:            true, Validators: idCheck,
 		}
-		// Settable only to say why it cannot be used.
-		attrs["name"] = dschema.StringAttribute{
-			MarkdownDescription: fmt.Sprintf("The %s's name. It cannot be looked up by name: the OTP API has no list of %ss.", d.k.noun, d.k.noun),
-			Optional:            true, Computed: true,
-			Validators: []validator.String{noNameLookup{d.k.kindInfo}},
-		}
+		// name stays as computedAttributes made it: read-only, since the
+		// API has no list of the kind to look a name up in.
 	}
 	resp.Schema = dschema.Schema{MarkdownDescription: desc, Attributes: attrs}
 }
@@ -151,7 +147,7 @@ func (d *objectDataSource[M, T]) Read(ctx context.Context, req datasource.ReadRe
 			return
 		}
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to Read "+d.k.title, fmt.Sprintf("Looking up %s %s failed.", d.k.noun, id), err)
+			d.pd.addAPIError(&resp.Diagnostics, false, "Unable to Read "+d.k.title, fmt.Sprintf("Looking up %s %s failed.", d.k.noun, id), err)
 			return
 		}
 	} else {
@@ -159,12 +155,12 @@ func (d *objectDataSource[M, T]) Read(ctx context.Context, req datasource.ReadRe
 		var err error
 		obj, found, total, err = findByName(ctx, d.pd, d.k, name.ValueString())
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to Read "+d.k.title, fmt.Sprintf("Looking up the %s named %q failed.", d.k.noun, name.ValueString()), err)
+			d.pd.addAPIError(&resp.Diagnostics, false, "Unable to Read "+d.k.title, fmt.Sprintf("Looking up the %s named %q failed.", d.k.noun, name.ValueString()), err)
 			return
 		}
 		if !found {
-			resp.Diagnostics.AddAttributeError(path.Root("name"), d.k.title+" Not Found",
-				fmt.Sprintf("None of the account's %d %ss is named %q. Names are matched exactly, including case.", total, d.k.noun, name.ValueString()))
+			like, _ := nameLike(d.pd, d.k, name.ValueString())
+			d.k.addNameNotFound(&resp.Diagnostics, path.Root("name"), "", name.ValueString(), total, like)
 			return
 		}
 	}
@@ -190,7 +186,7 @@ func (d *objectsDataSource[M, T]) Schema(_ context.Context, _ datasource.SchemaR
 		d.k.plural: dschema.ListNestedAttribute{
 			MarkdownDescription: fmt.Sprintf("The account's %ss, ordered by `id` (oldest first), each with every attribute of the `%s` resource.", d.k.noun, d.k.resourceType()),
 			Computed:            true,
-			NestedObject:        dschema.NestedAttributeObject{Attributes: computedAttributes(d.k.schema())},
+			NestedObject:        dschema.NestedAttributeObject{Attributes: computedAttributes(d.k.schema(dataDocs))},
 		},
 	}
 	if f := d.k.filter; f != nil {
@@ -217,7 +213,7 @@ func (d *objectsDataSource[M, T]) Read(ctx context.Context, req datasource.ReadR
 	}
 	all, err := catalogOf(d.pd, d.k).all(ctx)
 	if err != nil {
-		addAPIError(&resp.Diagnostics, "Unable to List "+d.k.title+"s", fmt.Sprintf("Listing the account's %ss failed.", d.k.noun), err)
+		d.pd.addAPIError(&resp.Diagnostics, false, "Unable to List "+d.k.title+"s", fmt.Sprintf("Listing the account's %ss failed.", d.k.noun), err)
 		return
 	}
 	objects := d.k.objects(d.pd.client)
@@ -245,22 +241,4 @@ func idLess(a, b string) bool {
 		return x < y
 	}
 	return a < b
-}
-
-// noNameLookup refuses a name lookup of a kind the API cannot list.
-type noNameLookup struct{ kindInfo }
-
-func (v noNameLookup) Description(context.Context) string {
-	return "cannot be set: " + v.noun + "s cannot be looked up by name"
-}
-
-func (v noNameLookup) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-
-func (v noNameLookup) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() {
-		return
-	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Cannot Look Up "+v.title+" by Name",
-		fmt.Sprintf("The OTP API has no list of %ss, so %s can only be found by its id. Remove name and set id to the %s's id, "+
-			"as shown in the vendor console (for example %s).", v.noun, v.a(), v.noun, v.idExample))
 }

@@ -95,7 +95,8 @@ func TestAccKinds_dataSourceErrors(t *testing.T) {
 				step("", "Missing Attribute Configuration", "Exactly one of these attributes must be configured: [id,name]"),
 				step(`id = "abc"`, "Invalid "+k.title+" ID", `"abc" is not a `+k.info.noun+" id"),
 				step(`name = "no"`, "Attribute name UTF-8 character count must be between 4 and 32, got: 2"),
-				step(`name = "Only-One"`, k.title+" Not Found", fmt.Sprintf(`None of the account's 1 %ss is named "Only-One"`, k.info.noun)),
+				step(`name = "Only-One"`, k.title+" Not Found", fmt.Sprintf(`None of the account's 1 %ss is named "Only-One"`, k.info.noun),
+					`Did you mean "only-one"?`),
 				step(`id = "424242"`, k.title+" Not Found", "The account has no "+k.info.noun+" with id 424242"),
 			}
 			// The two lookups that reach the API: a list each (each plan is
@@ -105,7 +106,8 @@ func TestAccKinds_dataSourceErrors(t *testing.T) {
 		} else {
 			steps = []resource.TestStep{
 				step("", "Missing required argument", `The argument "id" is required`),
-				step("id = \"abcd1234\"\nname = \"only-one\"", "Cannot Look Up App by Name", "has no list of apps", "set id to the app's id"),
+				// name is read-only: the API has no list of apps to look it up in.
+				step("id = \"abcd1234\"\nname = \"only-one\"", "Invalid Configuration for Read-Only Attribute", `name = "only-one"`),
 				step(`id = "a/b"`, "Invalid App ID", `"a/b" is not an app id`),
 				step(`id = "zzzzzzzz"`, "App Not Found", "The account has no app with id zzzzzzzz"),
 			}
@@ -155,7 +157,7 @@ func TestAccTemplatesDataSource_appFilter(t *testing.T) {
 
 // schemaNames lists the resource's top-level attributes and blocks.
 func schemaNames(typeName string) []string {
-	s := map[string]func() rschema.Schema{"task_flow": taskFlowSchema, "app": appSchema, "template": templateSchema}[typeName]()
+	s := map[string]func(docs) rschema.Schema{"task_flow": taskFlowSchema, "app": appSchema, "template": templateSchema}[typeName](resourceDocs)
 	var names []string
 	for name := range s.Attributes {
 		names = append(names, name)

@@ -59,6 +59,39 @@ func addAPIError(diags *diag.Diagnostics, summary, what string, err error) {
 	diags.AddError(summary, apiErrorDetail(what, err))
 }
 
+// refusal names a failure that is the whole run's, not one object's: the
+// API refused the provider's credentials (-1) or this machine (-2).
+func refusal(err error) string {
+	switch {
+	case otp.IsAuth(err):
+		return "OTP API Credentials Rejected"
+	case otp.IsIPRestricted(err):
+		return "OTP API Refused This Machine's Address"
+	}
+	return ""
+}
+
+// addAPIError adds the diagnostic of a failed API call. A refusal (-1, -2)
+// is one failure for the whole run, not one per resource, and after the
+// first the client sends nothing more: the first operation to meet it
+// explains it as an error; the others, where an error is not what stops
+// the run (soft: a refresh, a name check at plan), add a warning that the
+// CLI folds into one line, and otherwise a one-line error.
+func (pd *providerData) addAPIError(diags *diag.Diagnostics, soft bool, summary, what string, err error) {
+	refused := refusal(err)
+	switch {
+	case refused == "":
+		addAPIError(diags, summary, what, err)
+	case pd.refusalReported.CompareAndSwap(false, true):
+		diags.AddError(refused, apiErrorDetail(what, err)+
+			"\n\nNothing else was sent to the OTP API: every other request of this run would be refused the same way.")
+	case soft:
+		diags.AddWarning(refused, "Skipped: the OTP API refused this provider earlier in this run; see the error \""+refused+"\".")
+	default:
+		diags.AddError(refused, "Skipped: the OTP API refused this provider earlier in this run; see the error \""+refused+"\".")
+	}
+}
+
 // importBlock shows how to adopt the object with id into the configuration.
 func (i kindInfo) importBlock(id string) string {
 	return fmt.Sprintf("  import {\n    to = %s.<name>\n    id = %q\n  }", i.resourceType(), id)
@@ -153,6 +186,16 @@ func (i kindInfo) addUnconfirmedCreate(diags *diag.Diagnostics, e *otp.Unconfirm
 	diags.AddError(i.title+" May Have Been Created", b.String())
 }
 
+// addParentNotFound reports a create refused because the object it is made
+// in (a template's app) does not exist.
+func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, parent kindInfo, parentID, name string, err error) {
+	diags.AddAttributeError(path.Root(attribute), upperFirst(parent.noun)+" Not Found",
+		fmt.Sprintf("No %s of the account has the id %q, so %s %q cannot be created in it; nothing was created. "+
+			"Check %s: it is the id of %s of this account, as shown in the vendor console (such as %s), or %s.<name>.id of one "+
+			"this configuration manages.\n\n%s",
+			parent.noun, parentID, i.a(), name, attribute, parent.a(), parent.idExample, parent.resourceType(), err))
+}
+
 // addStillExists is the destroy warning: the API cannot delete.
 func (i kindInfo) addStillExists(diags *diag.Diagnostics, id, name string) {
 	diags.AddWarning(i.title+" Still Exists in the OTP Account",
@@ -160,6 +203,21 @@ func (i kindInfo) addStillExists(diags *diag.Diagnostics, id, name string) {
 			"so it still exists in the account, and its name stays taken.\n\n"+
 			"To delete it, remove it in the vendor console. To manage it with Terraform again, import it:\n\n"+
 			"  terraform import %s.<name> %s", upperFirst(i.noun), id, name, i.noun, i.resourceType(), id))
+}
+
+// addNameNotFound reports a lookup by name (an import, a data source) that
+// matched none of the account's total objects of the kind; like is a name
+// that differs only in case, if there is one. At path, unless it is empty.
+func (i kindInfo) addNameNotFound(diags *diag.Diagnostics, at path.Path, what, name string, total int, like string) {
+	detail := fmt.Sprintf("%sNone of the account's %d %ss is named %q. Names are matched exactly, including case.", what, total, i.noun, name)
+	if like != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", like)
+	}
+	if at.Equal(path.Empty()) {
+		diags.AddError(i.title+" Not Found", detail)
+		return
+	}
+	diags.AddAttributeError(at, i.title+" Not Found", detail)
 }
 
 // addImportNotFound reports an import of an id the account does not hold.

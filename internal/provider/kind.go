@@ -34,9 +34,10 @@ type kind[M objectModel, T any] struct {
 	// parseID checks an id before it is sent anywhere and returns it in
 	// canonical form; the error says what an id of this kind looks like.
 	parseID func(string) (string, error)
-	// schema is the resource's schema without id (added here, alike for
-	// every kind).
-	schema func() schema.Schema
+	// schema is the resource's schema. Its descriptions come from d: the
+	// data sources derive their schemas from it, read-only, and a sentence
+	// about writing (a default, an in-place update) is wrong there.
+	schema func(d docs) schema.Schema
 	// model turns an API object into state; input turns a plan into the
 	// object to send.
 	model func(T) M
@@ -54,6 +55,17 @@ type kind[M objectModel, T any] struct {
 	// filter, when set, is an optional attribute of the plural data source
 	// that keeps only the objects whose value matches.
 	filter *listFilter[T]
+	// parent, when set, is the object of another kind that this one is
+	// created in (a template's app): a create that the API refuses as "not
+	// found" means the parent does not exist, not that anything vanished.
+	parent *parentRef[M]
+}
+
+// parentRef names the attribute that points at the parent object.
+type parentRef[M any] struct {
+	attribute string // "app_id"
+	kind      kindInfo
+	value     func(M) string
 }
 
 // listFilter is an optional attribute of a plural data source.
@@ -94,6 +106,34 @@ const (
 	nameMaxChars = 32
 )
 
+// docs tells a kind's schema where its descriptions appear: in the
+// resource, which the user writes, or in the data sources, which only read.
+// One schema function per kind serves both, so the two cannot drift apart,
+// and each sentence says which of the two it belongs to.
+type docs struct{ data bool }
+
+var (
+	resourceDocs = docs{}
+	dataDocs     = docs{data: true}
+)
+
+// write is a sentence about configuring the attribute (a default, how a
+// change is applied): the resource's only.
+func (d docs) write(s string) string {
+	if d.data {
+		return ""
+	}
+	return s
+}
+
+// read is a sentence for the data sources only.
+func (d docs) read(s string) string {
+	if d.data {
+		return s
+	}
+	return ""
+}
+
 // idAttribute is the id of every resource: the API's id as a string, which
 // never changes.
 func idAttribute(noun, apiField string) schema.StringAttribute {
@@ -106,11 +146,11 @@ func idAttribute(noun, apiField string) schema.StringAttribute {
 
 // nameAttribute is the name of every kind: 4 to 32 characters, unique among
 // the account's objects of the kind.
-func nameAttribute(noun, example string) schema.StringAttribute {
+func nameAttribute(d docs, noun, example string) schema.StringAttribute {
 	return schema.StringAttribute{
 		MarkdownDescription: fmt.Sprintf("Name of the %s, %d to %d characters (characters, not bytes: `%s` is valid). "+
-			"Unique among the account's %ss; a name stays taken even after `terraform destroy`, since the API cannot delete. "+
-			"Renaming updates the %s in place.", noun, nameMinChars, nameMaxChars, example, noun, noun),
+			"Unique among the account's %ss", noun, nameMinChars, nameMaxChars, example, noun) +
+			d.write("; a name stays taken even after `terraform destroy`, since the API cannot delete. Renaming updates the "+noun+" in place") + ".",
 		Required:   true,
 		Validators: []validator.String{stringvalidator.UTF8LengthBetween(nameMinChars, nameMaxChars)},
 	}

@@ -49,7 +49,7 @@ func TestAccProvider_configErrors(t *testing.T) {
 				fmt.Sprintf("provider \"otp\" {\n  base_url = %q\n  api_key = terraform_data.key.output\n  api_secret = %q\n}\n", e.base, e.secret),
 				"Unknown OTP Provider Setting", `"api_key" depends on a value that is not known until apply`, "OTP_API_KEY environment variable"),
 			step(fmt.Sprintf("provider \"otp\" {\n  base_url = %q\n  api_key = %q\n  api_secret = \"wrong-secret\"\n}\n", e.base, e.key),
-				"Unable to Check Task Flow Name", `to check that "provider-config" is free failed`, "status -1", "Check the provider's api_key and api_secret"),
+				"OTP API Credentials Rejected", `to check that "provider-config" is free failed`, "status -1", "Check the provider's api_key and api_secret"),
 		},
 	})
 	// Only the wrong-secret step reaches the API: its plan's name check is

@@ -51,7 +51,7 @@ func (r *objectResource[M, T]) Metadata(_ context.Context, req resource.Metadata
 }
 
 func (r *objectResource[M, T]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	resp.Schema = r.k.schema()
+	resp.Schema = r.k.schema(resourceDocs)
 }
 
 func (r *objectResource[M, T]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
@@ -86,8 +86,11 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 	case errors.As(err, &taken):
 		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", err)
 		return
+	case otp.IsNotFound(err) && r.k.parent != nil:
+		r.k.addParentNotFound(&resp.Diagnostics, r.k.parent.attribute, r.k.parent.kind, r.k.parent.value(plan), name, err)
+		return
 	case err != nil:
-		addAPIError(&resp.Diagnostics, "Unable to Create "+r.k.title,
+		r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Create "+r.k.title,
 			fmt.Sprintf("Creating %s %q failed; nothing was added to the Terraform state.", r.k.noun, name), err)
 		return
 	}
@@ -148,8 +151,13 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 		}
 		return
 	case err != nil:
-		addAPIError(&resp.Diagnostics, "Unable to Read "+r.k.title,
+		r.pd.addAPIError(&resp.Diagnostics, true, "Unable to Read "+r.k.title,
 			fmt.Sprintf("Reading %s %s (%q) failed; the Terraform state was left as it was.", r.k.noun, id, name), err)
+		if !resp.Diagnostics.HasError() && resp.Identity != nil {
+			// Only warned (the run fails on another resource's error): the
+			// state stays, and the framework wants its identity all the same.
+			resp.Diagnostics.Append(resp.Identity.Set(ctx, identityModel{ID: types.StringValue(id)})...)
+		}
 		return
 	}
 	if len(imported) > 0 {
@@ -178,7 +186,7 @@ func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRe
 		r.k.addGoneBeforeUpdate(&resp.Diagnostics, id, from, err)
 		return
 	case err != nil:
-		addAPIError(&resp.Diagnostics, "Unable to Update "+r.k.title,
+		r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Update "+r.k.title,
 			fmt.Sprintf("Updating %s %s (%q) failed; the Terraform state still holds the previous values.", r.k.noun, id, from), err)
 		return
 	}
@@ -223,12 +231,12 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 	case byName:
 		obj, found, total, err := findByName(ctx, r.pd, r.k, name)
 		if err != nil {
-			addAPIError(&resp.Diagnostics, "Unable to Import "+r.k.title, fmt.Sprintf("Looking up the %s named %q failed.", r.k.noun, name), err)
+			r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Import "+r.k.title, fmt.Sprintf("Looking up the %s named %q failed.", r.k.noun, name), err)
 			return
 		}
 		if !found {
-			resp.Diagnostics.AddError(r.k.title+" Not Found",
-				fmt.Sprintf("Cannot import: none of the account's %d %ss is named %q. Names are matched exactly, including case.", total, r.k.noun, name))
+			like, _ := nameLike(r.pd, r.k, name)
+			r.k.addNameNotFound(&resp.Diagnostics, path.Empty(), "Cannot import: ", name, total, like)
 			return
 		}
 		id = r.k.objects(r.pd.client).ID(obj)
@@ -301,9 +309,9 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 	}
 	holder, found, _, err := findByName(ctx, r.pd, r.k, name.ValueString())
 	switch {
-	case otp.IsAuth(err) || otp.IsIPRestricted(err):
+	case refusal(err) != "":
 		// The apply could not succeed either: say so now.
-		addAPIError(&resp.Diagnostics, "Unable to Check "+r.k.title+" Name",
+		r.pd.addAPIError(&resp.Diagnostics, true, "Unable to Check "+r.k.title+" Name",
 			fmt.Sprintf("Listing the account's %ss to check that %q is free failed.", r.k.noun, name.ValueString()), err)
 	case err != nil:
 		// Perhaps transient: the API checks the name at apply anyway.

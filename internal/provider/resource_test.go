@@ -455,6 +455,11 @@ func TestAccKinds_importErrors(t *testing.T) {
 				step("987654321", k.title+" Not Found", "Cannot import "+k.info.noun+" 987654321: the account has no "+k.info.noun+" with that id"),
 				step("name:"+e.name("no-such-name"), k.title+" Not Found", "is named", "matched exactly"),
 			)
+			if e.sb != nil {
+				// A name that differs only in case is suggested.
+				k.consoleAdd(e, "Case-Matters")
+				steps = append(steps, step("name:case-matters", k.title+" Not Found", `is named "case-matters"`, `Did you mean "Case-Matters"?`))
+			}
 		} else {
 			steps = append(steps,
 				step("a b", "Invalid Import ID", "is not an app id", "as shown in the vendor console"),

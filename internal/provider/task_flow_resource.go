@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
@@ -91,7 +90,7 @@ func flowModel(f otp.Flow) taskFlowModel {
 	return m
 }
 
-func taskFlowSchema() schema.Schema {
+func taskFlowSchema(d docs) schema.Schema {
 	return schema.Schema{
 		MarkdownDescription: "A task flow: a named, ordered list of fallback steps that the OTP service follows when a " +
 			"one-time password cannot be delivered or is not checked, for example \"retry by SMS after 60 seconds, then " +
@@ -100,12 +99,14 @@ func taskFlowSchema() schema.Schema {
 			"and it stays in the account until it is removed in the vendor console.",
 		Attributes: map[string]schema.Attribute{
 			"id":   idAttribute("task flow", "flowId"),
-			"name": nameAttribute("task flow", "登录回退"),
+			"name": nameAttribute(d, "task flow", "登录回退"),
 		},
 		Blocks: map[string]schema.Block{
 			"flow": schema.ListNestedBlock{
-				MarkdownDescription: "One fallback step. **At least one is required**; the steps run in the order written. " +
-					"Adding, removing or reordering steps updates the flow in place.",
+				// "Required" first: the docs generator lists the block under
+				// Required (tools/docsfix), since the framework cannot say so.
+				MarkdownDescription: d.write("Required: at least one block. One fallback step; the steps run in the order written. "+
+					"Adding, removing or reordering steps updates the flow in place.") + d.read("The fallback steps, in the order they run."),
 				Validators: []validator.List{atLeastOneBlock{block: "flow", what: "a task flow needs at least one fallback step"}},
 				NestedObject: schema.NestedBlockObject{
 					Attributes: map[string]schema.Attribute{
@@ -123,10 +124,10 @@ func taskFlowSchema() schema.Schema {
 						"channel": schema.StringAttribute{
 							MarkdownDescription: "How this step resends the code: `sms` or `call` (a voice call). Lower case.",
 							Required:            true,
-							Validators:          []validator.String{stringvalidator.OneOf(otp.ChannelSMS, otp.ChannelCall)},
+							Validators:          []validator.String{oneOf(otp.ChannelSMS, otp.ChannelCall)},
 						},
 						"channel_cut": schema.Int64Attribute{
-							MarkdownDescription: "`0` to switch channel (the default), `1` to keep the channel.",
+							MarkdownDescription: "`0` to switch channel" + d.write(" (the default)") + ", `1` to keep the channel.",
 							Optional:            true,
 							Computed:            true,
 							Default:             int64default.StaticInt64(otp.CutSwitch),

@@ -138,8 +138,8 @@ func TestAccTaskFlow_validation(t *testing.T) {
 		{taskFlow("test", "abcd", node(60, 1, "sms"), node(121, 1, "sms")), []string{"flow[1].waiting_time value must be between 30 and 120, got: 121"}},
 		{taskFlow("test", "abcd", node(60, 0, "sms")), []string{"flow[0].status value must be one of", "got: 0"}},
 		{taskFlow("test", "abcd", node(60, 3, "sms")), []string{"flow[0].status value must be one of", "got: 3"}},
-		{taskFlow("test", "abcd", node(60, 1, "SMS")), []string{"flow[0].channel value must be one of", `"SMS"`}},
-		{taskFlow("test", "abcd", node(60, 1, "email")), []string{"flow[0].channel value must be one of", `"email"`}},
+		{taskFlow("test", "abcd", node(60, 1, "SMS")), []string{"flow[0].channel value must be one of", `got: "SMS". Did you mean "sms"?`}},
+		{taskFlow("test", "abcd", node(60, 1, "email")), []string{"flow[0].channel value must be one of", `got: "email".`}},
 		{taskFlow("test", "abcd", node(60, 1, "sms", 2)), []string{"flow[0].channel_cut value must be one of", "got: 2"}},
 		{"resource \"otp_task_flow\" \"test\" {\n  name = \"abcd\"\n  flow {\n    status = 1\n    channel = \"sms\"\n  }\n}\n", []string{"waiting_time", "required"}},
 	}, // The limits themselves are valid: four Chinese characters, 30 and 120 s.

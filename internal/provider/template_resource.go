@@ -65,6 +65,7 @@ var templateKind = &kind[templateModel, otp.Template]{
 	},
 	replaces:   appIDChanges,
 	modifyPlan: templateCannotMove,
+	parent: &parentRef[templateModel]{attribute: "app_id", kind: appKind.kindInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",
 		description: "Only the templates of this app (an appId). Omit it for every template of the account.",
@@ -184,7 +185,7 @@ func (containsCode) ValidateString(_ context.Context, req validator.StringReques
 // appIDValidator checks an app_id with the appId rule.
 var appIDValidator = idValidator{title: "App", parse: parseAppID}
 
-func templateSchema() schema.Schema {
+func templateSchema(d docs) schema.Schema {
 	names := make([]string, 0, len(codeTypes))
 	for _, c := range codeTypes {
 		names = append(names, c.name)
@@ -197,52 +198,54 @@ func templateSchema() schema.Schema {
 		Attributes: map[string]schema.Attribute{
 			"id": idAttribute("template", "templateId"),
 			"app_id": schema.StringAttribute{
-				MarkdownDescription: "The app the template belongs to (an appId, usually `otp_app.<name>.id`). A template cannot move: " +
-					"changing it creates a new template, and needs a new `name` in the same change, since the old template keeps its name.",
+				MarkdownDescription: "The app the template belongs to (an appId" + d.write(", usually `otp_app.<name>.id`") + ")." +
+					d.write(" A template cannot move: changing it creates a new template, and needs a new `name` in the same change, "+
+						"since the old template keeps its name."),
 				Required:      true,
 				Validators:    []validator.String{appIDValidator},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"name": nameAttribute("template", "登录短信"),
+			"name": nameAttribute(d, "template", "登录短信"),
 			"text": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("The message, 1 to %d characters, with `%s` where the code goes.", textMaxChars, otp.CodePlaceholder),
 				Required:            true,
 				Validators:          []validator.String{stringvalidator.UTF8LengthBetween(1, textMaxChars), containsCode{}},
 			},
 			"code_type": schema.StringAttribute{
-				MarkdownDescription: "The characters of the code: `numeric` (the default), `alpha`, `alphanumeric` or `hex`.",
+				MarkdownDescription: "The characters of the code: `numeric`" + d.write(" (the default)") + ", `alpha`, `alphanumeric` or `hex`.",
 				Optional:            true, Computed: true, Default: stringdefault.StaticString(codeTypeDefault),
-				Validators: []validator.String{stringvalidator.OneOf(names...)},
+				Validators: []validator.String{oneOf(names...)},
 			},
 			"code_length": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Length of the code, %d to %d. Defaults to %d.", codeLengthMin, codeLengthMax, codeLengthDefault),
+				MarkdownDescription: fmt.Sprintf("Length of the code, %d to %d.", codeLengthMin, codeLengthMax) + d.write(fmt.Sprintf(" Defaults to %d.", codeLengthDefault)),
 				Optional:            true, Computed: true, Default: int64default.StaticInt64(codeLengthDefault),
 				Validators: []validator.Int64{int64validator.Between(codeLengthMin, codeLengthMax)},
 			},
 			"language": schema.StringAttribute{
-				MarkdownDescription: "Language of voice calls: `" + strings.Join(otp.Languages, "`, `") + "`. Defaults to `" + languageDefault + "`.",
+				MarkdownDescription: "Language of voice calls: `" + strings.Join(otp.Languages, "`, `") + "`." + d.write(" Defaults to `"+languageDefault+"`."),
 				Optional:            true, Computed: true, Default: stringdefault.StaticString(languageDefault),
-				Validators: []validator.String{stringvalidator.OneOf(otp.Languages...)},
+				Validators: []validator.String{oneOf(otp.Languages...)},
 			},
 			"speech_rate": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Speed of voice calls, 0 to %d. Defaults to %d.", speechRateMax, speechRateDefault),
+				MarkdownDescription: fmt.Sprintf("Speed of voice calls, 0 to %d.", speechRateMax) + d.write(fmt.Sprintf(" Defaults to %d.", speechRateDefault)),
 				Optional:            true, Computed: true, Default: int64default.StaticInt64(speechRateDefault),
 				Validators: []validator.Int64{int64validator.Between(0, speechRateMax)},
 			},
 			"max_duration": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Longest voice call, in seconds, %d to %d. Defaults to %d.", maxDurationMin, maxDurationMax, maxDurationDefault),
+				MarkdownDescription: fmt.Sprintf("Longest voice call, in seconds, %d to %d.", maxDurationMin, maxDurationMax) + d.write(fmt.Sprintf(" Defaults to %d.", maxDurationDefault)),
 				Optional:            true, Computed: true, Default: int64default.StaticInt64(maxDurationDefault),
 				Validators: []validator.Int64{int64validator.Between(maxDurationMin, maxDurationMax)},
 			},
 			"repeat_count": schema.Int64Attribute{
-				MarkdownDescription: fmt.Sprintf("Times a voice call plays the code, %d to %d. Defaults to %d.", repeatMin, repeatMax, repeatDefault),
+				MarkdownDescription: fmt.Sprintf("Times a voice call plays the code, %d to %d.", repeatMin, repeatMax) + d.write(fmt.Sprintf(" Defaults to %d.", repeatDefault)),
 				Optional:            true, Computed: true, Default: int64default.StaticInt64(repeatDefault),
 				Validators: []validator.Int64{int64validator.Between(repeatMin, repeatMax)},
 			},
 			"sender_id": schema.StringAttribute{
-				MarkdownDescription: "Sender id shown to the recipient, if the destination supports one. Null when unset (never an empty string).",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.UTF8LengthAtLeast(1)},
+				MarkdownDescription: "Sender id shown to the recipient, if the destination supports one. Null when unset (never an empty string)" +
+					d.write("; leave the attribute out to send without one") + ".",
+				Optional:   true,
+				Validators: []validator.String{noEmptySenderID{}},
 			},
 		},
 	}

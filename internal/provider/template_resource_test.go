@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -37,7 +38,9 @@ func TestAccTemplate_validation(t *testing.T) {
 		{base(`code_type = "octal"`), []string{"code_type value must be one of", `"octal"`}},
 		{base("code_length = 3"), []string{"code_length value must be between 4 and 10, got: 3"}},
 		{base("code_length = 11"), []string{"code_length value must be between 4 and 10, got: 11"}},
-		{base(`language = "en"`), []string{"language value must be one of", `"en"`}},
+		{base(`language = "en"`), []string{"language value must be one of", `got: "en". Did you mean "EN"?`}},
+		{base(`language = "cn"`), []string{`Did you mean "CN"? Values are case-sensitive.`}},
+		{base(`code_type = "Numeric"`), []string{`Did you mean "numeric"?`}},
 		{base(`language = "FR"`), []string{"language value must be one of", `"FR"`}},
 		{base("speech_rate = -1"), []string{"speech_rate value must be between 0 and 100, got: -1"}},
 		{base("speech_rate = 101"), []string{"speech_rate value must be between 0 and 100, got: 101"}},
@@ -45,7 +48,7 @@ func TestAccTemplate_validation(t *testing.T) {
 		{base("max_duration = 600"), []string{"max_duration value must be between 5 and 599, got: 600"}},
 		{base("repeat_count = 0"), []string{"repeat_count value must be between 1 and 10, got: 0"}},
 		{base("repeat_count = 11"), []string{"repeat_count value must be between 1 and 10, got: 11"}},
-		{base(`sender_id = ""`), []string{"sender_id UTF-8 character count must be at least 1, got: 0"}},
+		{base(`sender_id = ""`), []string{"Empty Sender ID", "leave the attribute out (or set it to null)"}},
 		{template("test", `app_id = "a b"`, `name = "login-sms"`, `text = "##code##"`), []string{"Invalid App ID", `"a b" is not an app id`}},
 		{template("test", `app_id = "mRELxtHc"`, `name = "abc"`, `text = "##code##"`), []string{"Attribute name UTF-8 character count must be between 4 and 32, got: 3"}},
 	}, // The limits themselves are valid: 256 characters of Chinese text.
@@ -109,4 +112,23 @@ func TestAccTemplate_cannotMove(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccTemplate_unknownApp: a template whose app_id names no app of the
+// account is an error on app_id that says so, and nothing is created (the
+// API's "not found" is not about anything removed in the console).
+func TestAccTemplate_unknownApp(t *testing.T) {
+	e := newAccEnv(t)
+	e.needsSandbox()
+	e.hostApp()
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.provider() + template("test", `app_id = "noSuchApp1"`, `name = "orphan-sms"`, `text = "##code##"`),
+			ExpectError: regexp.MustCompile(`(?s)App Not Found.*with otp_template\.test.*app_id\s+=\s+"noSuchApp1".*No app of the account has the id\s+"noSuchApp1".*nothing\s+was\s+created.*status -24`),
+		}},
+	})
+	if n := len(e.sb.Templates(e.key)); n != 0 {
+		t.Fatalf("%d templates, want none", n)
+	}
 }

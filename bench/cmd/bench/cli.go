@@ -23,7 +23,11 @@ type variant struct {
 	dir       string // under -work; also names its run directories and logs
 	cliConfig string
 	rssLog    string
+	env       []string // added to the CLI's environment, which the provider inherits
 }
+
+// calibration reports a variant of the no-I/O provider.
+func (v *variant) calibration() bool { return v.name == noio || v.name == quiet }
 
 // providerAddresses are every source address the configuration's
 // itniotech/otp can resolve to, as in scripts/devenv.sh.
@@ -34,7 +38,7 @@ var providerAddresses = []string{
 	"registry.opentofu.org/hashicorp/otp",
 }
 
-func newVariant(name, dir, binary, wrap string) (*variant, error) {
+func newVariant(name, dir, binary, wrap string, env []string) (*variant, error) {
 	override := filepath.Join(dir, "override")
 	if err := os.MkdirAll(override, 0o700); err != nil {
 		return nil, err
@@ -62,6 +66,7 @@ func newVariant(name, dir, binary, wrap string) (*variant, error) {
 		dir:       filepath.Base(dir),
 		cliConfig: filepath.Join(dir, "cli.tfrc"),
 		rssLog:    filepath.Join(override, "rsswrap.log"),
+		env:       env,
 	}
 	return v, os.WriteFile(v.cliConfig, []byte(cfg.String()), 0o600)
 }
@@ -140,7 +145,7 @@ func (b *bench) measure(ctx context.Context, v *variant, dir, logPath, op string
 		return sample{}, err
 	}
 	args := b.args(op)
-	env := append(append([]string(nil), b.env...), "TF_CLI_CONFIG_FILE="+v.cliConfig)
+	env := append(append(append([]string(nil), b.env...), v.env...), "TF_CLI_CONFIG_FILE="+v.cliConfig)
 	wall, code, err := runCLI(ctx, b.opts.cli, args, dir, env, logPath)
 	what := b.describe(v, op, n, dir)
 	if err != nil {

@@ -44,6 +44,7 @@ type options struct {
 	warmup      int
 	parallelism int
 	verbose     bool
+	oursQuiet   bool // also measure our provider with its loggers switched off by hand
 }
 
 func parseOptions(args []string) (options, error) {
@@ -60,6 +61,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.warmup, "warmup", 1, "runs per cell before the measured ones, discarded")
 	fs.IntVar(&o.parallelism, "parallelism", 10, "the CLI's -parallelism")
 	fs.BoolVar(&o.verbose, "v", false, "also print every run and the requests per API route")
+	fs.BoolVar(&o.oursQuiet, "ours-quiet", false, "also measure our provider with every logger switched off by hand (TF_LOG_SDK*=OFF), to compare with what it does by itself")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -130,11 +132,19 @@ const (
 
 var operations = []string{opApply, opPlan, opUpdate}
 
-// Variants: the provider under test and the calibration provider.
+// Variants: the provider under test, the calibration provider as every
+// framework provider logs (everything at TRACE, onto stderr, whatever the CLI
+// keeps), the same with its loggers switched off (the floor), and, on
+// request, ours with its loggers switched off by hand.
 const (
-	ours = "ours"
-	noio = "no-I/O"
+	ours      = "ours"
+	noio      = "no-I/O"
+	quiet     = "quiet no-I/O"
+	oursQuiet = "ours, loggers off"
 )
+
+// loggersOff switches off every logger of terraform-plugin-log by hand.
+var loggersOff = []string{"TF_LOG_SDK=OFF", "TF_LOG_SDK_PROTO=OFF", "TF_LOG_SDK_FRAMEWORK=OFF", "TF_LOG_PROVIDER_OTP=OFF"}
 
 // key names one table cell's samples.
 type key struct {
@@ -172,8 +182,16 @@ func run(ctx context.Context, opts options) error {
 	}
 	b.logs = filepath.Join(opts.work, "logs")
 	b.env = cliEnv(os.Environ(), filepath.Join(opts.work, "home"))
-	for _, v := range []struct{ name, dir, binary string }{{ours, "ours", opts.ours}, {noio, "noio", opts.noio}} {
-		vr, err := newVariant(v.name, filepath.Join(opts.work, v.dir), v.binary, opts.wrap)
+	type spec struct {
+		name, dir, binary string
+		env               []string
+	}
+	specs := []spec{{ours, "ours", opts.ours, nil}, {noio, "noio", opts.noio, nil}, {quiet, "quiet", opts.noio, loggersOff}}
+	if opts.oursQuiet {
+		specs = append(specs, spec{oursQuiet, "ours-quiet", opts.ours, loggersOff})
+	}
+	for _, v := range specs {
+		vr, err := newVariant(v.name, filepath.Join(opts.work, v.dir), v.binary, opts.wrap, v.env)
 		if err != nil {
 			return err
 		}
@@ -278,11 +296,11 @@ func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error 
 // should be none, or too few creates.
 func checkRequests(v *variant, op string, n int, s sample) string {
 	switch {
-	case v.name == noio && s.requests != 0:
+	case v.calibration() && s.requests != 0:
 		return fmt.Sprintf("the calibration provider's run sent %d API requests; it should send none", s.requests)
-	case v.name == ours && op == opApply && s.routes[sandbox.RouteFlowAdd] != n:
+	case !v.calibration() && op == opApply && s.routes[sandbox.RouteFlowAdd] != n:
 		return fmt.Sprintf("our provider sent %d creates for %d flows", s.routes[sandbox.RouteFlowAdd], n)
-	case v.name == ours && op == opUpdate && s.routes[sandbox.RouteFlowUpdate] != 1:
+	case !v.calibration() && op == opUpdate && s.routes[sandbox.RouteFlowUpdate] != 1:
 		return fmt.Sprintf("our provider sent %d updates for one changed flow", s.routes[sandbox.RouteFlowUpdate])
 	}
 	return ""

@@ -37,24 +37,31 @@ func printHeader(w io.Writer, b *bench) {
 // printReport prints the table of whatever has been measured.
 func printReport(w io.Writer, b *bench) {
 	o := b.opts
-	header := []string{"N", "latency", "operation", "requests", "ours (s)", "no-I/O (s)", "baseline (s)", "ratio", "target", "peak RSS ours / no-I/O (MiB)"}
-	right := []bool{true, true, false, true, true, true, true, true, false, false}
+	header := []string{"N", "latency", "operation", "requests", "ours (s)", "no-I/O (s)", "quiet no-I/O (s)"}
+	right := []bool{true, true, false, true, true, true, true}
+	if o.oursQuiet {
+		header, right = append(header, "ours, loggers off (s)"), append(right, true)
+	}
+	header = append(header, "baseline (s)", "ratio", "target", "ratio to quiet", "peak RSS ours / no-I/O (MiB)")
+	right = append(right, true, true, false, true, false)
 	var rows [][]string
 	var held, checked int
 	var missed []string
 	for _, n := range o.ns {
 		for _, lat := range o.latencies {
 			for _, op := range operations {
-				our, cal := b.results[key{n, lat, op, ours}], b.results[key{n, lat, op, noio}]
-				if len(our) == 0 || len(cal) == 0 {
+				our, cal, floor := b.results[key{n, lat, op, ours}], b.results[key{n, lat, op, noio}], b.results[key{n, lat, op, quiet}]
+				if len(our) == 0 || len(cal) == 0 || len(floor) == 0 {
 					continue
 				}
 				oursT := median(walls(our)) / float64(time.Second)
 				noioT := median(walls(cal)) / float64(time.Second)
-				baseline := noioT
+				quietT := median(walls(floor)) / float64(time.Second)
+				wait := 0.0 // the API's own wait, which no provider can avoid
 				if op == opApply {
-					baseline += float64(n) * float64(lat) / 1000 / float64(o.parallelism)
+					wait = float64(n) * float64(lat) / 1000 / float64(o.parallelism)
 				}
+				baseline := noioT + wait
 				ratio := oursT / baseline
 				target := "–"
 				if hasTimeTarget(op, n, lat, o.parallelism) {
@@ -78,20 +85,31 @@ func printReport(w io.Writer, b *bench) {
 						missed = append(missed, fmt.Sprintf("%s N=%d %d ms: memory ratio %.2f", op, n, lat, rssRatio))
 					}
 				}
-				rows = append(rows, []string{
+				row := []string{
 					fmt.Sprint(n), fmt.Sprintf("%d ms", lat), op, requestRange(our),
-					fmt.Sprintf("%.2f", oursT), fmt.Sprintf("%.2f", noioT), fmt.Sprintf("%.2f", baseline),
-					fmt.Sprintf("%.2f", ratio), target, rss,
-				})
+					fmt.Sprintf("%.2f", oursT), fmt.Sprintf("%.2f", noioT), fmt.Sprintf("%.2f", quietT),
+				}
+				if o.oursQuiet {
+					if oq := b.results[key{n, lat, op, oursQuiet}]; len(oq) > 0 {
+						row = append(row, fmt.Sprintf("%.2f", median(walls(oq))/float64(time.Second)))
+					} else {
+						row = append(row, "–")
+					}
+				}
+				rows = append(rows, append(row, fmt.Sprintf("%.2f", baseline), fmt.Sprintf("%.2f", ratio), target,
+					fmt.Sprintf("%.2f", oursT/(quietT+wait)), rss))
 			}
 		}
 	}
 	writeTable(w, header, right, rows)
 	fmt.Fprintf(w, `
 - requests: API requests our provider made (the no-I/O provider made none).
-- times: wall time of the CLI command, median of the measured runs.
+- times: wall time of the CLI command, median of the measured runs. no-I/O is a
+  framework provider as every one logs by default (everything, at TRACE, whatever
+  the CLI keeps); quiet no-I/O is the same with its loggers switched off: the floor.
 - baseline: the no-I/O time; for apply, plus the API's own wait, N × latency ÷ parallelism.
-- ratio: ours ÷ baseline. target: the issue's, %s holds, %s missed, – none stated
+- ratio: ours ÷ baseline; ratio to quiet: ours ÷ (quiet no-I/O + the same wait).
+  target: the issue's, %s holds, %s missed, – none stated
   (plan: N = %d at %d ms; apply: %d ms at parallelism %d; memory: N = %d, marked in the last column).
 - peak RSS: the largest provider process an operation started (a command starts
   several), median of the runs; ours / no-I/O = ratio.
@@ -135,8 +153,8 @@ func printDetails(w io.Writer, b *bench) {
 	for _, n := range b.opts.ns {
 		for _, lat := range b.opts.latencies {
 			for _, op := range operations {
-				our, cal := b.results[key{n, lat, op, ours}], b.results[key{n, lat, op, noio}]
-				if len(our) == 0 || len(cal) == 0 {
+				our, cal, floor := b.results[key{n, lat, op, ours}], b.results[key{n, lat, op, noio}], b.results[key{n, lat, op, quiet}]
+				if len(our) == 0 || len(cal) == 0 || len(floor) == 0 {
 					continue
 				}
 				last := our[len(our)-1]
@@ -144,9 +162,10 @@ func printDetails(w io.Writer, b *bench) {
 				for _, r := range slices.Sorted(maps.Keys(last.routes)) {
 					routes = append(routes, fmt.Sprintf("%s %d", r, last.routes[r]))
 				}
-				fmt.Fprintf(w, "- N=%d %d ms %s: ours %s, CPU %.2f in %d | no-I/O %s, CPU %.2f in %d | %s\n",
+				fmt.Fprintf(w, "- N=%d %d ms %s: ours %s, CPU %.2f in %d | no-I/O %s, CPU %.2f in %d | quiet %s, CPU %.2f | %s\n",
 					n, lat, op, secondsList(our), median(cpus(our))/float64(time.Second), last.procs,
-					secondsList(cal), median(cpus(cal))/float64(time.Second), cal[len(cal)-1].procs, strings.Join(routes, ", "))
+					secondsList(cal), median(cpus(cal))/float64(time.Second), cal[len(cal)-1].procs,
+					secondsList(floor), median(cpus(floor))/float64(time.Second), strings.Join(routes, ", "))
 			}
 		}
 	}

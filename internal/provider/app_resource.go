@@ -177,10 +177,10 @@ func appSchema(d docs) schema.Schema {
 			"code_expiry": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("Minutes a sent code stays valid, %d to %d.", codeExpiryMin, codeExpiryMax) +
 					d.write(fmt.Sprintf(" Defaults to %d.", codeExpiryDefault)),
-				Optional:            true,
-				Computed:            true,
-				Default:             int64default.StaticInt64(codeExpiryDefault),
-				Validators:          []validator.Int64{int64validator.Between(codeExpiryMin, codeExpiryMax)},
+				Optional:   true,
+				Computed:   true,
+				Default:    int64default.StaticInt64(codeExpiryDefault),
+				Validators: []validator.Int64{int64validator.Between(codeExpiryMin, codeExpiryMax)},
 			},
 			"create_time": schema.StringAttribute{
 				MarkdownDescription: "When the app was created, as the API gives it (ISO 8601 with an offset, such as `2022-01-01T00:00:00+08:00`).",

@@ -99,8 +99,8 @@ func TestAccLogging_traceIsComplete(t *testing.T) {
 	w.must([]string{"TF_LOG=TRACE", "TF_LOG_PATH=" + logFile}, "apply", "-auto-approve")
 	log := fileText(t, logFile)
 	for _, want := range []string{
-		"@module=sdk.proto",     // terraform-plugin-go
-		"@module=sdk.framework", // the framework
+		"@module=sdk.proto",                                                                        // terraform-plugin-go
+		"@module=sdk.framework",                                                                    // the framework
 		"OTP API request succeeded", "signed_at_unix=", "Creating the OTP API client", "/flow/add", // ours
 	} {
 		if !strings.Contains(log, want) {

@@ -65,7 +65,7 @@ var templateKind = &kind[templateModel, otp.Template]{
 	},
 	replaces:   appIDChanges,
 	modifyPlan: templateCannotMove,
-	parent: &parentRef[templateModel]{attribute: "app_id", kind: appKind.kindInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
+	parent:     &parentRef[templateModel]{attribute: "app_id", kind: appKind.kindInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",
 		description: "Only the templates of this app (an appId). Omit it for every template of the account.",

@@ -124,7 +124,7 @@ func TestAccTemplate_unknownApp(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config: e.provider() + template("test", `app_id = "noSuchApp1"`, `name = "orphan-sms"`, `text = "##code##"`),
+			Config:      e.provider() + template("test", `app_id = "noSuchApp1"`, `name = "orphan-sms"`, `text = "##code##"`),
 			ExpectError: regexp.MustCompile(`(?s)App Not Found.*with otp_template\.test.*app_id\s+=\s+"noSuchApp1".*No app of the account has the id\s+"noSuchApp1".*nothing\s+was\s+created.*status -24`),
 		}},
 	})

@@ -146,7 +146,7 @@ func TestAccTemplatesDataSource_appFilter(t *testing.T) {
 						"name": knownvalue.StringExact("other-template"), "text": knownvalue.StringExact("##code##"),
 						"code_type": knownvalue.StringExact("numeric"), "code_length": knownvalue.Int64Exact(4), "language": knownvalue.StringExact("EN"),
 						"speech_rate": knownvalue.Int64Exact(50), "max_duration": knownvalue.Int64Exact(59), "repeat_count": knownvalue.Int64Exact(1),
-						"sender_id": knownvalue.Null(),
+						"sender_id": knownvalue.Null(), "sms_segments": knownvalue.Int64Exact(1),
 					}),
 				})),
 				statecheck.ExpectKnownValue("data.otp_templates.other", tfjsonpath.New("app_id"), knownvalue.StringExact(other.AppID)),

@@ -61,10 +61,11 @@ var templateKind = &kind[templateModel, otp.Template]{
 	input:   templateModel.template,
 	written: func(plan templateModel, t otp.Template, _ templateModel) templateModel {
 		plan.ID = types.StringValue(formatIntID(t.ID))
+		plan.SMSSegments = types.Int64Value(int64(smsSegments(plan.Text.ValueString(), int(plan.CodeLength.ValueInt64())).Segments))
 		return plan
 	},
 	replaces:   appIDChanges,
-	modifyPlan: templateCannotMove,
+	modifyPlan: templateModifyPlan,
 	parent:     &parentRef[templateModel]{attribute: "app_id", kind: appKind.kindInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",
@@ -86,6 +87,7 @@ type templateModel struct {
 	MaxDuration types.Int64  `tfsdk:"max_duration"`
 	RepeatCount types.Int64  `tfsdk:"repeat_count"`
 	SenderID    types.String `tfsdk:"sender_id"`
+	SMSSegments types.Int64  `tfsdk:"sms_segments"`
 }
 
 func (m templateModel) objectID() types.String   { return m.ID }
@@ -121,7 +123,57 @@ func templateStateModel(t otp.Template) templateModel {
 		Text: types.StringValue(t.Text), CodeType: types.StringValue(codeType), CodeLength: types.Int64Value(int64(t.CodeLength)),
 		Language: types.StringValue(t.Language), SpeechRate: types.Int64Value(int64(t.SpeechRate)),
 		MaxDuration: types.Int64Value(int64(t.MaxDuration)), RepeatCount: types.Int64Value(int64(t.RepeatCount)), SenderID: sender,
+		SMSSegments: types.Int64Value(int64(smsSegments(t.Text, t.CodeLength).Segments)),
 	}
+}
+
+// templateModifyPlan adds the template's own plan-time rules.
+func templateModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	templateCannotMove(ctx, req, resp)
+	if !resp.Diagnostics.HasError() {
+		planSMSSegments(ctx, req, resp)
+	}
+}
+
+// planSMSSegments fills sms_segments in at plan, so that a change of what a
+// code costs shows in the plan, and warns when a create or a change of the
+// text or the code length makes a code cost more than one SMS. An
+// unchanged template costs nothing here: its planned value is its state's.
+func planSMSSegments(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	var planned types.Int64
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("sms_segments"), &planned)...)
+	if resp.Diagnostics.HasError() || !planned.IsUnknown() {
+		return
+	}
+	var text, name types.String
+	var codeLength types.Int64
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("text"), &text)...)
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("code_length"), &codeLength)...)
+	resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	if resp.Diagnostics.HasError() || text.IsUnknown() || codeLength.IsUnknown() {
+		return // known after apply
+	}
+	cost := smsSegments(text.ValueString(), int(codeLength.ValueInt64()))
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("sms_segments"), int64(cost.Segments))...)
+	if cost.Segments <= 1 {
+		return
+	}
+	if !req.State.Raw.IsNull() {
+		var priorText types.String
+		var priorLength types.Int64
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("text"), &priorText)...)
+		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("code_length"), &priorLength)...)
+		if priorText.Equal(text) && priorLength.Equal(codeLength) {
+			return // the cost is not this change's
+		}
+	}
+	who := "The template"
+	if !name.IsUnknown() {
+		who = fmt.Sprintf("Template %q", name.ValueString())
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("text"), fmt.Sprintf("Template Text Takes %d SMS per Code", cost.Segments),
+		fmt.Sprintf("%s will cost %d SMS for every code sent by SMS. %s\n\nThis counts the text alone, before anything the carrier adds.",
+			who, cost.Segments, cost.Explain()))
 }
 
 // templateCannotMove turns the one change of app_id that can only fail at
@@ -240,6 +292,17 @@ func templateSchema(d docs) schema.Schema {
 				MarkdownDescription: fmt.Sprintf("Times a voice call plays the code, %d to %d.", repeatMin, repeatMax) + d.write(fmt.Sprintf(" Defaults to %d.", repeatDefault)),
 				Optional:            true, Computed: true, Default: int64default.StaticInt64(repeatDefault),
 				Validators: []validator.Int64{int64validator.Between(repeatMin, repeatMax)},
+			},
+			"sms_segments": schema.Int64Attribute{
+				MarkdownDescription: "How many SMS one code sent with this text takes, once `##code##` is replaced by a code of `code_length` " +
+					"characters: 160 GSM-7 characters fit one SMS (153 per part when longer, the extension characters ^ { } \\ [ ~ ] | € " +
+					"counting twice); one character outside GSM-7 (a Chinese character, a curly quote ’, an emoji) makes the whole " +
+					"message UCS-2, where 70 fit one SMS (67 per part)." +
+					d.write(" Known at plan, so a change of it shows there, and a create or a change of the text that takes more than "+
+						"one SMS warns at plan.") +
+					" This is the text alone, before anything the carrier adds. `provider::otp::sms_segments` computes the same for a " +
+					"module's inputs.",
+				Computed: true,
 			},
 			"sender_id": schema.StringAttribute{
 				MarkdownDescription: "Sender id shown to the recipient, if the destination supports one. Null when unset (never an empty string)" +

@@ -132,3 +132,65 @@ func TestAccTemplate_unknownApp(t *testing.T) {
 		t.Fatalf("%d templates, want none", n)
 	}
 }
+
+// longUCS2Text is 82 characters with a 6-character code, one of them a
+// curly quote (at position 32 as written): UCS-2, so 2 SMS (70 fit in one).
+const longUCS2Text = "##code## is your Shop code. Don’t share it with anyone: our staff never asks for it."
+
+// TestAccTemplate_smsSegments: sms_segments is known at plan, so the plan
+// shows what a change of text costs; the data sources carry it too.
+func TestAccTemplate_smsSegments(t *testing.T) {
+	e := newAccEnv(t)
+	e.needsSandbox()
+	addr := "otp_template.test"
+	config := func(text string) string {
+		return e.provider() + template("test", fmt.Sprintf("app_id = %q", e.hostApp()), `name = "costly-sms"`, fmt.Sprintf("text = %q", text), "code_length = 6")
+	}
+	planned := func(n int64, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+		return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(addr, action),
+			plancheck.ExpectKnownValue(addr, tfjsonpath.New("sms_segments"), knownvalue.Int64Exact(n)),
+		}}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            config("##code## is your Shop code."),
+				ConfigPlanChecks:  planned(1, plancheck.ResourceActionCreate),
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(addr, tfjsonpath.New("sms_segments"), knownvalue.Int64Exact(1))},
+			},
+			{
+				Config:           config(longUCS2Text),
+				ConfigPlanChecks: planned(2, plancheck.ResourceActionUpdate),
+			},
+			{
+				Config: config(longUCS2Text) + "data \"otp_template\" \"read\" {\n  id = otp_template.test.id\n}\n",
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("sms_segments"), knownvalue.Int64Exact(2)),
+					statecheck.ExpectKnownValue("data.otp_template.read", tfjsonpath.New("sms_segments"), knownvalue.Int64Exact(2)),
+				},
+			},
+		},
+	})
+}
+
+// TestAccTemplate_smsSegmentsWarning: a create whose text takes more than
+// one SMS warns at plan, naming the character that made it UCS-2 and where
+// it is; a plan that does not change the text does not warn again.
+func TestAccTemplate_smsSegmentsWarning(t *testing.T) {
+	e := newAccEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	w.config(template("test", fmt.Sprintf("app_id = %q", e.hostApp()), `name = "costly-sms"`, fmt.Sprintf("text = %q", longUCS2Text), "code_length = 6"))
+	out := w.must(nil, "plan")
+	for _, want := range []string{"Warning: Template Text Takes 2 SMS per Code", `Template "costly-sms" will cost 2 SMS for every code`,
+		"curly quote ’ at position 32", "UCS-2", "before anything the carrier adds", "sms_segments", "= 2"} {
+		if !expectError(want).MatchString(out) {
+			t.Errorf("the plan lacks %q:\n%s", want, out)
+		}
+	}
+	w.must(nil, "apply", "-auto-approve")
+	if out := w.must(nil, "plan"); strings.Contains(out, "SMS per Code") || !strings.Contains(out, "No changes") {
+		t.Errorf("an unchanged template warns again, or plans a change:\n%s", out)
+	}
+}

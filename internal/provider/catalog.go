@@ -236,6 +236,19 @@ func (pd *providerData) claimName(typeName, name, token string) bool {
 	return true
 }
 
+// claimOf returns the name that the resource identified by token plans to
+// take, if its plan came first.
+func (pd *providerData) claimOf(typeName, token string) string {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	for key, holder := range pd.names {
+		if t, name, _ := strings.Cut(key, "\x00"); t == typeName && holder == token {
+			return name
+		}
+	}
+	return ""
+}
+
 // manage records that a resource of this configuration manages the object.
 func (pd *providerData) manage(typeName, id string) {
 	pd.mu.Lock()

@@ -127,7 +127,9 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 			"The update was not applied; try again, and if it persists, report it to the vendor.", i.noun, id, from, name, i.noun)
 	case from != "":
 		detail = fmt.Sprintf("Renaming %s %s from %q to %q failed: the account already has %s. Names are unique among the account's %ss; "+
-			"choose another name. The %s was not changed.", i.noun, id, from, name, holder, i.noun, i.noun)
+			"choose another name. The %s was not changed.\n\nIf another resource of this configuration renames that %s away in "+
+			"the same change (two resources swapping names): %s",
+			i.noun, id, from, name, holder, i.noun, i.noun, i.noun, i.swapAdvice(name))
 	default:
 		detail = fmt.Sprintf("The account already has %s. Names are unique among the account's %ss, and stay taken after "+
 			"terraform destroy, because the OTP API cannot delete.\n\n%s\n\nOtherwise choose another name.", holder, i.noun, i.adoptHint(name, holderID))
@@ -153,12 +155,38 @@ func (i kindInfo) addDuplicateName(diags *diag.Diagnostics, name string) {
 }
 
 // addManagedElsewhere reports a new name that an object managed by another
-// resource of this configuration holds.
-func (i kindInfo) addManagedElsewhere(diags *diag.Diagnostics, name, holderID string) {
-	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
-		fmt.Sprintf("Another %s resource of this configuration manages %s %s, named %q. Names are unique among the account's %ss, "+
-			"so this resource cannot take that name: give it its own (if that resource renames it away in this run, apply that "+
-			"change first). Nothing was sent.", i.resourceType(), i.noun, holderID, name, i.noun))
+// resource of this configuration holds; holderRenamedTo is the name that
+// resource plans for it in this run, when its plan came first ("" when it
+// keeps its name, or its plan comes later).
+func (i kindInfo) addManagedElsewhere(diags *diag.Diagnostics, name, holderID, holderRenamedTo string) {
+	detail := fmt.Sprintf("Another %s resource of this configuration manages %s %s, named %q. Names are unique among the account's %ss "+
+		"at every moment, so this resource cannot take that name while that %s holds it. Nothing was sent.",
+		i.resourceType(), i.noun, holderID, name, i.noun, i.noun)
+	if holderRenamedTo != "" {
+		detail += fmt.Sprintf("\n\nThat resource renames it to %q in this same change: two %ss swapping (or passing on) names.", holderRenamedTo, i.noun)
+	}
+	detail += "\n\n" + i.swapAdvice(name) + " Otherwise give this resource a name of its own."
+	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name", detail)
+}
+
+// swapAdvice is how two resources swap names, or one takes over another's:
+// one move per apply. Each name is checked against the names held when it
+// is planned (and the API checks it when it is sent, in no set order), so
+// a name can only move to an object once no object holds it.
+func (i kindInfo) swapAdvice(name string) string {
+	return fmt.Sprintf("Names move one at a time, each to a name that no %s holds when it is planned. To swap two names, go through "+
+		"a temporary name, in three applies: 1. give this resource a temporary name (such as %q) and apply; 2. give the other resource "+
+		"the name this one had, and apply; 3. set %q here and apply. To take over the name of a resource that moves to a new name, "+
+		"apply that move first, then set the name here and apply again.", i.noun, tempName(name), name)
+}
+
+// tempName suggests a temporary name for a swap, within the name's limit.
+func tempName(name string) string {
+	r := []rune(name)
+	if len(r) > nameMaxChars-4 {
+		r = r[:nameMaxChars-4]
+	}
+	return string(r) + "-tmp"
 }
 
 // addUnconfirmedCreate reports a create whose outcome is unknown, with what

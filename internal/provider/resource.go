@@ -319,7 +319,8 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name.ValueString(), err))
 	case found && r.k.objects(r.pd.client).ID(holder) == ownID:
 	case found && r.pd.isManaged(r.k.typeName, r.k.objects(r.pd.client).ID(holder)):
-		info.addManagedElsewhere(&resp.Diagnostics, name.ValueString(), r.k.objects(r.pd.client).ID(holder))
+		holderID := r.k.objects(r.pd.client).ID(holder)
+		info.addManagedElsewhere(&resp.Diagnostics, name.ValueString(), holderID, r.pd.claimOf(r.k.typeName, holderID))
 	case found:
 		info.addNameTaken(&resp.Diagnostics, name.ValueString(), r.k.objects(r.pd.client).ID(holder), ownID, priorName.ValueString(), nil)
 	}

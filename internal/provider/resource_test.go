@@ -548,3 +548,44 @@ func TestAccTaskFlow_nameUnknownAtPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAccKinds_swapNames: two resources of one configuration swapping names
+// cannot do it in one apply (each rename meets the other's name); the
+// errors say how (a temporary name, in two applies), and following them
+// works.
+func TestAccKinds_swapNames(t *testing.T) {
+	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
+		e.needsSandbox()
+		two := func(first, second string) string {
+			return e.provider() + k.hcl(e, "a", first, 0) + k.hcl(e, "b", second, 0)
+		}
+		// Listable kinds: at plan, both resources learn it; apps (no list):
+		// at apply, from the API's -20.
+		fragments := []string{"Duplicate " + k.title + " Name", "To swap two names, go through a temporary name, in three applies",
+			`(such as "swap-two-tmp")`}
+		if !k.listable {
+			fragments = []string{k.title + " Name Already Taken", "two resources swapping names", "go through a temporary name, in three applies"}
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{
+				{Config: two("swap-one", "swap-two")},
+				{Config: two("swap-two", "swap-one"), ExpectError: expectError(fragments...)},
+				// The advice, one move per apply: a temporary name first, then
+				// the other takes the freed name, then this one takes its.
+				{Config: two("swap-two-tmp", "swap-two")},
+				{Config: two("swap-two-tmp", "swap-one")},
+				{
+					Config: two("swap-two", "swap-one"),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(k.addr("a"), tfjsonpath.New("name"), knownvalue.StringExact("swap-two")),
+						statecheck.ExpectKnownValue(k.addr("b"), tfjsonpath.New("name"), knownvalue.StringExact("swap-one")),
+					},
+				},
+			},
+		})
+		if n := k.count(e); n != 2 {
+			t.Fatalf("%d objects, want the 2 that swapped names", n)
+		}
+	})
+}

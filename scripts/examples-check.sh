@@ -21,7 +21,7 @@ echo "==> $("$cli" version | sed -n 1p): fmt -check examples/"
 
 newer=""
 status=0
-for dir in examples/provider examples/resources/* examples/data-sources/* examples/quickstart examples/guides/*/*; do
+for dir in examples/provider examples/resources/* examples/data-sources/* examples/functions/* examples/quickstart examples/guides/*/*; do
   use="$cli"
   if grep -qs '^# Requires: ' "$dir"/*.tf; then
     [ -n "$newer" ] || newer=$(scripts/cli.sh tofu-1.12)

@@ -9,8 +9,10 @@ import (
 )
 
 // Format the examples, then render docs/ from the schema, examples/ and
-// templates/. with-terraform.sh puts a pinned Terraform first on PATH:
+// templates/, then list under Required what the schema cannot mark so
+// (docsfix). with-terraform.sh puts a pinned Terraform first on PATH:
 // tfplugindocs looks for a binary named terraform, and a pinned version keeps
 // the output identical on every machine.
 //go:generate ../scripts/with-terraform.sh terraform fmt -recursive ../examples/
 //go:generate ../scripts/with-terraform.sh go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-dir .. --provider-name otp --rendered-provider-name "Itniotech OTP"
+//go:generate go run ./docsfix ../docs

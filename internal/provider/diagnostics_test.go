@@ -113,18 +113,18 @@ func TestAppDataSourceNameIsReadOnly(t *testing.T) {
 
 // TestRequiredMarkers: attributes the framework must keep Optional though
 // they are required (inside a limit block, the flow blocks) start their
-// description with "Required", which tools/docsfix turns into the docs'
-// Required lists.
+// description with "Required in the block." or "Required:", which
+// tools/docsfix turns into the docs' Required lists.
 func TestRequiredMarkers(t *testing.T) {
 	app := appSchema(resourceDocs)
 	for _, block := range []string{"period_total_send_limit", "period_phone_send_limit"} {
 		for name, a := range app.Blocks[block].GetNestedObject().GetAttributes() {
-			if !strings.HasPrefix(a.GetMarkdownDescription(), "Required") {
+			if !strings.HasPrefix(a.GetMarkdownDescription(), "Required in the block. ") {
 				t.Errorf("%s.%s: %q does not start with Required", block, name, a.GetMarkdownDescription())
 			}
 		}
 	}
-	if d := taskFlowSchema(resourceDocs).Blocks["flow"].GetMarkdownDescription(); !strings.HasPrefix(d, "Required") {
+	if d := taskFlowSchema(resourceDocs).Blocks["flow"].GetMarkdownDescription(); !strings.HasPrefix(d, "Required: ") {
 		t.Errorf("flow: %q does not start with Required", d)
 	}
 }

@@ -1,12 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
@@ -20,6 +22,10 @@ import (
 
 // NewAppResource returns the otp_app resource.
 func NewAppResource() resource.Resource { return newObjectResource(appKind) }
+
+// NewAppListResource returns the otp_app list resource: the apps that the
+// account's templates use (the API has no list of apps).
+func NewAppListResource() list.ListResource { return newObjectListResource(appKind) }
 
 // Rules of the vendor API for an app, enforced at plan time.
 const (
@@ -39,12 +45,20 @@ var limitUnits = map[string]int{"day": otp.UnitDay, "hour": otp.UnitHour, "minut
 // limitUnitNames are the unit names in the order the docs give them.
 var limitUnitNames = []string{"day", "hour", "minute", "second"}
 
+// appInfo names apps; templates name their parent with it.
+var appInfo = kindInfo{
+	typeName: "app", title: "App", noun: "app",
+	idExample: "mRELxtHc", nameExample: "shop-login",
+}
+
 var appKind = &kind[appModel, otp.App]{
-	kindInfo: kindInfo{
-		typeName: "app", title: "App", noun: "app",
-		idExample: "mRELxtHc", nameExample: "shop-login",
+	kindInfo: appInfo,
+	objects:  (*otp.Client).Apps,
+	// The API cannot list apps; every template names its app, so the apps
+	// that templates use can be found from the template list.
+	discover: func(ctx context.Context, pd *providerData) ([]string, error) {
+		return referencedIDs(ctx, pd, templateKind, func(t otp.Template) string { return t.AppID })
 	},
-	objects: (*otp.Client).Apps,
 	parseID: parseAppID,
 	schema:  appSchema,
 	model:   appStateModel,

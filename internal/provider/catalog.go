@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"iter"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +58,9 @@ type catalog[T any] struct {
 	// pending holds what this process wrote while a fetch was under way:
 	// the list it brings may predate the write.
 	pending []T
+	// fetching holds the details calls under way, by id, for a kind
+	// without a list (readOnce).
+	fetching map[string]chan struct{}
 }
 
 func catalogOf[M objectModel, T any](pd *providerData, k *kind[M, T]) *catalog[T] {
@@ -136,13 +141,17 @@ func (c *catalog[T]) get(id string) (T, bool) {
 	return zero, false
 }
 
-// put records what this process wrote, so that later reads in the same
-// process see it.
+// put records what this process wrote or read, so that later reads in the
+// same process see it. A kind without a list has no list to wait for: its
+// catalog is what this process has seen of it.
 func (c *catalog[T]) put(obj T) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
-	case c.loaded:
+	case c.loaded || !c.objects.Listable():
+		if c.byID == nil {
+			c.byID = map[string]int{}
+		}
 		c.putLocked(obj)
 	case c.loading != nil:
 		c.pending = append(c.pending, obj)
@@ -166,7 +175,10 @@ func (c *catalog[T]) putLocked(obj T) {
 // the details may disagree for a moment. Otherwise it is one details call.
 func read[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], id string) (T, error) {
 	objects := k.objects(pd.client)
-	if !pd.readFromList || !objects.Listable() {
+	if !objects.Listable() {
+		return catalogOf(pd, k).readOnce(ctx, id)
+	}
+	if !pd.readFromList {
 		return objects.Get(ctx, id)
 	}
 	c := catalogOf(pd, k)
@@ -181,6 +193,50 @@ func read[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M
 	if err == nil {
 		c.put(obj)
 	}
+	return obj, err
+}
+
+// readOnce reads an object of a kind without a list with one details call
+// per process: a refresh, a lookup, an adoption check and a query of the
+// same process share it, and a read that arrives while the same id is being
+// fetched waits for that fetch instead of sending another.
+func (c *catalog[T]) readOnce(ctx context.Context, id string) (T, error) {
+	for {
+		c.mu.Lock()
+		if i, ok := c.byID[id]; ok {
+			obj := c.objs[i]
+			c.mu.Unlock()
+			return obj, nil
+		}
+		wait, busy := c.fetching[id]
+		if !busy {
+			break // with the lock held
+		}
+		c.mu.Unlock()
+		select {
+		case <-wait: // fetched (then found above) or failed (then tried again)
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	done := make(chan struct{})
+	if c.fetching == nil {
+		c.fetching = map[string]chan struct{}{}
+	}
+	c.fetching[id] = done
+	c.mu.Unlock()
+	obj, err := c.objects.Get(ctx, id)
+	c.mu.Lock()
+	if err == nil {
+		if c.byID == nil {
+			c.byID = map[string]int{}
+		}
+		c.putLocked(obj)
+	}
+	delete(c.fetching, id)
+	close(done)
+	c.mu.Unlock()
 	return obj, err
 }
 
@@ -216,10 +272,74 @@ func nameLike[M objectModel, T any](pd *providerData, k *kind[M, T], name string
 // the object as the state describes it (the plan plus the id), not the
 // answer, which may have been terse.
 func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], state M) {
-	if k.canList {
+	objects := k.objects(pd.client)
+	catalogOf(pd, k).put(objects.WithID(k.input(state), state.objectID().ValueString()))
+}
+
+// everyObject yields every object of the kind, in id order (ids grow with
+// creation, so this is a stable and meaningful order; the API documents
+// none). A listable kind comes from its catalog: one list call, shared. A
+// kind without a list is found through the objects that refer to it
+// (k.discover: apps, through the account's templates), and each is read
+// when it is yielded, once per process, so that a consumer that stops
+// early (a query's limit) sends nothing more.
+func everyObject[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
 		objects := k.objects(pd.client)
-		catalogOf(pd, k).put(objects.WithID(k.input(state), state.objectID().ValueString()))
+		if objects.Listable() {
+			all, err := catalogOf(pd, k).all(ctx)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			sort.SliceStable(all, func(i, j int) bool { return idLess(objects.ID(all[i]), objects.ID(all[j])) })
+			for _, obj := range all {
+				if !yield(obj, nil) {
+					return
+				}
+			}
+			return
+		}
+		if k.discover == nil {
+			yield(zero, fmt.Errorf("the OTP API has no list of %ss", k.noun))
+			return
+		}
+		ids, err := k.discover(ctx, pd)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		for _, id := range ids {
+			obj, err := read(ctx, pd, k, id)
+			if otp.IsNotFound(err) {
+				continue // referred to, but gone: nothing to list
+			}
+			if !yield(obj, err) || err != nil {
+				return
+			}
+		}
 	}
+}
+
+// referencedIDs returns the distinct ids that the account's objects of a
+// listable kind refer to (the apps of the templates), in id order, from that
+// kind's catalog: no request beyond its one list.
+func referencedIDs[M objectModel, T any](ctx context.Context, pd *providerData, from *kind[M, T], ref func(T) string) ([]string, error) {
+	all, err := catalogOf(pd, from).all(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, obj := range all {
+		if id := ref(obj); id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
+	return ids, nil
 }
 
 // claimName records that a resource plans to create or rename an object of

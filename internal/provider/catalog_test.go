@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 
@@ -160,5 +161,62 @@ func TestKindsDeclareTheirListAsTheClientDoes(t *testing.T) {
 		if c.info.canList != c.listable {
 			t.Errorf("%s: canList %v, but the client says %v", c.info.typeName, c.info.canList, c.listable)
 		}
+	}
+}
+
+// An object of a kind without a list is read once per process, however
+// many reads ask for it at the same time; apps are found through the
+// templates that use them, in id order, and one that no template uses is
+// not found at all.
+func TestAppsReadOnceAndFoundThroughTemplates(t *testing.T) {
+	sb, pd := catalogEnv(t)
+	var used []string
+	for _, name := range []string{"app-one", "app-two"} {
+		a, err := sb.AddApp("k", sandbox.App{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		used = append(used, a.AppID)
+		for i := range 2 { // two templates each: an app is listed once
+			if _, err := sb.AddTemplate("k", sandbox.Template{AppID: a.AppID, Name: name + "-t" + string(rune('0'+i)), Text: "##code##"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := sb.AddApp("k", sandbox.App{Name: "no-template"}); err != nil {
+		t.Fatal(err)
+	}
+	sb.SetFaults(sandbox.Faults{LatencyMS: 50})
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := read(context.Background(), pd, appKind, used[i%2]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if c := sb.Counts(); c[sandbox.RouteAppDetails] != 2 || sb.Total() != 2 {
+		t.Fatalf("20 concurrent reads of 2 apps made %v, want 2 details calls", c)
+	}
+	var names []string
+	for a, err := range everyObject(context.Background(), pd, appKind) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, a.Name)
+	}
+	want := []string{"app-one", "app-two"}
+	if idLess(used[1], used[0]) {
+		want = []string{"app-two", "app-one"}
+	}
+	if !slices.Equal(names, want) {
+		t.Fatalf("apps found %v, want %v (in id order, without the app no template uses)", names, want)
+	}
+	// The template list, and nothing more: both apps were read already.
+	if c := sb.Counts(); c[sandbox.RouteAppDetails] != 2 || c[sandbox.RouteTemplateList] != 1 || sb.Total() != 3 {
+		t.Fatalf("listing the apps made %v, want one template list on top", c)
 	}
 }

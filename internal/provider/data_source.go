@@ -3,7 +3,6 @@ package provider
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
@@ -190,7 +189,7 @@ func (d *objectsDataSource[M, T]) Schema(_ context.Context, _ datasource.SchemaR
 		},
 	}
 	if f := d.k.filter; f != nil {
-		attrs[f.attribute] = dschema.StringAttribute{MarkdownDescription: f.description, Optional: true}
+		attrs[f.attribute] = dschema.StringAttribute{MarkdownDescription: f.description, Optional: true, Validators: f.validators}
 	}
 	resp.Schema = dschema.Schema{
 		MarkdownDescription: fmt.Sprintf("Lists every %s of the account, including those created outside Terraform, in one API call "+
@@ -211,21 +210,15 @@ func (d *objectsDataSource[M, T]) Read(ctx context.Context, req datasource.ReadR
 			return
 		}
 	}
-	all, err := catalogOf(d.pd, d.k).all(ctx)
-	if err != nil {
-		d.pd.addAPIError(&resp.Diagnostics, false, "Unable to List "+d.k.title+"s", fmt.Sprintf("Listing the account's %ss failed.", d.k.noun), err)
-		return
-	}
-	objects := d.k.objects(d.pd.client)
-	// The API documents no order; ids grow with creation, so sorting by id
-	// gives a stable, meaningful one.
-	sort.SliceStable(all, func(i, j int) bool { return idLess(objects.ID(all[i]), objects.ID(all[j])) })
-	out := make([]M, 0, len(all))
-	for _, obj := range all {
-		if !filter.IsNull() && d.k.filter.value(obj) != filter.ValueString() {
-			continue
+	out := []M{}
+	for obj, err := range everyObject(ctx, d.pd, d.k) {
+		if err != nil {
+			d.pd.addAPIError(&resp.Diagnostics, false, "Unable to List "+d.k.title+"s", fmt.Sprintf("Listing the account's %ss failed.", d.k.noun), err)
+			return
 		}
-		out = append(out, d.k.model(obj))
+		if filter.IsNull() || d.k.filter.value(obj) == filter.ValueString() {
+			out = append(out, d.k.model(obj))
+		}
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(d.k.plural), out)...)
 	if d.k.filter != nil {

@@ -55,6 +55,10 @@ type kind[M objectModel, T any] struct {
 	// filter, when set, is an optional attribute of the plural data source
 	// that keeps only the objects whose value matches.
 	filter *listFilter[T]
+	// discover, for a kind without a list, finds the ids of its objects
+	// through what refers to them (apps: the account's templates), in id
+	// order. An object nothing refers to cannot be found.
+	discover func(ctx context.Context, pd *providerData) ([]string, error)
 	// parent, when set, is the object of another kind that this one is
 	// created in (a template's app): a create that the API refuses as "not
 	// found" means the parent does not exist, not that anything vanished.
@@ -68,10 +72,12 @@ type parentRef[M any] struct {
 	value     func(M) string
 }
 
-// listFilter is an optional attribute of a plural data source.
+// listFilter is an optional attribute of a plural data source and of the
+// list resource.
 type listFilter[T any] struct {
 	attribute   string // "app_id"
 	description string
+	validators  []validator.String
 	value       func(T) string
 }
 

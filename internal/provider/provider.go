@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -39,7 +40,10 @@ const (
 	maxRequestTimeout = 10 * time.Minute
 )
 
-var _ provider.Provider = &otpProvider{}
+var (
+	_ provider.Provider                  = &otpProvider{}
+	_ provider.ProviderWithListResources = &otpProvider{}
+)
 
 type otpProvider struct {
 	version string
@@ -235,6 +239,7 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	data := newProviderData(client, readFromList)
 	resp.ResourceData = data
 	resp.DataSourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *otpProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -247,6 +252,12 @@ func (p *otpProvider) DataSources(_ context.Context) []func() datasource.DataSou
 		NewAppDataSource,
 		NewTemplateDataSource, NewTemplatesDataSource,
 	}
+}
+
+// ListResources are the list resources of terraform query (Terraform 1.14+),
+// one per resource.
+func (p *otpProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{NewTaskFlowListResource, NewAppListResource, NewTemplateListResource}
 }
 
 // providerDataFrom unpacks what Configure handed to a resource or data

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
@@ -15,6 +16,9 @@ import (
 
 // NewTaskFlowResource returns the otp_task_flow resource.
 func NewTaskFlowResource() resource.Resource { return newObjectResource(taskFlowKind) }
+
+// NewTaskFlowListResource returns the otp_task_flow list resource.
+func NewTaskFlowListResource() list.ListResource { return newObjectListResource(taskFlowKind) }
 
 // Rules of the vendor API for a task flow, enforced at plan time.
 const (

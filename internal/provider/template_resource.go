@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -24,6 +25,9 @@ import (
 
 // NewTemplateResource returns the otp_template resource.
 func NewTemplateResource() resource.Resource { return newObjectResource(templateKind) }
+
+// NewTemplateListResource returns the otp_template list resource.
+func NewTemplateListResource() list.ListResource { return newObjectListResource(templateKind) }
 
 // Rules of the vendor API for a template, enforced at plan time.
 const (
@@ -66,10 +70,11 @@ var templateKind = &kind[templateModel, otp.Template]{
 	},
 	replaces:   appIDChanges,
 	modifyPlan: templateModifyPlan,
-	parent:     &parentRef[templateModel]{attribute: "app_id", kind: appKind.kindInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
+	parent:     &parentRef[templateModel]{attribute: "app_id", kind: appInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",
 		description: "Only the templates of this app (an appId). Omit it for every template of the account.",
+		validators:  []validator.String{appIDValidator},
 		value:       func(t otp.Template) string { return t.AppID },
 	},
 }

@@ -8,7 +8,14 @@
 // requires the header "Authorization: Bearer <token>". The token is
 // -control-token, else $OTP_SANDBOX_CONTROL_TOKEN, else a random one
 // generated at start and printed on stderr; -token-file writes it to a
-// file (mode 0600) for scripts.
+// file (mode 0600) for scripts. otp-sandbox -h lists the flags and every
+// control route with the fields it takes.
+//
+// Install it with
+//
+//	go install github.com/itniotech/terraform-provider-otp/cmd/otp-sandbox@<version>
+//
+// or take it from a release's otp-sandbox_<version>_<os>_<arch> archive.
 package main
 
 import (
@@ -56,8 +63,9 @@ const controlTokenEnv = "OTP_SANDBOX_CONTROL_TOKEN" //nolint:gosec // the variab
 const usageHeader = `Usage: otp-sandbox [flags]
 
 Serves a local implementation of the Itniotech OTP API (task flows, apps,
-templates) at http://<listen>/otp, and a control surface for tests at
-http://<listen>/_sandbox/ (reset, request counters, faults, console edits).
+templates) for one account (-key, -secret) at http://<listen>/otp, and a
+control surface for tests at http://<listen>/_sandbox/ (reset, request
+counters, faults, console edits): its routes are listed after the flags.
 
 The control surface requires the header "Authorization: Bearer <token>".
 The token is -control-token, else $` + controlTokenEnv + `, else a random
@@ -74,6 +82,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHeader)
 		fs.PrintDefaults()
+		writeControlHelp(stderr)
 	}
 	listen := fs.String("listen", "127.0.0.1:8787", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(listen, "addr", "127.0.0.1:8787", "alias of -listen")

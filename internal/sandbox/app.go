@@ -28,10 +28,22 @@ type Limit struct {
 
 // The vendor's documented limits for an app.
 const (
-	codeExpiryDefault = 5
+	codeExpiryDefault = 5 // minutes
+	codeExpiryMin     = 1
+	codeExpiryMax     = 60
+	periodMin         = 1 // units
+	periodMax         = 90
 	limitMax          = 10_000_000_000
 	appIDLength       = 8 // as the vendor's sample, "mRELxtHc"
 )
+
+// limitFields describe a Limit, for the reference.
+var limitFields = []Field{
+	{Name: "enabled", Values: "true or false (the default): whether the cap applies; when false, the other fields are dropped (null)"},
+	{Name: "unit", Values: "1 (day), 2 (hour), 3 (minute) or 4 (second): the unit of the period; required when enabled"},
+	{Name: "period", Values: fmt.Sprintf("integer, %d to %d: the length of the period, in units; required when enabled", periodMin, periodMax)},
+	{Name: "limit", Values: fmt.Sprintf("integer, 1 to %d: the most sends in one period; required when enabled", int64(limitMax))},
+}
 
 // createTimeZone is the vendor's: its samples show +08:00.
 var createTimeZone = time.FixedZone("UTC+8", 8*60*60)
@@ -41,11 +53,19 @@ var appKind = &kind[App]{
 	ids:       randomIDs{length: appIDLength},
 	endpoints: []endpoint{{RouteAppAdd, opAdd}, {RouteAppUpdate, opUpdate}, {RouteAppDetails, opDetails}},
 	fixed:     []string{"createTime"},
-	coll:      func(st *state) *collection[App] { return &st.Apps },
-	id:        func(a App) string { return a.AppID },
-	setID:     func(a *App, id string) { a.AppID = id },
-	name:      func(a App) string { return a.Name },
-	parse:     parseApp,
+	fields: []Field{
+		nameField("apps"),
+		{Name: "codeExpiry", Values: fmt.Sprintf("integer, %d to %d: minutes a sent code stays valid; default %d", codeExpiryMin, codeExpiryMax, codeExpiryDefault)},
+		{Name: "periodTotalSendLimit", Values: "object: caps all sends of the app in a period; absent, null or not enabled: no cap", Fields: limitFields},
+		{Name: "periodPhoneSendLimit", Values: "object: caps the sends to one phone number in a period; absent, null or not enabled: no cap", Fields: limitFields},
+		{Name: "createTime", Values: "string: when the app was added, in RFC 3339 at +08:00 as the vendor gives it; assigned by the sandbox, ignored when sent"},
+	},
+	usedBy: "templates",
+	coll:   func(st *state) *collection[App] { return &st.Apps },
+	id:     func(a App) string { return a.AppID },
+	setID:  func(a *App, id string) { a.AppID = id },
+	name:   func(a App) string { return a.Name },
+	parse:  parseApp,
 	keep: func(next, prev *App, now time.Time) {
 		if prev == nil {
 			next.CreateTime = now.In(createTimeZone).Format(time.RFC3339)
@@ -85,7 +105,7 @@ func parseApp(raw []byte, pathID string) (App, string) {
 	}
 	a := App{
 		Name:                 b.name(),
-		CodeExpiry:           int(b.intIn("codeExpiry", false, codeExpiryDefault, 1, 60, " minutes")),
+		CodeExpiry:           int(b.intIn("codeExpiry", false, codeExpiryDefault, codeExpiryMin, codeExpiryMax, " minutes")),
 		PeriodTotalSendLimit: parseLimit(b, "periodTotalSendLimit"),
 		PeriodPhoneSendLimit: parseLimit(b, "periodPhoneSendLimit"),
 	}
@@ -112,7 +132,7 @@ func parseLimit(b *body, field string) Limit {
 	if unit < 1 || unit > 4 {
 		lb.failf("%s must be 1 (day), 2 (hour), 3 (minute) or 4 (second) (got %d)", lb.label("unit"), unit)
 	}
-	period := int(lb.intIn("period", true, 0, 1, 90, ""))
+	period := int(lb.intIn("period", true, 0, periodMin, periodMax, ""))
 	limit := lb.intIn("limit", true, 0, 1, limitMax, "")
 	return Limit{Enabled: true, Unit: &unit, Period: &period, Limit: &limit}
 }

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -26,15 +27,22 @@ var ErrNotFound = errors.New("sandbox: no such object")
 var ErrInUse = errors.New("sandbox: still in use")
 
 // Reset forgets every object, counter and fault, and saves the empty state.
-// Ids start over, as in a new account.
+// Ids start over, as in a new account. When the state cannot be saved,
+// nothing is forgotten: memory keeps matching the file, as after any
+// other failed change.
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	prev := s.state
 	s.state = newState()
+	if err := s.persistLocked(); err != nil {
+		s.state = prev
+		return err
+	}
 	s.counts = map[string]int{}
 	s.agents = map[string]bool{}
 	s.setFaultsLocked(Faults{})
-	return s.persistLocked()
+	return nil
 }
 
 // Counts returns the number of requests each vendor route has received
@@ -121,15 +129,36 @@ func (k *kind[T]) all(s *Server, key string) []T {
 
 func (k *kind[T]) consoleAdd(s *Server, key string, obj T) (T, error) {
 	var zero T
-	if _, known := s.opts.Accounts[key]; !known {
-		return zero, fmt.Errorf("sandbox: unknown API key %q", key)
-	}
 	if k.zero != nil {
 		k.zero(&obj)
 	}
 	obj, err := k.validate(obj)
 	if err != nil {
 		return zero, err
+	}
+	return k.consoleInsert(s, key, obj)
+}
+
+// consoleAddJSON adds from a JSON body: decoded strictly, so that a
+// misspelt field is an error, then read by the add route's parser, so that
+// what the body leaves out takes the vendor's defaults, as in the vendor's
+// add (a Go caller cannot leave a field out: zero stands in for that).
+func (k *kind[T]) consoleAddJSON(s *Server, key string, raw []byte) (T, error) {
+	var zero, typed T
+	if err := decodeStrict(bytes.NewReader(raw), &typed); err != nil {
+		return zero, err
+	}
+	obj, reason := k.parse(raw, "")
+	if reason != "" {
+		return zero, fmt.Errorf("sandbox: invalid %s: %s", k.one, reason)
+	}
+	return k.consoleInsert(s, key, obj)
+}
+
+func (k *kind[T]) consoleInsert(s *Server, key string, obj T) (T, error) {
+	var zero T
+	if _, known := s.opts.Accounts[key]; !known {
+		return zero, fmt.Errorf("sandbox: unknown API key %q", key)
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -208,42 +237,154 @@ func (k *kind[T]) patch(obj *T, fields map[string]json.RawMessage) error {
 	return nil
 }
 
+// ControlRoute describes one route of the control surface for people:
+// otp-sandbox prints the table in its help, and the README carries it. The
+// routes are mounted from the same table, so none can go undescribed.
+type ControlRoute struct {
+	Method string // "PATCH"
+	Path   string // "/_sandbox/flows/{id}"
+	Does   string // what the route does
+	// Params are its path and query parameters: "{id}", "?key=".
+	Params []Field
+	// Body says what the request body is, "" for none; Fields are its
+	// fields when it is an object of its own.
+	Body   string
+	Fields []Field
+	Answer string // the success status and what comes with it
+	Errors string // the failures particular to the route, with their statuses
+}
+
+// Field describes a field of a JSON body by its API name, or a parameter.
+type Field struct {
+	Name   string
+	Values string  // type, range, default and meaning
+	Fields []Field // an object's fields, or those of each object of an array
+}
+
+// ControlConventions is what every control route has in common, for the
+// same readers as ControlRoutes.
+const ControlConventions = `Every route requires the header "Authorization: Bearer <control token>" ` +
+	`and answers 401 without it (403 when the sandbox was started without a token). ` +
+	`Bodies are JSON, decoded strictly: an unknown field is an error. ` +
+	`A failure answers {"error": "<why>"}; 500 means the state file could not be written, and the change was undone.`
+
+// ControlRoutes describes every route of the control surface, in the order
+// they are mounted.
+func ControlRoutes() []ControlRoute {
+	table := controlTable()
+	out := make([]ControlRoute, len(table))
+	for i, r := range table {
+		out[i] = clone(r.ControlRoute) // the kinds' field lists stay ours
+	}
+	return out
+}
+
+// controlRoute is a route's description and its handler.
+type controlRoute struct {
+	ControlRoute
+	handle func(s *Server, w http.ResponseWriter, r *http.Request)
+}
+
 // controlRoutes mounts the control surface under /_sandbox/, away from the
 // vendor paths, so that nothing a client does by mistake can reach it; and
 // behind the control token, so that nothing on the network can either.
-func (s *Server) controlRoutes(m *http.ServeMux) {
-	m.Handle("POST /_sandbox/reset", s.control(func(w http.ResponseWriter, _ *http.Request) {
-		if err := s.Reset(); err != nil {
-			controlError(w, http.StatusInternalServerError, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	m.Handle("GET /_sandbox/requests", s.control(func(w http.ResponseWriter, _ *http.Request) {
-		controlJSON(w, http.StatusOK, map[string]any{"counts": s.Counts(), "total": s.Total(), "faultsInjected": s.Injected()})
-	}))
-	m.Handle("DELETE /_sandbox/requests", s.control(func(w http.ResponseWriter, _ *http.Request) {
-		s.ResetCounts()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	m.Handle("GET /_sandbox/faults", s.control(func(w http.ResponseWriter, _ *http.Request) {
-		controlJSON(w, http.StatusOK, s.CurrentFaults())
-	}))
-	m.Handle("PUT /_sandbox/faults", s.control(func(w http.ResponseWriter, r *http.Request) {
-		var f Faults
-		if err := decodeStrict(r.Body, &f); err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		if err := checkFaults(f); err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		s.SetFaults(f)
-		controlJSON(w, http.StatusOK, f)
-	}))
+func (s *Server) controlRoutes(m router) {
+	for _, route := range controlTable() {
+		m.Handle(route.Method+" "+route.Path, s.control(func(w http.ResponseWriter, r *http.Request) { route.handle(s, w, r) }))
+	}
+}
+
+func controlTable() []controlRoute {
+	table := []controlRoute{
+		{ControlRoute{
+			Method: "POST", Path: "/_sandbox/reset",
+			Does: "Forgets every object, request counter and fault of every account, and saves the empty state " +
+				"(to the state file, if there is one). Ids start over, as in a new account.",
+			Answer: "204",
+		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
+			if err := s.Reset(); err != nil {
+				controlError(w, http.StatusInternalServerError, err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}},
+		{ControlRoute{
+			Method: "GET", Path: "/_sandbox/requests",
+			Does: "The requests each vendor route has received since the start or the last reset of the counters, " +
+				"refused and faulted ones included; and the faults injected since the faults were last set, by fault (" +
+				strings.Join(faultKinds, ", ") + ").",
+			Answer: `200 and {"counts": {"<route>": <requests>}, "total": <requests>, "faultsInjected": {"<fault>": <injections>}}`,
+		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
+			controlJSON(w, http.StatusOK, map[string]any{"counts": s.Counts(), "total": s.Total(), "faultsInjected": s.Injected()})
+		}},
+		{ControlRoute{
+			Method: "DELETE", Path: "/_sandbox/requests",
+			Does:   "Zeroes the request counters (not the faults injected).",
+			Answer: "204",
+		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
+			s.ResetCounts()
+			w.WriteHeader(http.StatusNoContent)
+		}},
+		{ControlRoute{
+			Method: "GET", Path: "/_sandbox/faults",
+			Does:   "The fault configuration.",
+			Answer: "200 and the faults, in the fields PUT takes",
+		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
+			controlJSON(w, http.StatusOK, s.CurrentFaults())
+		}},
+		{ControlRoute{
+			Method: "PUT", Path: "/_sandbox/faults",
+			Does: "Replaces the fault configuration, and restarts its limits and random draws. " +
+				"A field left out is 0, which turns its fault off: {} turns every fault off. Every fault applies to every kind.",
+			Body:   "a JSON object",
+			Fields: faultFields(),
+			Answer: "200 and the faults as set",
+			Errors: "400 for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name",
+		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
+			var f Faults
+			if err := decodeStrict(r.Body, &f); err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			if err := checkFaults(f); err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			s.SetFaults(f)
+			controlJSON(w, http.StatusOK, f)
+		}},
+	}
 	for _, k := range kinds {
-		k.mountControl(s, m)
+		table = append(table, k.controlTable()...)
+	}
+	return table
+}
+
+// faultKinds are the names Injected counts faults by.
+var faultKinds = []string{FaultSystemError, FaultBadGateway, FaultDropCreate, FaultDropUpdate}
+
+// faultFields describes Faults in its JSON names; a test holds the two to
+// each other.
+func faultFields() []Field {
+	quoted := make([]string, 0, len(routeNames()))
+	for _, r := range routeNames() {
+		quoted = append(quoted, strconv.Quote(r))
+	}
+	return []Field{
+		{Name: "latencyMs", Values: "integer, 0 or more: milliseconds to wait before every vendor answer"},
+		{Name: "systemErrorRate", Values: "0 to 1: the fraction of vendor requests answered status -18 (with HTTP 200), before anything is stored"},
+		{Name: "badGatewayRate", Values: "0 to 1: the fraction of vendor requests answered HTTP 502 with an HTML page, as a proxy in front of the API would"},
+		{Name: "dropCreateRate", Values: "0 to 1: the fraction of successful adds (of any kind) whose object is stored but whose answer is lost: " +
+			"the connection closes without a response"},
+		{Name: "dropUpdateRate", Values: "0 to 1: the same for updates: the update is applied, its answer lost"},
+		{Name: "routes", Values: "array of route names: when not empty, only these routes get the -18 and 502 faults " +
+			"(the drops ignore it: they have their own routes). The names: " + strings.Join(quoted, ", ")},
+		{Name: "clockSkewSeconds", Values: "integer, negative or positive: moves the sandbox's clock by that many seconds " +
+			"(for the timestamp check, the Date header and apps' createTime)"},
+		{Name: "limit", Values: "integer, 0 or more: at most this many injections of each fault (" + strings.Join(faultKinds, ", ") +
+			"), counted separately; 0 is no cap. With a rate of 1 and a limit of N, exactly the first N requests that can get the fault get it"},
+		{Name: "seed", Values: "integer, 0 or more: makes the random draws repeatable (which requests get faults, " +
+			"and the appIds made from then on); 0 picks one"},
 	}
 }
 
@@ -265,70 +406,143 @@ func checkFaults(f Faults) error {
 	return nil
 }
 
-// mountControl mounts a kind's console: list and add per account, edit
-// and delete by id.
-func (k *kind[T]) mountControl(s *Server, m *http.ServeMux) {
+// controlTable is a kind's console: list and add per account, edit and
+// delete by id.
+func (k *kind[T]) controlTable() []controlRoute {
 	base := "/_sandbox/" + k.many
-	m.Handle("GET "+base, s.control(func(w http.ResponseWriter, r *http.Request) {
-		key, err := s.controlKey(r)
-		if err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
+	keyParam := Field{Name: "?key=", Values: "the API key of the account; may be left out when the sandbox has only one account"}
+	idParam := Field{Name: "{id}", Values: fmt.Sprintf("the %s of %s of any account; it %s", k.idField, a(k.one), k.ids.rule())}
+	fixed := append([]string{k.idField}, k.fixed...)
+	unknownID := fmt.Sprintf("404 for an id no %s has", k.one)
+	remove := ControlRoute{
+		Method: "DELETE", Path: base + "/{id}",
+		Does:   fmt.Sprintf("Deletes %s, which the vendor API cannot do (its web console can).", a(k.one)),
+		Params: []Field{idParam},
+		Answer: "204",
+		Errors: "400 for an id that cannot be one; " + unknownID,
+	}
+	if k.usedBy != "" {
+		remove.Does += fmt.Sprintf(" While %s use the %s, it stays: delete them first.", k.usedBy, k.one)
+		remove.Errors += fmt.Sprintf("; 409 while %s use it", k.usedBy)
+	}
+	return []controlRoute{
+		{ControlRoute{
+			Method: "GET", Path: base,
+			Does:   fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order()),
+			Params: []Field{keyParam},
+			Answer: fmt.Sprintf("200 and a JSON array of %s, each in the fields POST takes and its %s ([] when there are none)", k.many, k.idField),
+			Errors: "400 for an unknown key, or none when there are several accounts",
+		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
+			key, err := s.controlKey(r)
+			if err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			controlJSON(w, http.StatusOK, k.all(s, key))
+		}},
+		{ControlRoute{
+			Method: "POST", Path: base,
+			Does: fmt.Sprintf("Adds %s to the account, as the vendor console would: the body of the vendor's %s, with its rules "+
+				"and defaults, and a name no other %s of the account has. The sandbox assigns the %s (%s).",
+				a(k.one), k.addRoute(), k.one, k.idField, k.ids.describe()),
+			Params: []Field{keyParam},
+			Body:   "a JSON object",
+			Fields: k.fieldDocs(),
+			Answer: fmt.Sprintf("201 and the %s as stored, with its %s", k.one, k.idField),
+			Errors: "400 for an unknown key, invalid JSON, an unknown field, a broken rule or a name already taken (the error says which)",
+		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
+			key, err := s.controlKey(r)
+			if err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+			if err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			created, err := k.consoleAddJSON(s, key, raw)
+			if err != nil {
+				controlError(w, consoleStatus(err), err)
+				return
+			}
+			controlJSON(w, http.StatusCreated, created)
+		}},
+		{ControlRoute{
+			Method: "PATCH", Path: base + "/{id}",
+			Does: fmt.Sprintf("Changes %s as the vendor console would: each field sent replaces the %s's (an object or an array "+
+				"as a whole), the others stay, and the result must pass the rules of an add. %s cannot change.",
+				a(k.one), k.one, strings.Join(fixed, " and ")),
+			Params: []Field{idParam},
+			Body:   "a JSON object of some of the fields POST takes",
+			Answer: fmt.Sprintf("200 and the changed %s", k.one),
+			Errors: "400 for an id that cannot be one, invalid JSON, an unknown field, a field that cannot change, a broken rule " +
+				"or a name already taken; " + unknownID,
+		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
+			id, valid := k.ids.parse(r.PathValue("id"))
+			if !valid {
+				controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
+				return
+			}
+			var fields map[string]json.RawMessage
+			if err := decodeStrict(r.Body, &fields); err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			if fields == nil {
+				controlError(w, http.StatusBadRequest, fmt.Errorf("the body must be a JSON object of %s fields", k.one))
+				return
+			}
+			edited, err := k.consoleEdit(s, id, func(obj *T) error { return k.patch(obj, fields) })
+			if err != nil {
+				controlError(w, consoleStatus(err), err)
+				return
+			}
+			controlJSON(w, http.StatusOK, edited)
+		}},
+		{remove, func(s *Server, w http.ResponseWriter, r *http.Request) {
+			id, valid := k.ids.parse(r.PathValue("id"))
+			if !valid {
+				controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
+				return
+			}
+			if err := k.consoleDelete(s, id); err != nil {
+				controlError(w, consoleStatus(err), err)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}},
+	}
+}
+
+// a puts the indefinite article before a kind's name.
+func a(one string) string {
+	if strings.ContainsRune("aeiou", rune(one[0])) {
+		return "an " + one
+	}
+	return "a " + one
+}
+
+// addRoute names the vendor route whose body the console's add takes.
+func (k *kind[T]) addRoute() string {
+	for _, e := range k.endpoints {
+		if e.op == opAdd {
+			return e.route
 		}
-		controlJSON(w, http.StatusOK, k.all(s, key))
-	}))
-	m.Handle("POST "+base, s.control(func(w http.ResponseWriter, r *http.Request) {
-		key, err := s.controlKey(r)
-		if err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
+	}
+	panic("sandbox: the " + k.one + " kind has no add route")
+}
+
+// fieldDocs are the kind's fields as the reference shows them: what no
+// edit changes says so, from the list the PATCH route enforces.
+func (k *kind[T]) fieldDocs() []Field {
+	docs := clone(k.fields)
+	for i := range docs {
+		if slices.Contains(k.fixed, docs[i].Name) {
+			docs[i].Values += "; cannot change"
 		}
-		var obj T
-		if err := decodeStrict(r.Body, &obj); err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		created, err := k.consoleAdd(s, key, obj)
-		if err != nil {
-			controlError(w, consoleStatus(err), err)
-			return
-		}
-		controlJSON(w, http.StatusCreated, created)
-	}))
-	m.Handle("PATCH "+base+"/{id}", s.control(func(w http.ResponseWriter, r *http.Request) {
-		id, valid := k.ids.parse(r.PathValue("id"))
-		if !valid {
-			controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
-			return
-		}
-		var fields map[string]json.RawMessage
-		if err := decodeStrict(r.Body, &fields); err != nil {
-			controlError(w, http.StatusBadRequest, err)
-			return
-		}
-		if fields == nil {
-			controlError(w, http.StatusBadRequest, fmt.Errorf("the body must be a JSON object of %s fields", k.one))
-			return
-		}
-		edited, err := k.consoleEdit(s, id, func(obj *T) error { return k.patch(obj, fields) })
-		if err != nil {
-			controlError(w, consoleStatus(err), err)
-			return
-		}
-		controlJSON(w, http.StatusOK, edited)
-	}))
-	m.Handle("DELETE "+base+"/{id}", s.control(func(w http.ResponseWriter, r *http.Request) {
-		id, valid := k.ids.parse(r.PathValue("id"))
-		if !valid {
-			controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
-			return
-		}
-		if err := k.consoleDelete(s, id); err != nil {
-			controlError(w, consoleStatus(err), err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
+	}
+	return docs
 }
 
 // control guards a control route with the control token.

@@ -16,4 +16,5 @@
 // that play the vendor's web console. It requires the header
 // "Authorization: Bearer <Options.ControlToken>" and is off when no token
 // is set; the same operations are always available as Go methods.
+// ControlRoutes describes its routes, from the table that mounts them.
 package sandbox

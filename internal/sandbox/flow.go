@@ -20,13 +20,26 @@ type Flow struct {
 	Flow   []Node `json:"flow"`
 }
 
-const firstFlowID = 10001
+const (
+	firstFlowID    = 10001
+	waitingTimeMin = 30 // seconds
+	waitingTimeMax = 120
+)
 
 var flowKind = &kind[Flow]{
 	one: "flow", many: "flows", idField: "flowId",
 	ids: counter{first: firstFlowID},
 	endpoints: []endpoint{
 		{RouteFlowAdd, opAdd}, {RouteFlowUpdate, opUpdate}, {RouteFlowDetails, opDetails}, {RouteFlowList, opList},
+	},
+	fields: []Field{
+		nameField("flows"),
+		{Name: "flow", Values: "array of 1 or more steps, which run in order; required", Fields: []Field{
+			{Name: "waitingTime", Values: fmt.Sprintf("integer, %d to %d: seconds to wait before the step runs; required", waitingTimeMin, waitingTimeMax)},
+			{Name: "status", Values: "1 (the send failed) or 2 (the code was not checked): what triggers the step; required"},
+			{Name: "channel", Values: `"sms" or "call" (a voice call): how the step resends the code; required`},
+			{Name: "channelCut", Values: "0 (switch channel; the default) or 1 (keep the channel)"},
+		}},
 	},
 	coll:  func(st *state) *collection[Flow] { return &st.Flows },
 	id:    func(f Flow) string { return strconv.FormatInt(f.FlowID, 10) },
@@ -62,7 +75,7 @@ func parseNode(b *body, i int, item any) Node {
 		return Node{}
 	}
 	nb := b.inner(obj, fmt.Sprintf("flow[%d].", i))
-	n := Node{WaitingTime: int(nb.intIn("waitingTime", true, 0, 30, 120, " seconds"))}
+	n := Node{WaitingTime: int(nb.intIn("waitingTime", true, 0, waitingTimeMin, waitingTimeMax, " seconds"))}
 	if n.Status = int(nb.integer("status", true, 0)); n.Status != 1 && n.Status != 2 {
 		nb.failf("%s must be 1 (send failure) or 2 (not checked) (got %d)", nb.label("status"), n.Status)
 	}

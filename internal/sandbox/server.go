@@ -176,12 +176,17 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, state: st, counts: map[string]int{}, agents: map[string]bool{}}
 	s.setFaultsLocked(Faults{})
 	m := http.NewServeMux()
+	s.mount(m)
+	s.mux = m
+	return s, nil
+}
+
+// mount mounts every route: the vendor's, then the control surface's.
+func (s *Server) mount(m router) {
 	for _, k := range kinds {
 		k.mountVendor(s, m)
 	}
 	s.controlRoutes(m)
-	s.mux = m
-	return s, nil
 }
 
 // Prefix is the path the vendor API is mounted at.
@@ -255,7 +260,7 @@ type vendorHandler func(key string, r *http.Request, body []byte) answer
 
 // mountVendor mounts a kind's vendor routes. Update and details take the
 // id as the last path segment.
-func (k *kind[T]) mountVendor(s *Server, m *http.ServeMux) {
+func (k *kind[T]) mountVendor(s *Server, m router) {
 	for _, e := range k.endpoints {
 		method, path, _ := strings.Cut(e.route, " ")
 		pattern := method + " " + s.opts.Prefix + path

@@ -26,6 +26,12 @@ type kind[T any] struct {
 	// (keep carries them over); the console's PATCH refuses them rather
 	// than ignore them silently.
 	fixed []string
+	// fields documents the add body's fields (all of T's but the id) for
+	// the control surface's reference; a test holds it to T's JSON fields.
+	fields []Field
+	// usedBy names what users (below) looks for, for the reference:
+	// "templates".
+	usedBy string
 
 	coll  func(*state) *collection[T]
 	id    func(T) string
@@ -54,8 +60,14 @@ type anyKind interface {
 	init(*state)
 	check(*state) error
 	routes() []string
-	mountVendor(*Server, *http.ServeMux)
-	mountControl(*Server, *http.ServeMux)
+	mountVendor(*Server, router)
+	controlTable() []controlRoute
+}
+
+// router is what routes are mounted on: the server's *http.ServeMux, or a
+// test's recorder.
+type router interface {
+	Handle(pattern string, h http.Handler)
 }
 
 var kinds = []anyKind{flowKind, appKind, templateKind}
@@ -85,6 +97,10 @@ type idScheme interface {
 	// segment cannot be one (then rule says what it must be).
 	parse(segment string) (id string, valid bool)
 	rule() string
+	// describe and order say how ids look and how lists are sorted, for
+	// the control surface's reference.
+	describe() string
+	order() string
 	next(st *idState, rng *rand.Rand) string
 	// issued says why an id could not have come from next, or "".
 	issued(st *idState, id string) string
@@ -113,6 +129,12 @@ func (c counter) parse(segment string) (string, bool) {
 }
 
 func (counter) rule() string { return "must be a positive integer" }
+
+func (c counter) describe() string {
+	return fmt.Sprintf("an integer, given out upwards from %d", c.first)
+}
+
+func (counter) order() string { return "by id" }
 
 func (c counter) next(st *idState, _ *rand.Rand) string {
 	c.init(st)
@@ -146,6 +168,12 @@ const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234567
 func (randomIDs) parse(segment string) (string, bool) { return segment, segment != "" }
 
 func (randomIDs) rule() string { return "must not be empty" }
+
+func (r randomIDs) describe() string {
+	return fmt.Sprintf("%d letters and digits, made up at random", r.length)
+}
+
+func (randomIDs) order() string { return "in creation order" }
 
 func (r randomIDs) next(st *idState, rng *rand.Rand) string {
 	r.init(st)

@@ -174,4 +174,11 @@ func TestFailedSavesAreRolledBack(t *testing.T) {
 	if len(e.srv.Templates(key)) != 1 {
 		t.Fatal("a delete that was not saved stayed")
 	}
+	// A reset too: before, it emptied memory and left the file as it was.
+	if status, _ := e.control("POST", "/_sandbox/reset", ""); status != 500 {
+		t.Fatalf("control reset: %d", status)
+	}
+	if len(e.srv.Apps(key)) != 1 || len(e.srv.Templates(key)) != 1 {
+		t.Fatal("a reset that was not saved stayed")
+	}
 }

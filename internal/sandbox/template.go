@@ -35,6 +35,13 @@ const (
 	maxDurationDefault = 59
 	repeatCntDefault   = 1
 	codePlaceholder    = "##code##"
+	textMaxChars       = 256
+	codeLengthMin      = 4
+	codeLengthMax      = 10
+	speechRateMax      = 100
+	maxDurationMin     = 5 // seconds
+	maxDurationMax     = 599
+	repeatCntMax       = 10
 )
 
 // languages are the voice languages the vendor documents, exactly as
@@ -48,6 +55,18 @@ var templateKind = &kind[Template]{
 		{RouteTemplateAdd, opAdd}, {RouteTemplateUpdate, opUpdate}, {RouteTemplateDetails, opDetails}, {RouteTemplateList, opList},
 	},
 	fixed: []string{"appId"},
+	fields: []Field{
+		{Name: "appId", Values: "string: the app the template belongs to, one of the same account's; required"},
+		nameField("templates"),
+		{Name: "text", Values: fmt.Sprintf("string, 1 to %d characters, with %s where the code goes; required", textMaxChars, codePlaceholder)},
+		{Name: "codeType", Values: "1 (numeric; the default), 2 (alpha), 3 (alphanumeric) or 4 (hex): the characters of the code"},
+		{Name: "codeLength", Values: fmt.Sprintf("integer, %d to %d: the length of the code; default %d", codeLengthMin, codeLengthMax, codeLengthDefault)},
+		{Name: "speechRate", Values: fmt.Sprintf("integer, 0 to %d: the speed of voice calls; default %d", speechRateMax, speechRateDefault)},
+		{Name: "language", Values: fmt.Sprintf("one of %s: the language of voice calls; default %s", strings.Join(languages, " "), languageDefault)},
+		{Name: "maxDuration", Values: fmt.Sprintf("integer, %d to %d: the longest voice call, in seconds; default %d", maxDurationMin, maxDurationMax, maxDurationDefault)},
+		{Name: "repeatCnt", Values: fmt.Sprintf("integer, 1 to %d: how many times a voice call plays the code; default %d", repeatCntMax, repeatCntDefault)},
+		{Name: "senderId", Values: `string: the sender id the recipient sees, where the destination supports one; default ""`},
+	},
 	coll:  func(st *state) *collection[Template] { return &st.Templates },
 	id:    func(t Template) string { return strconv.FormatInt(t.TemplateID, 10) },
 	setID: func(t *Template, id string) { t.TemplateID = intID(id) },
@@ -93,20 +112,20 @@ func parseTemplate(raw []byte, pathID string) (Template, string) {
 	// Kept as sent: whether the vendor trims text is unknown (one of its
 	// samples has a leading space).
 	t.Text = b.str("text", true, "")
-	b.chars("text", t.Text, 1, 256)
+	b.chars("text", t.Text, 1, textMaxChars)
 	if !strings.Contains(t.Text, codePlaceholder) {
 		b.failf("text must contain %s, where the code goes", codePlaceholder)
 	}
 	if t.CodeType = int(b.integer("codeType", false, codeTypeDefault)); t.CodeType < 1 || t.CodeType > 4 {
 		b.failf("codeType must be 1 (numeric), 2 (alpha), 3 (alphanumeric) or 4 (hex) (got %d)", t.CodeType)
 	}
-	t.CodeLength = int(b.intIn("codeLength", false, codeLengthDefault, 4, 10, ""))
-	t.SpeechRate = int(b.intIn("speechRate", false, speechRateDefault, 0, 100, ""))
+	t.CodeLength = int(b.intIn("codeLength", false, codeLengthDefault, codeLengthMin, codeLengthMax, ""))
+	t.SpeechRate = int(b.intIn("speechRate", false, speechRateDefault, 0, speechRateMax, ""))
 	if t.Language = b.str("language", false, languageDefault); !slices.Contains(languages, t.Language) {
 		b.failf("language must be one of %s (got %q)", strings.Join(languages, " "), t.Language)
 	}
-	t.MaxDuration = int(b.intIn("maxDuration", false, maxDurationDefault, 5, 599, " seconds"))
-	t.RepeatCnt = int(b.intIn("repeatCnt", false, repeatCntDefault, 1, 10, ""))
+	t.MaxDuration = int(b.intIn("maxDuration", false, maxDurationDefault, maxDurationMin, maxDurationMax, " seconds"))
+	t.RepeatCnt = int(b.intIn("repeatCnt", false, repeatCntDefault, 1, repeatCntMax, ""))
 	t.SenderID = b.str("senderId", false, "")
 	return t, b.reason()
 }

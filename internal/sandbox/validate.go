@@ -127,6 +127,11 @@ func (b *body) boolean(field string) bool {
 	return v
 }
 
+// nameField describes the name every kind has, for the reference.
+func nameField(many string) Field {
+	return Field{Name: "name", Values: fmt.Sprintf("string, %d to %d characters, unique among the account's %s; required", nameMinChars, nameMaxChars, many)}
+}
+
 // name reads the name every kind has.
 func (b *body) name() string {
 	s := b.str("name", true, "")

@@ -1,0 +1,200 @@
+package sandbox
+
+import (
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// recorder keeps the patterns mounted on it.
+type recorder []string
+
+func (r *recorder) Handle(pattern string, _ http.Handler) { *r = append(*r, pattern) }
+
+// The reference describes exactly what is mounted: a route added beside
+// the table, or a described route left unmounted, fails here.
+func TestControlRoutesDescribeEveryMountedRoute(t *testing.T) {
+	var mounted recorder
+	newEnv(t).srv.mount(&mounted)
+	var control []string
+	vendor := 0
+	for _, p := range mounted {
+		if _, path, _ := strings.Cut(p, " "); strings.HasPrefix(path, "/_sandbox/") {
+			control = append(control, p)
+		} else {
+			vendor++
+		}
+	}
+	var described []string
+	for _, r := range ControlRoutes() {
+		described = append(described, r.Method+" "+r.Path)
+		if r.Does == "" || r.Answer == "" {
+			t.Errorf("%s %s: no description or answer", r.Method, r.Path)
+		}
+		if (r.Body == "") != (r.Method == "GET" || r.Method == "DELETE" || r.Path == "/_sandbox/reset") {
+			t.Errorf("%s %s: body %q", r.Method, r.Path, r.Body)
+		}
+	}
+	if !slices.Equal(control, described) {
+		t.Fatalf("mounted control routes:\n%s\ndescribed:\n%s", strings.Join(control, "\n"), strings.Join(described, "\n"))
+	}
+	if vendor != len(routeNames()) {
+		t.Fatalf("%d vendor routes mounted, %d named", vendor, len(routeNames()))
+	}
+}
+
+// The field lists are written by hand beside each parser; here they are
+// held to the JSON the sandbox really reads and answers.
+func TestControlFieldsAreTheJSONFields(t *testing.T) {
+	byPath := map[string]ControlRoute{}
+	for _, r := range ControlRoutes() {
+		byPath[r.Method+" "+r.Path] = r
+	}
+	check := func(what string, typ reflect.Type, docs []Field, except ...string) {
+		t.Helper()
+		want := jsonFields(typ, "")
+		var got []string
+		walk(docs, "", &got)
+		got = append(got, except...)
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: documented %v, JSON has %v", what, got, want)
+		}
+	}
+	check("faults", reflect.TypeFor[Faults](), byPath["PUT /_sandbox/faults"].Fields)
+	for _, k := range []struct {
+		many, idField string
+		typ           reflect.Type
+	}{
+		{"flows", "flowId", reflect.TypeFor[Flow]()},
+		{"apps", "appId", reflect.TypeFor[App]()},
+		{"templates", "templateId", reflect.TypeFor[Template]()},
+	} {
+		add := byPath["POST /_sandbox/"+k.many]
+		check(k.many, k.typ, add.Fields, k.idField)
+		if !strings.Contains(add.Does, k.idField) {
+			t.Errorf("%s: the add does not name the id it assigns: %s", k.many, add.Does)
+		}
+	}
+	for _, r := range ControlRoutes() {
+		for _, f := range r.Fields {
+			if f.Values == "" {
+				t.Errorf("%s %s: field %s undescribed", r.Method, r.Path, f.Name)
+			}
+		}
+	}
+	if routes := byPath["PUT /_sandbox/faults"].Fields[5]; routes.Name != "routes" || !strings.Contains(routes.Values, `"`+RouteTemplateList+`"`) {
+		t.Errorf("the routes field does not list the route names: %+v", routes)
+	}
+}
+
+func TestControlReferenceFollowsTheKinds(t *testing.T) {
+	byPath := map[string]ControlRoute{}
+	for _, r := range ControlRoutes() {
+		byPath[r.Method+" "+r.Path] = r
+	}
+	// What PATCH refuses is what the reference says cannot change.
+	for _, fixed := range []struct{ route, field string }{
+		{"PATCH /_sandbox/flows/{id}", "flowId"},
+		{"PATCH /_sandbox/apps/{id}", "appId and createTime"},
+		{"PATCH /_sandbox/templates/{id}", "templateId and appId"},
+	} {
+		if !strings.Contains(byPath[fixed.route].Does, fixed.field+" cannot change") {
+			t.Errorf("%s: %s", fixed.route, byPath[fixed.route].Does)
+		}
+	}
+	if f := byPath["POST /_sandbox/templates"].Fields[0]; f.Name != "appId" || !strings.HasSuffix(f.Values, "cannot change") {
+		t.Errorf("the template's appId: %+v", f)
+	}
+	// Only kinds whose objects others use can refuse a delete.
+	if !strings.Contains(byPath["DELETE /_sandbox/apps/{id}"].Errors, "409") || strings.Contains(byPath["DELETE /_sandbox/flows/{id}"].Errors, "409") {
+		t.Error("409 is documented for the wrong deletes")
+	}
+	if (appKind.users == nil) != (appKind.usedBy == "") || (flowKind.users == nil) != (flowKind.usedBy == "") || (templateKind.users == nil) != (templateKind.usedBy == "") {
+		t.Error("usedBy must name what users looks for, and only then")
+	}
+	// The table is a copy: a caller cannot change the reference.
+	byPath["POST /_sandbox/flows"].Fields[1].Fields[0].Name = "changed"
+	for _, r := range ControlRoutes() {
+		if r.Path == "/_sandbox/flows" && r.Method == "POST" && r.Fields[1].Fields[0].Name != "waitingTime" {
+			t.Error("ControlRoutes shares its fields")
+		}
+	}
+}
+
+// The console's add reads a body as the vendor's add does: what it leaves
+// out takes the vendor's default, and what it sends is checked as sent.
+// Before, a template added without speechRate got 0, not 50, and a
+// codeExpiry of 0 became 5.
+func TestConsoleAddTakesTheVendorDefaults(t *testing.T) {
+	e := newEnv(t)
+	a := decode[App](t, e.mustControl(201, "POST", "/_sandbox/apps?key="+key, `{"name":"defaults-app"}`))
+	if a.CodeExpiry != codeExpiryDefault || a.PeriodTotalSendLimit != (Limit{}) || a.CreateTime == "" {
+		t.Fatalf("app %+v", a)
+	}
+	tp := decode[Template](t, e.mustControl(201, "POST", "/_sandbox/templates?key="+key, `{"appId":"`+a.AppID+`","name":"defaults-template","text":"##code##"}`))
+	want := Template{TemplateID: firstTemplateID, AppID: a.AppID, Name: "defaults-template", Text: "##code##", CodeType: codeTypeDefault, CodeLength: codeLengthDefault,
+		SpeechRate: speechRateDefault, Language: languageDefault, MaxDuration: maxDurationDefault, RepeatCnt: repeatCntDefault}
+	if tp != want {
+		t.Fatalf("template %+v, want %+v", tp, want)
+	}
+	zero := decode[Template](t, e.mustControl(201, "POST", "/_sandbox/templates?key="+key, `{"appId":"`+a.AppID+`","name":"silent-template","text":"##code##","speechRate":0}`))
+	if zero.SpeechRate != 0 {
+		t.Fatalf("speechRate 0 sent, %d stored", zero.SpeechRate)
+	}
+	for _, bad := range []string{`{"name":"zero-expiry","codeExpiry":0}`, `{"name":"typed-expiry","codeExpiry":"5"}`, `{"name":"misspelt","codeExpiri":5}`} {
+		if status, raw := e.control("POST", "/_sandbox/apps?key="+key, bad); status != 400 {
+			t.Errorf("POST %s: %d %s", bad, status, raw)
+		}
+	}
+	// Fields the sandbox assigns are ignored when sent.
+	f := decode[Flow](t, e.mustControl(201, "POST", "/_sandbox/flows?key="+key, `{"flowId":5,"name":"assigned-id","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`))
+	if f.FlowID != firstFlowID {
+		t.Fatalf("flowId %d", f.FlowID)
+	}
+	b := decode[App](t, e.mustControl(201, "POST", "/_sandbox/apps?key="+key, `{"appId":"mine","name":"assigned-app","createTime":"2020-01-01T00:00:00+08:00"}`))
+	if b.AppID == "mine" || strings.HasPrefix(b.CreateTime, "2020") {
+		t.Fatalf("app %+v", b)
+	}
+}
+
+// jsonFields lists a type's JSON field paths as the reference writes
+// them: "flow.waitingTime" for each element's field of an array.
+func jsonFields(typ reflect.Type, prefix string) []string {
+	var out []string
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out = append(out, prefix+name)
+		inner := f.Type
+		for inner.Kind() == reflect.Slice || inner.Kind() == reflect.Pointer {
+			inner = inner.Elem()
+		}
+		if inner.Kind() == reflect.Struct {
+			out = append(out, jsonFields(inner, prefix+name+".")...)
+		}
+	}
+	return out
+}
+
+func walk(docs []Field, prefix string, out *[]string) {
+	for _, f := range docs {
+		*out = append(*out, prefix+f.Name)
+		walk(f.Fields, prefix+f.Name+".", out)
+	}
+}
+
+// Every route in the reference, mounted or added later, is behind the
+// token; TestControlSurfaceRequiresTheToken checks that nothing changes.
+func TestEveryControlRouteRequiresTheToken(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range ControlRoutes() {
+		path := strings.ReplaceAll(r.Path, "{id}", "1")
+		if status, raw, _ := e.controlAuth("", r.Method, path, "{}"); status != http.StatusUnauthorized {
+			t.Errorf("%s %s without the token: %d %s", r.Method, path, status, raw)
+		}
+	}
+}

@@ -114,7 +114,9 @@ func TestAccKinds_query(t *testing.T) {
 			}
 			return 1
 		})
-		identity := func(id string) map[string]knownvalue.Check { return map[string]knownvalue.Check{"id": knownvalue.StringExact(id)} }
+		identity := func(id string) map[string]knownvalue.Check {
+			return map[string]knownvalue.Check{"id": knownvalue.StringExact(id)}
+		}
 		byID := func(id string) queryfilter.QueryFilter { return queryfilter.ByResourceIdentity(identity(id)) }
 		checks := []querycheck.QueryResultCheck{
 			querycheck.ExpectLength(typ+".all", 3),

@@ -218,10 +218,10 @@ func (k *kind[T]) patch(obj *T, fields map[string]json.RawMessage) error {
 	}
 	for _, field := range slices.Sorted(maps.Keys(fields)) {
 		if _, known := merged[field]; !known {
-			return fmt.Errorf("sandbox: a %s has no field %q", k.one, field)
+			return fmt.Errorf("sandbox: %s has no field %q", a(k.one), field)
 		}
 		if field == k.idField || slices.Contains(k.fixed, field) {
-			return fmt.Errorf("sandbox: a %s's %s cannot change", k.one, field)
+			return fmt.Errorf("sandbox: %s's %s cannot change", a(k.one), field)
 		}
 		merged[field] = fields[field]
 	}

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"slices"
@@ -196,5 +197,17 @@ func TestEveryControlRouteRequiresTheToken(t *testing.T) {
 		if status, raw, _ := e.controlAuth("", r.Method, path, "{}"); status != http.StatusUnauthorized {
 			t.Errorf("%s %s without the token: %d %s", r.Method, path, status, raw)
 		}
+	}
+}
+
+// TestPatchErrorsGrammar: the console's refusals name the kind with the
+// right article ("an app", not "a app").
+func TestPatchErrorsGrammar(t *testing.T) {
+	var a App
+	if err := appKind.patch(&a, map[string]json.RawMessage{"colour": []byte(`"red"`)}); err == nil || !strings.Contains(err.Error(), "an app has no field") {
+		t.Errorf("unknown field: %v", err)
+	}
+	if err := appKind.patch(&a, map[string]json.RawMessage{"createTime": []byte(`"x"`)}); err == nil || !strings.Contains(err.Error(), "an app's createTime cannot change") {
+		t.Errorf("fixed field: %v", err)
 	}
 }

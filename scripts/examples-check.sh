@@ -6,7 +6,10 @@
 #
 # An example whose files say "# Requires: Terraform 1.7+ or OpenTofu 1.7+"
 # (or 1.12+) uses syntax the pinned Terraform 1.5.7 does not know: it is
-# validated with the pinned OpenTofu 1.12 instead, which knows all of it.
+# validated with the pinned OpenTofu 1.12 instead, which knows all of it. An
+# example with a query file (.tfquery.hcl, Terraform 1.14+) is validated with
+# the pinned current Terraform, query files included (validate -query). The
+# formatting check uses that Terraform too: it knows every syntax here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/devenv.sh
@@ -16,21 +19,27 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 devenv_setup "$work"
 
-echo "==> $("$cli" version | sed -n 1p): fmt -check examples/"
-"$cli" fmt -check -recursive -diff examples
+current=$(scripts/cli.sh terraform-1.16)
+echo "==> $("$current" version | sed -n 1p): fmt -check examples/"
+"$current" fmt -check -recursive -diff examples
 
 newer=""
 status=0
-for dir in examples/provider examples/resources/* examples/data-sources/* examples/functions/* examples/quickstart examples/guides/*/*; do
+for dir in examples/provider examples/resources/* examples/data-sources/* examples/functions/* examples/list-resources/* \
+  examples/quickstart examples/guides/*/*; do
   use="$cli"
-  if grep -qs '^# Requires: ' "$dir"/*.tf; then
+  validate=(validate -no-color)
+  if compgen -G "$dir/*.tfquery.hcl" >/dev/null; then
+    use="$current"
+    validate+=(-query)
+  elif grep -qs '^# Requires: ' "$dir"/*.tf; then
     [ -n "$newer" ] || newer=$(scripts/cli.sh tofu-1.12)
     use="$newer"
   fi
   copy="$work/$(echo "$dir" | tr / _)"
   cp -r "$dir" "$copy"
   if (cd "$copy" && "$use" get -no-color >"$work/init.log" 2>&1 &&
-      "$use" validate -no-color 2>&1 | quiet_overrides >"$work/validate.log"; exit "${PIPESTATUS[0]}"); then
+      "$use" "${validate[@]}" 2>&1 | quiet_overrides >"$work/validate.log"; exit "${PIPESTATUS[0]}"); then
     echo "ok      $dir ($("$use" version | sed -n 1p))"
   else
     echo "INVALID $dir ($("$use" version | sed -n 1p))"

@@ -52,7 +52,7 @@ func (l *objectListResource[M, T]) ListResourceConfigSchema(_ context.Context, _
 		desc = fmt.Sprintf("Lists the %ss that the account's templates use, in id order, for `terraform query` (Terraform 1.14+): "+
 			"with `-generate-config-out`, a resource block and an `import` block for each. The OTP API has no list of %ss, so they are "+
 			"found through the template list (one call), then read with one details call each: **%s that no template uses cannot "+
-			"be found this way**; import it by the id shown in the vendor console.", k.noun, k.noun, upperFirst(k.noun)+"s")
+			"be found this way**; import it by the id shown in the vendor console.", k.noun, k.noun, k.a())
 	}
 	attrs := map[string]lschema.Attribute{
 		"name_prefix": lschema.StringAttribute{

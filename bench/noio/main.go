@@ -17,6 +17,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -45,6 +46,8 @@ type noioProvider struct {
 	real provider.Provider
 }
 
+var _ provider.ProviderWithListResources = &noioProvider{}
+
 func (p *noioProvider) Metadata(ctx context.Context, req provider.MetadataRequest, resp *provider.MetadataResponse) {
 	p.real.Metadata(ctx, req, resp)
 	resp.Version = "noio"
@@ -69,6 +72,48 @@ func (p *noioProvider) Resources(ctx context.Context) []func() resource.Resource
 // DataSources is empty: the benchmark uses none, and a data source without
 // I/O would have nothing to return.
 func (p *noioProvider) DataSources(context.Context) []func() datasource.DataSource { return nil }
+
+// ListResources mirror the real ones (their schemas delegated, as for the
+// resources), and each returns exactly as many results as the query's
+// limit asks for: the benchmark's query sets the limit to N, so both
+// providers send N results.
+func (p *noioProvider) ListResources(ctx context.Context) []func() list.ListResource {
+	real, ok := p.real.(provider.ProviderWithListResources)
+	if !ok {
+		return nil
+	}
+	var out []func() list.ListResource
+	for _, newReal := range real.ListResources(ctx) {
+		out = append(out, func() list.ListResource { return &listMirror{real: newReal()} })
+	}
+	return out
+}
+
+type listMirror struct {
+	real list.ListResource
+}
+
+func (m *listMirror) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	m.real.Metadata(ctx, req, resp)
+}
+
+func (m *listMirror) ListResourceConfigSchema(ctx context.Context, req list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	m.real.ListResourceConfigSchema(ctx, req, resp)
+}
+
+func (m *listMirror) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
+	stream.Results = func(push func(list.ListResult) bool) {
+		for i := range req.Limit {
+			result := req.NewListResult(ctx)
+			id := strconv.FormatInt(10001+i, 10)
+			result.DisplayName = "bench-flow-" + id
+			result.Diagnostics.Append(result.Identity.SetAttribute(ctx, path.Root("id"), id)...)
+			if !push(result) {
+				return
+			}
+		}
+	}
+}
 
 // mirrorOf keeps the real resource's identity support: with an identity
 // schema the framework sends and checks identity data on every call, and

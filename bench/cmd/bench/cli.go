@@ -129,6 +129,8 @@ func (b *bench) args(op string) []string {
 	switch op {
 	case opPlan:
 		return []string{"plan", "-input=false", "-no-color", "-detailed-exitcode", p}
+	case opQuery:
+		return []string{"query", "-no-color"}
 	default:
 		return []string{"apply", "-auto-approve", "-input=false", "-no-color", p}
 	}
@@ -163,6 +165,20 @@ func (b *bench) measure(ctx context.Context, v *variant, dir, logPath, op string
 		return sample{}, commandFailed(what, "the plan is not empty", logPath)
 	case code != 0:
 		return sample{}, commandFailed(what, fmt.Sprintf("exit status %d", code), logPath)
+	case op == opQuery:
+		out, err := os.ReadFile(logPath) //nolint:gosec // under -work
+		if err != nil {
+			return sample{}, err
+		}
+		got := 0
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "list.otp_task_flow.all ") {
+				got++
+			}
+		}
+		if got != n {
+			return sample{}, commandFailed(what, fmt.Sprintf("the query printed %d results, want %d", got, n), logPath)
+		}
 	case want != "":
 		out, err := os.ReadFile(logPath) //nolint:gosec // under -work
 		if err != nil {

@@ -57,3 +57,19 @@ provider "otp" {
 	}
 	return b.Bytes()
 }
+
+// queryConfig lists the N flows: the limit is N, so that both providers
+// return N results (the calibration provider returns as many as asked).
+func queryConfig(n int) []byte {
+	return fmt.Appendf(nil, "list \"otp_task_flow\" \"all\" {\n  provider = otp\n  limit    = %d\n}\n", n)
+}
+
+// hasQuery reads "Terraform v1.16.4": terraform query came in 1.14, and
+// OpenTofu has none.
+func hasQuery(version string) bool {
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "Terraform v%d.%d", &major, &minor); err != nil {
+		return false
+	}
+	return major > 1 || major == 1 && minor >= 14
+}

@@ -128,9 +128,12 @@ const (
 	opApply  = "apply"
 	opPlan   = "plan"
 	opUpdate = "update"
+	// opQuery lists the N flows with terraform query (Terraform 1.14+ only;
+	// the other CLIs skip it).
+	opQuery = "query"
 )
 
-var operations = []string{opApply, opPlan, opUpdate}
+var operations = []string{opApply, opPlan, opUpdate, opQuery}
 
 // Variants: the provider under test, the calibration provider as every
 // framework provider logs (everything at TRACE, onto stderr, whatever the CLI
@@ -171,6 +174,7 @@ type bench struct {
 	results  map[key][]sample
 	cliName  string
 	started  time.Time
+	hasQuery bool // the CLI has terraform query
 }
 
 func run(ctx context.Context, opts options) error {
@@ -210,6 +214,7 @@ func run(ctx context.Context, opts options) error {
 		return err
 	}
 	b.cliName = version
+	b.hasQuery = hasQuery(version)
 	printHeader(os.Stdout, b)
 
 	total := len(opts.ns) * len(opts.latencies) * (opts.warmup + opts.reps)
@@ -255,6 +260,9 @@ func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error 
 	defer os.RemoveAll(runDir)
 
 	for _, op := range operations {
+		if op == opQuery && !b.hasQuery {
+			continue
+		}
 		changed := -1
 		if op == opUpdate {
 			changed = n / 2
@@ -269,6 +277,11 @@ func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error 
 			}
 			if err := os.WriteFile(filepath.Join(dir, "main.tf"), text, 0o600); err != nil {
 				return err
+			}
+			if op == opQuery {
+				if err := os.WriteFile(filepath.Join(dir, "bench.tfquery.hcl"), queryConfig(n), 0o600); err != nil {
+					return err
+				}
 			}
 			sb.ResetCounts()
 			logPath := filepath.Join(b.logs, fmt.Sprintf("%s-%s-%s.log", tag, op, v.dir))
@@ -300,6 +313,8 @@ func checkRequests(v *variant, op string, n int, s sample) string {
 		return fmt.Sprintf("the calibration provider's run sent %d API requests; it should send none", s.requests)
 	case !v.calibration() && op == opApply && s.routes[sandbox.RouteFlowAdd] != n:
 		return fmt.Sprintf("our provider sent %d creates for %d flows", s.routes[sandbox.RouteFlowAdd], n)
+	case !v.calibration() && op == opQuery && (s.routes[sandbox.RouteFlowList] != 1 || s.requests != 1):
+		return fmt.Sprintf("our provider's query sent %v; it should send one list", s.routes)
 	case !v.calibration() && op == opUpdate && s.routes[sandbox.RouteFlowUpdate] != 1:
 		return fmt.Sprintf("our provider sent %d updates for one changed flow", s.routes[sandbox.RouteFlowUpdate])
 	}

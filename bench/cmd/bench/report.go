@@ -23,6 +23,8 @@ const (
 	targetApplyLatency, targetApplyParallelism = 100, 10
 	// Memory: peak RSS at this N.
 	targetMemoryN = 1000
+	// Query: N listed flows at this latency.
+	targetQueryLatency, targetQueryN = 100, 1000
 )
 
 func printHeader(w io.Writer, b *bench) {
@@ -110,12 +112,14 @@ func printReport(w io.Writer, b *bench) {
 - baseline: the no-I/O time; for apply, plus the API's own wait, N × latency ÷ parallelism.
 - ratio: ours ÷ baseline; ratio to quiet: ours ÷ (quiet no-I/O + the same wait).
   target: the issue's, %s holds, %s missed, – none stated
-  (plan: N = %d at %d ms; apply: %d ms at parallelism %d; memory: N = %d, marked in the last column).
+  (plan: N = %d at %d ms; apply: %d ms at parallelism %d; query: N = %d at %d ms;
+  memory: N = %d, marked in the last column). query: terraform query of the N flows
+  (Terraform 1.14+ only), against a calibration list resource that returns N results.
 - peak RSS: the largest provider process an operation started (a command starts
   several), median of the runs; ours / no-I/O = ratio.
 - The machine is shared and the timings are noisy: compare ratios, and rerun
   before trusting a difference of a few percent.
-`, mark(0), mark(2), targetPlanN, targetPlanLatency, targetApplyLatency, targetApplyParallelism, targetMemoryN)
+`, mark(0), mark(2), targetPlanN, targetPlanLatency, targetApplyLatency, targetApplyParallelism, targetQueryN, targetQueryLatency, targetMemoryN)
 	if checked > 0 {
 		fmt.Fprintf(w, "\nTargets: %d of %d hold.", held, checked)
 		if len(missed) > 0 {
@@ -135,6 +139,8 @@ func hasTimeTarget(op string, n, lat, parallelism int) bool {
 		return n == targetPlanN && lat == targetPlanLatency
 	case opApply:
 		return lat == targetApplyLatency && parallelism == targetApplyParallelism
+	case opQuery:
+		return n == targetQueryN && lat == targetQueryLatency
 	}
 	return false
 }

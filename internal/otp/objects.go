@@ -48,6 +48,10 @@ func (o Objects[T]) Listable() bool { return o.k.listable }
 // ID returns an object's id as a string.
 func (o Objects[T]) ID(obj T) string { return o.k.id(obj) }
 
+// Same reports whether an object of the account holds exactly what want
+// asks for, as a create's settling and an adoption compare them.
+func (o Objects[T]) Same(stored, want T) bool { return o.k.same(stored, want) }
+
 // Name returns an object's name.
 func (o Objects[T]) Name(obj T) string { return o.k.name(obj) }
 

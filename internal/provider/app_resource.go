@@ -8,13 +8,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
@@ -54,6 +57,9 @@ var appInfo = kindInfo{
 var appKind = &kind[appModel, otp.App]{
 	kindInfo: appInfo,
 	objects:  (*otp.Client).Apps,
+	adopted: func(ctx context.Context, plan *tfsdk.Plan, a otp.App, diags *diag.Diagnostics) {
+		diags.Append(plan.SetAttribute(ctx, path.Root("create_time"), a.CreateTime)...)
+	},
 	// The API cannot list apps; every template names its app, so the apps
 	// that templates use can be found from the template list.
 	discover: func(ctx context.Context, pd *providerData) ([]string, error) {
@@ -100,8 +106,12 @@ type sendLimitModel struct {
 func (m appModel) objectID() types.String   { return m.ID }
 func (m appModel) objectName() types.String { return m.Name }
 
+// app is the object the model describes. CreateTime, which a create or an
+// update ignores, comes along, so that what this process records of a write
+// (the catalog) holds it too.
 func (m appModel) app() otp.App {
-	return otp.App{Name: m.Name.ValueString(), CodeExpiry: int(m.CodeExpiry.ValueInt64()), TotalLimit: m.TotalLimit.limit(), PhoneLimit: m.PhoneLimit.limit()}
+	return otp.App{Name: m.Name.ValueString(), CodeExpiry: int(m.CodeExpiry.ValueInt64()), TotalLimit: m.TotalLimit.limit(),
+		PhoneLimit: m.PhoneLimit.limit(), CreateTime: m.CreateTime.ValueString()}
 }
 
 func (l *sendLimitModel) limit() otp.SendLimit {

@@ -53,6 +53,13 @@ func TestAccPlanBudget(t *testing.T) {
 				ConfigPlanChecks: stepPlans(e.requests("plan -refresh=false", none), e.requests("plan", unchanged)),
 			},
 			{
+				// Adoption only looks for what a plan creates: an unchanged
+				// plan costs the same with it on.
+				Config:           e.provider("adopt_existing = true") + config,
+				PlanOnly:         true,
+				ConfigPlanChecks: stepPlans(e.requests("plan -refresh=false", none), e.requests("plan with adopt_existing", unchanged)),
+			},
+			{
 				// One object at a time, for accounts far larger than the
 				// configuration.
 				Config:   e.provider("read_from_list = false") + config,

@@ -20,6 +20,14 @@ type providerData struct {
 	client *otp.Client
 	// readFromList serves reads by id of listable kinds from one list call.
 	readFromList bool
+	// adoptExisting: a create whose name another object of the kind holds
+	// adopts it (adoption.go); adoptions remembers them between the plan
+	// and the apply.
+	adoptExisting bool
+	adoptions     *adoptionMemory
+	// adopting holds the objects that resources of this configuration plan
+	// to adopt, by resource type and id, with the name they adopt them as.
+	adopting map[string]string
 
 	mu       sync.Mutex
 	catalogs map[string]any // resource type → *catalog[T]
@@ -39,7 +47,8 @@ type providerData struct {
 }
 
 func newProviderData(client *otp.Client, readFromList bool) *providerData {
-	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]string{}, managed: map[string]bool{}}
+	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]string{},
+		managed: map[string]bool{}, adopting: map[string]string{}}
 }
 
 // catalog is the list of one listable kind, fetched at most once per

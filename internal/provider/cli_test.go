@@ -19,12 +19,19 @@ import (
 // tests use (TF_ACC_TERRAFORM_PATH) against the real provider binary, built
 // once per test process, through dev_overrides, as a user's CI would.
 
-// TestMain removes the provider binary built for the CLI tests.
+// TestMain removes the provider binary built for the CLI tests, and keeps
+// the in-process provider's memory of adoptions out of the user's cache.
 func TestMain(m *testing.M) {
+	memory, err := os.MkdirTemp("", "otp-adoptions-")
+	if err != nil {
+		panic(err)
+	}
+	adoptionDir = func() string { return memory }
 	code := m.Run()
 	if providerBuild.dir != "" {
 		_ = os.RemoveAll(providerBuild.dir)
 	}
+	_ = os.RemoveAll(memory)
 	os.Exit(code)
 }
 
@@ -115,7 +122,7 @@ func newCLIWorkspace(t *testing.T, e *accEnv, wrap func(override, real string)) 
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "OTP_") || strings.HasPrefix(name, "TOFU_") ||
-			strings.HasPrefix(name, "CHECKPOINT_") || name == "HOME" {
+			strings.HasPrefix(name, "CHECKPOINT_") || strings.HasPrefix(name, "XDG_") || name == "HOME" {
 			continue
 		}
 		w.env = append(w.env, kv)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
@@ -115,7 +116,9 @@ func (i kindInfo) adoptHint(name, holderID string) string {
 
 // addNameTaken reports a name another object of the kind holds, at plan or
 // at apply, for a create (from == "") or a rename of the object id.
-func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from string, cause error) {
+// adopting says adopt_existing is on: a create then only meets a taken name
+// when adoption could not find the holder.
+func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from string, adopting bool, cause error) {
 	holder := fmt.Sprintf("%s named %q", i.a(), name)
 	if holderID != "" {
 		holder += fmt.Sprintf(" (id %s)", holderID)
@@ -133,6 +136,18 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 	default:
 		detail = fmt.Sprintf("The account already has %s. Names are unique among the account's %ss, and stay taken after "+
 			"terraform destroy, because the OTP API cannot delete.\n\n%s\n\nOtherwise choose another name.", holder, i.noun, i.adoptHint(name, holderID))
+	}
+	switch {
+	case from == "" && adopting && !i.canList:
+		detail += fmt.Sprintf("\n\nadopt_existing is on, but adoption could not find it: the OTP API has no list of %ss, so they are "+
+			"found through the account's templates, and no template uses %s named %q. Import it by its id as above, or make a "+
+			"template use it first.", i.noun, i.a(), name)
+	case from == "" && adopting:
+		detail += fmt.Sprintf("\n\nadopt_existing is on, but the %s was not there when this was planned: it was created since. "+
+			"Run terraform plan again, and the plan adopts it.", i.noun)
+	case from == "":
+		detail += fmt.Sprintf("\n\nFor module tests and rebuilt environments, which meet the objects that earlier runs left behind, the "+
+			"provider can adopt the %s instead: set adopt_existing = true in the provider block (or %s=true).", i.noun, EnvAdoptExisting)
 	}
 	if from == "" {
 		detail += fmt.Sprintf("\n\nIf another resource of this configuration manages that %s, or renames it away from this name "+
@@ -222,6 +237,71 @@ func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, p
 			"Check %s: it is the id of %s of this account, as shown in the vendor console (such as %s), or %s.<name>.id of one "+
 			"this configuration manages.\n\n%s",
 			parent.noun, parentID, i.a(), name, attribute, parent.a(), parent.idExample, parent.resourceType(), err))
+}
+
+// addAdopting is the plan's warning on a resource that adopts an object of
+// the account instead of creating one; changes are what the apply updates
+// in it (none: it already matches).
+func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string) {
+	detail := fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), which is not in this state. "+
+		"This resource adopts it: the apply creates nothing", i.a(), name, id)
+	if len(changes) == 0 {
+		detail += ", and sends no update, since the " + i.noun + " already matches the configuration; it only records it in the state."
+	} else {
+		detail += fmt.Sprintf(", and updates the %s to match the configuration:\n\n  %s", i.noun, strings.Join(changes, "\n  "))
+	}
+	detail += fmt.Sprintf("\n\nAny other configuration that uses this name with adopt_existing on would manage the same %s.", i.noun)
+	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail)
+}
+
+// addCannotAdoptFromParent reports a holder that lives under another parent
+// (a template of another app) than the configuration's, which it cannot
+// leave.
+func (i kindInfo) addCannotAdoptFromParent(diags *diag.Diagnostics, attribute string, parent kindInfo, id, name, has string, want types.String) {
+	wanted := fmt.Sprintf("%q", want.ValueString())
+	if want.IsUnknown() {
+		wanted = "a value known only after apply (" + parent.a() + " created in this run)"
+	}
+	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("Cannot Adopt %s %s", i.title, id),
+		fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), but it belongs to %s %q, and %s here is %s. "+
+			"%s cannot move to another %s, so this resource cannot adopt it, nor create another %s of that name "+
+			"(names are unique among the account's %ss). Nothing was sent.\n\n"+
+			"Give this resource another name, or set %s to %q to adopt that %s.",
+			i.a(), name, id, parent.noun, has, attribute, wanted, upperFirst(i.noun)+"s", parent.noun, i.noun, i.noun, attribute, has, i.noun))
+}
+
+// addAdoptedGone reports an adoption whose object is gone, or holds another
+// name, since the plan adopted it.
+func (i kindInfo) addAdoptedGone(diags *diag.Diagnostics, id, name string, cause error) {
+	detail := fmt.Sprintf("A plan adopted %s %s as %q (adopt_existing), and it is no longer in the account under that name: deleted "+
+		"or renamed in the vendor console since. Nothing was created or changed.\n\nRun terraform plan again: it plans to create %s "+
+		"named %q, or to adopt whatever holds that name then.", i.noun, id, name, i.a(), name)
+	if cause != nil {
+		detail += "\n\n" + cause.Error()
+	}
+	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("Adopted %s Is Gone", i.title), detail)
+}
+
+// addAdoptedElsewhere reports an object that this resource manages and
+// another resource of the configuration plans to adopt by name.
+func (i kindInfo) addAdoptedElsewhere(diags *diag.Diagnostics, id, name string) {
+	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
+		fmt.Sprintf("Another %s resource of this configuration plans to create %s named %q, and with adopt_existing on it would "+
+			"adopt %s %s, which this resource manages: two resources cannot manage one object. Give that resource another name. "+
+			"Nothing was sent.", i.resourceType(), i.a(), name, i.noun, id))
+}
+
+// addStays is the plan's warning, before anything is applied, that a
+// destroy (replaced false) or a replacement only forgets the object.
+func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced bool) {
+	what := fmt.Sprintf("Destroying it only removes %s %s (%q) from the Terraform state", i.noun, id, name)
+	if replaced {
+		what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s (%q), only leaves the Terraform state", i.noun, id, name)
+	}
+	diags.AddWarning(upperFirst(i.noun)+" Stays in the OTP Account",
+		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
+			"console if it is no longer needed. A later apply that uses the name again fails with \"Name Already Taken\", unless "+
+			"the provider's adopt_existing is on, which adopts it.", what))
 }
 
 // addStillExists is the destroy warning: the API cannot delete.

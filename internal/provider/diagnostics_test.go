@@ -11,6 +11,7 @@ import (
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
@@ -24,10 +25,22 @@ var kindInfos = []kindInfo{taskFlowKind.kindInfo, appKind.kindInfo, templateKind
 func everyDiagnostic(i kindInfo) diag.Diagnostics {
 	var d diag.Diagnostics
 	cause := errors.New("the cause")
-	i.addNameTaken(&d, "taken", "1", "", "", nil)
-	i.addNameTaken(&d, "taken", "", "", "", cause)
-	i.addNameTaken(&d, "taken", "1", "2", "old", cause)
-	i.addNameTaken(&d, "taken", "2", "2", "old", cause)
+	for _, adopting := range []bool{false, true} {
+		i.addNameTaken(&d, "taken", "1", "", "", adopting, nil)
+		i.addNameTaken(&d, "taken", "", "", "", adopting, cause)
+		i.addNameTaken(&d, "taken", "1", "2", "old", adopting, cause)
+		i.addNameTaken(&d, "taken", "2", "2", "old", adopting, cause)
+	}
+	i.addAdopting(&d, "1", "x", nil)
+	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"})
+	i.addAdoptedGone(&d, "1", "x", cause)
+	i.addAdoptedElsewhere(&d, "1", "x")
+	i.addStays(&d, "1", "x", false)
+	i.addStays(&d, "1", "x", true)
+	for _, parent := range kindInfos {
+		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", types.StringValue("3"))
+		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", types.StringUnknown())
+	}
 	i.addDuplicateName(&d, "dup")
 	i.addManagedElsewhere(&d, "held", "1", "")
 	i.addManagedElsewhere(&d, "held", "1", "other")

@@ -62,14 +62,19 @@ type kind[M objectModel, T any] struct {
 	// parent, when set, is the object of another kind that this one is
 	// created in (a template's app): a create that the API refuses as "not
 	// found" means the parent does not exist, not that anything vanished.
-	parent *parentRef[M]
+	parent *parentRef[M, T]
+	// adopted, when set, fills in the plan what the server assigned to an
+	// object being adopted beyond its id (an app's creation time), so that
+	// the plan holds what the apply will write.
+	adopted func(ctx context.Context, plan *tfsdk.Plan, holder T, diags *diag.Diagnostics)
 }
 
 // parentRef names the attribute that points at the parent object.
-type parentRef[M any] struct {
+type parentRef[M, T any] struct {
 	attribute string // "app_id"
 	kind      kindInfo
-	value     func(M) string
+	value     func(M) string // in the configuration
+	of        func(T) string // of an object of the account
 }
 
 // listFilter is an optional attribute of a plural data source and of the

@@ -31,6 +31,7 @@ const (
 	EnvMaxRetries     = "OTP_MAX_RETRIES"
 	EnvRequestTimeout = "OTP_REQUEST_TIMEOUT"
 	EnvReadFromList   = "OTP_READ_FROM_LIST"
+	EnvAdoptExisting  = "OTP_ADOPT_EXISTING"
 )
 
 // Limits of the tuning attributes.
@@ -61,6 +62,7 @@ type providerModel struct {
 	MaxRetries     types.Int64  `tfsdk:"max_retries"`
 	RequestTimeout types.String `tfsdk:"request_timeout"`
 	ReadFromList   types.Bool   `tfsdk:"read_from_list"`
+	AdoptExisting  types.Bool   `tfsdk:"adopt_existing"`
 }
 
 func (p *otpProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -114,6 +116,18 @@ func (p *otpProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 					"Defaults to the `" + EnvReadFromList + "` environment variable (`true` or `false`), then to `true`.",
 				Optional: true,
 			},
+			"adopt_existing": schema.BoolAttribute{
+				MarkdownDescription: "Whether a resource planned for creation adopts the object of its kind that already holds its name " +
+					"in the account, instead of failing with \"Name Already Taken\". The plan then shows the object's id, and warns that " +
+					"it adopts it and what the apply will change in it; the apply sends no create, and an update only if the object " +
+					"differs from the configuration. For module tests and rebuilt environments, where every destroy leaves the objects " +
+					"behind (the API cannot delete) and the next run uses the same names. Never an object that another resource of this " +
+					"configuration manages, nor a template of another app. Apps, which the API cannot list, are found through the " +
+					"templates that use them (one details call per app, only in a plan that creates an app): an app that no template " +
+					"uses cannot be adopted. **Risk:** two configurations that use the same names with adoption on both manage the " +
+					"same objects. Defaults to the `" + EnvAdoptExisting + "` environment variable (`true` or `false`), then to `false`.",
+				Optional: true,
+			},
 		},
 	}
 }
@@ -137,6 +151,7 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		{"max_retries", EnvMaxRetries, cfg.MaxRetries.IsUnknown()},
 		{"request_timeout", EnvRequestTimeout, cfg.RequestTimeout.IsUnknown()},
 		{"read_from_list", EnvReadFromList, cfg.ReadFromList.IsUnknown()},
+		{"adopt_existing", EnvAdoptExisting, cfg.AdoptExisting.IsUnknown()},
 	} {
 		if a.unknown {
 			resp.Diagnostics.AddAttributeError(path.Root(a.name), "Unknown OTP Provider Setting",
@@ -190,18 +205,8 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		}
 		timeout = d
 	}
-	readFromList := true
-	switch v := os.Getenv(EnvReadFromList); {
-	case !cfg.ReadFromList.IsNull():
-		readFromList = cfg.ReadFromList.ValueBool()
-	case v != "":
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("read_from_list"), "Invalid OTP Read From List",
-				fmt.Sprintf("The %s environment variable is %q; it must be true or false.", EnvReadFromList, v))
-		}
-		readFromList = b
-	}
+	readFromList := boolOrEnv(cfg.ReadFromList, "read_from_list", EnvReadFromList, "Invalid OTP Read From List", true, &resp.Diagnostics)
+	adopt := boolOrEnv(cfg.AdoptExisting, "adopt_existing", EnvAdoptExisting, "Invalid OTP Adopt Existing", false, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -213,7 +218,7 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	// every log line, the key included, wherever it would appear.
 	ctx = maskCredentials(ctx, key, secret)
 	tflog.Debug(ctx, "Creating the OTP API client", map[string]any{"base_url": baseURL, "api_key": key, "max_retries": max(retries, 0),
-		"request_timeout": timeout.String(), "read_from_list": readFromList})
+		"request_timeout": timeout.String(), "read_from_list": readFromList, "adopt_existing": adopt})
 
 	var log otp.LogFunc
 	if debugLogs(os.Getenv) {
@@ -237,6 +242,8 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 		return
 	}
 	data := newProviderData(client, readFromList)
+	data.adoptExisting = adopt
+	data.adoptions = newAdoptionMemory(baseURL, key)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data
@@ -281,6 +288,25 @@ func providerDataFrom(data any, diags *diag.Diagnostics) *providerData {
 func maskCredentials(ctx context.Context, key, secret string) context.Context {
 	ctx = tflog.MaskMessageStrings(ctx, key, secret)
 	return tflog.MaskAllFieldValuesStrings(ctx, key, secret)
+}
+
+// boolOrEnv returns the attribute's value, or the environment variable's
+// when the attribute is null, or def; a variable that is not a boolean is
+// an error on the attribute that names the variable.
+func boolOrEnv(v types.Bool, attr, env, summary string, def bool, diags *diag.Diagnostics) bool {
+	if !v.IsNull() {
+		return v.ValueBool()
+	}
+	s := os.Getenv(env)
+	if s == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		diags.AddAttributeError(path.Root(attr), summary, fmt.Sprintf("The %s environment variable is %q; it must be true or false.", env, s))
+		return def
+	}
+	return b
 }
 
 // stringOrEnv returns the attribute's value, or the environment variable's

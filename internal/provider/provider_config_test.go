@@ -19,7 +19,7 @@ import (
 
 // clearProviderEnv empties every provider variable for the test.
 func clearProviderEnv(t *testing.T) {
-	for _, v := range []string{EnvAPIKey, EnvAPISecret, EnvBaseURL, EnvMaxRetries, EnvRequestTimeout, EnvReadFromList} {
+	for _, v := range []string{EnvAPIKey, EnvAPISecret, EnvBaseURL, EnvMaxRetries, EnvRequestTimeout, EnvReadFromList, EnvAdoptExisting} {
 		t.Setenv(v, "")
 	}
 }
@@ -190,7 +190,7 @@ func TestAccEnvIgnoresOTPVariables(t *testing.T) {
 	if realAccount() {
 		t.Skip("against a real account the variables are the configuration")
 	}
-	for _, v := range []string{EnvBaseURL, EnvMaxRetries, EnvRequestTimeout, EnvReadFromList} {
+	for _, v := range []string{EnvBaseURL, EnvMaxRetries, EnvRequestTimeout, EnvReadFromList, EnvAdoptExisting} {
 		t.Setenv(v, "not-a-valid-value")
 	}
 	t.Setenv(EnvAPIKey, "someone-elses-key")

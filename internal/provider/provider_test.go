@@ -96,7 +96,7 @@ func (e *accEnv) provider(settings ...string) string {
 	if e.sb != nil {
 		values = map[string]string{
 			"base_url": fmt.Sprintf("%q", e.base), "api_key": fmt.Sprintf("%q", e.key), "api_secret": fmt.Sprintf("%q", e.secret),
-			"max_retries": "4", "request_timeout": `"30s"`, "read_from_list": "true",
+			"max_retries": "4", "request_timeout": `"30s"`, "read_from_list": "true", "adopt_existing": "false",
 		}
 	}
 	for _, s := range settings {

@@ -75,6 +75,11 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if id := plan.objectID(); !id.IsUnknown() && !id.IsNull() {
+		// The plan adopts an object of the account (adopt_existing).
+		r.applyAdoption(ctx, plan, resp)
+		return
+	}
 	name := plan.objectName().ValueString()
 	obj, err := r.k.objects(r.pd.client).Create(ctx, r.k.input(plan))
 	var unconfirmed *otp.UnconfirmedCreateError
@@ -84,7 +89,7 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 		r.k.addUnconfirmedCreate(&resp.Diagnostics, unconfirmed)
 		return
 	case errors.As(err, &taken):
-		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", err)
+		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", r.pd.adoptExisting, err)
 		return
 	case otp.IsNotFound(err) && r.k.parent != nil:
 		r.k.addParentNotFound(&resp.Diagnostics, r.k.parent.attribute, r.k.parent.kind, r.k.parent.value(plan), name, err)
@@ -180,7 +185,7 @@ func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRe
 	var taken *otp.NameTakenError
 	switch {
 	case errors.As(err, &taken):
-		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, from, err)
+		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, from, false, err)
 		return
 	case otp.IsNotFound(err):
 		r.k.addGoneBeforeUpdate(&resp.Diagnostics, id, from, err)
@@ -262,10 +267,19 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 // create or rename onto a name another object of the kind holds in the
 // account (from the kind's list: one request per kind and plan, shared with
 // the refresh), or that another resource of this configuration plans too.
-// A name unknown until apply is checked by the API at apply.
+// With adopt_existing on, a create onto a taken name adopts the holder
+// instead (adoption.go). A name unknown until apply is checked by the API
+// at apply. A destroy or a replacement warns, before anything is applied,
+// that the object stays in the account.
 func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.pd == nil {
-		return // a destroy, or the provider is not configured (validation)
+	if r.pd == nil {
+		return // the provider is not configured (validation)
+	}
+	if req.Plan.Raw.IsNull() {
+		if id, name, ok := r.stateID(ctx, req.State, &resp.Diagnostics); ok {
+			r.k.addStays(&resp.Diagnostics, id, name, false)
+		}
+		return
 	}
 	if r.k.modifyPlan != nil {
 		r.k.modifyPlan(ctx, req, resp)
@@ -276,21 +290,29 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 	// Only the names are read: most plans are of unchanged resources, and
 	// they should not pay for converting the whole plan and state.
 	var name, priorName, priorID types.String
+	creating := req.State.Raw.IsNull()
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
-	if !req.State.Raw.IsNull() {
+	if !creating {
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &priorName)...)
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
 	}
-	if !req.State.Raw.IsNull() && !priorID.IsNull() {
+	if !creating && !priorID.IsNull() {
 		r.pd.manage(r.k.typeName, priorID.ValueString())
+		if as, adopted := r.pd.adoptedAs(r.k.typeName, priorID.ValueString()); adopted {
+			r.k.addAdoptedElsewhere(&resp.Diagnostics, priorID.ValueString(), as)
+			return
+		}
 	}
 	switch {
 	case resp.Diagnostics.HasError() || name.IsUnknown():
 		return
-	case !req.State.Raw.IsNull() && priorName.Equal(name):
+	case !creating && priorName.Equal(name):
 		return // no new name
-	case !req.State.Raw.IsNull() && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics):
-		return // checked when Terraform plans the replacement's create
+	case !creating && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics):
+		// Terraform plans the replacement's create next, which checks the
+		// new name; this object is only forgotten.
+		r.k.addStays(&resp.Diagnostics, priorID.ValueString(), priorName.ValueString(), true)
+		return
 	case resp.Diagnostics.HasError():
 		return
 	}
@@ -304,10 +326,15 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		info.addDuplicateName(&resp.Diagnostics, name.ValueString())
 		return
 	}
-	if !info.canList {
-		return
+	adopt := creating && r.pd.adoptExisting
+	if !info.canList && (!adopt || r.k.discover == nil) {
+		return // the API checks the name at apply
 	}
-	holder, found, _, err := findByName(ctx, r.pd, r.k, name.ValueString())
+	holder, found, err := lookupByName(ctx, r.pd, r.k, name.ValueString())
+	holderID := ""
+	if found {
+		holderID = r.k.objects(r.pd.client).ID(holder)
+	}
 	switch {
 	case refusal(err) != "":
 		// The apply could not succeed either: say so now.
@@ -317,11 +344,22 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		// Perhaps transient: the API checks the name at apply anyway.
 		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Unable to Check "+r.k.title+" Name",
 			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name.ValueString(), err))
-	case found && r.k.objects(r.pd.client).ID(holder) == ownID:
-	case found && r.pd.isManaged(r.k.typeName, r.k.objects(r.pd.client).ID(holder)):
-		holderID := r.k.objects(r.pd.client).ID(holder)
+	case found && holderID == ownID:
+	case found && r.pd.isManaged(r.k.typeName, holderID):
 		info.addManagedElsewhere(&resp.Diagnostics, name.ValueString(), holderID, r.pd.claimOf(r.k.typeName, holderID))
+	case found && adopt:
+		if id, remembered := r.pd.adoptions.recall(r.k.typeName, name.ValueString()); remembered && id != holderID {
+			// What an earlier plan adopted was replaced by another object
+			// of the same name; if this is the apply's plan, adopting the
+			// new one would contradict it.
+			r.pd.adoptions.forget(r.k.typeName, name.ValueString())
+			r.k.addAdoptedGone(&resp.Diagnostics, id, name.ValueString(), nil)
+			return
+		}
+		r.planAdoption(ctx, resp, name.ValueString(), holder)
 	case found:
-		info.addNameTaken(&resp.Diagnostics, name.ValueString(), r.k.objects(r.pd.client).ID(holder), ownID, priorName.ValueString(), nil)
+		info.addNameTaken(&resp.Diagnostics, name.ValueString(), holderID, ownID, priorName.ValueString(), false, nil)
+	case adopt:
+		r.checkRemembered(ctx, resp, name.ValueString())
 	}
 }

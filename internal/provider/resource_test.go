@@ -300,11 +300,19 @@ func TestAccKinds_nameOfAManagedObject(t *testing.T) {
 	})
 }
 
+// TestAccKinds_lostCreateAnswer runs with adopt_existing off and on: a
+// create whose answer was lost is settled the same way, never duplicated.
 func TestAccKinds_lostCreateAnswer(t *testing.T) {
+	for _, adopt := range []string{"false", "true"} {
+		t.Run("adopt_existing="+adopt, func(t *testing.T) { testLostCreateAnswer(t, adopt) })
+	}
+}
+
+func testLostCreateAnswer(t *testing.T, adopt string) {
 	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
 		e.needsSandbox()
 		e.sb.SetFaults(sandbox.Faults{DropCreateRate: 1, Limit: 1})
-		addr, config := k.addr("test"), e.provider()+k.hcl(e, "test", "lost-answer", 0)
+		addr, config := k.addr("test"), e.provider("adopt_existing = "+adopt)+k.hcl(e, "test", "lost-answer", 0)
 		if k.listable {
 			// Settled from the list: the object is adopted, never duplicated.
 			resource.ParallelTest(t, resource.TestCase{

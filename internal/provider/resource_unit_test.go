@@ -163,7 +163,10 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 		{appKind.kindInfo, "", []string{"App Name Already Taken", `an app named "x".`, "cannot list apps", `id = "<id>"`, "such as mRELxtHc"}},
 	} {
 		var d diag.Diagnostics
-		tc.info.addNameTaken(&d, "x", tc.holder, "", "", cause)
+		tc.info.addNameTaken(&d, "x", tc.holder, "", "", false, cause)
+		// With adoption off, every name-taken message says how tests and
+		// rebuilt environments adopt instead.
+		tc.want = append(tc.want, "set adopt_existing = true in the provider block (or OTP_ADOPT_EXISTING=true)")
 		got := d.Errors()[0].Summary() + "\n" + d.Errors()[0].Detail()
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {

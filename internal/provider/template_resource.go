@@ -70,7 +70,8 @@ var templateKind = &kind[templateModel, otp.Template]{
 	},
 	replaces:   appIDChanges,
 	modifyPlan: templateModifyPlan,
-	parent:     &parentRef[templateModel]{attribute: "app_id", kind: appInfo, value: func(m templateModel) string { return m.AppID.ValueString() }},
+	parent: &parentRef[templateModel, otp.Template]{attribute: "app_id", kind: appInfo,
+		value: func(m templateModel) string { return m.AppID.ValueString() }, of: func(t otp.Template) string { return t.AppID }},
 	filter: &listFilter[otp.Template]{
 		attribute:   "app_id",
 		description: "Only the templates of this app (an appId). Omit it for every template of the account.",

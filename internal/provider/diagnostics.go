@@ -296,9 +296,9 @@ func (i kindInfo) addAdoptedElsewhere(diags *diag.Diagnostics, id, name string) 
 func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced bool) {
 	what := fmt.Sprintf("Destroying it only removes %s %s (%q) from the Terraform state", i.noun, id, name)
 	if replaced {
-		what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s (%q), only leaves the Terraform state", i.noun, id, name)
+		what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s %s (%q), only leaves the Terraform state", i.noun, i.noun, id, name)
 	}
-	diags.AddWarning(upperFirst(i.noun)+" Stays in the OTP Account",
+	diags.AddWarning(i.title+" Stays in the OTP Account",
 		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
 			"console if it is no longer needed. A later apply that uses the name again fails with \"Name Already Taken\", unless "+
 			"the provider's adopt_existing is on, which adopts it.", what))

@@ -1,0 +1,57 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
+)
+
+// TestAccDestroy_warnsAtPlan: plan -destroy, the destroy's own plan and a
+// planned replacement say before anything is applied that the objects stay
+// in the account, naming each; nothing is sent for it.
+func TestAccDestroy_warnsAtPlan(t *testing.T) {
+	e := newAccEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	other, err := e.sb.AddApp(e.key, sandbox.App{Name: "other-app", CodeExpiry: 5})
+	e.must(err)
+	body := taskFlow("one", "stays-one", node(60, 1, "sms")) + taskFlow("two", "stays-two", node(60, 1, "sms")) +
+		template("sms", fmt.Sprintf("app_id = %q", e.hostApp()), `name = "stays-tpl"`, `text = "##code##"`)
+	w.config(body)
+	w.must(nil, "apply", "-auto-approve")
+	one, two, tpl := e.idOf(tkFlow, "stays-one"), e.idOf(tkFlow, "stays-two"), e.idOf(tkTemplate, "stays-tpl")
+
+	e.sb.ResetCounts()
+	out := w.must(nil, "plan", "-destroy", "-refresh=false")
+	for _, want := range []string{"Warning: Task Flow Stays in the OTP Account", fmt.Sprintf(`task flow %s ("stays-one")`, one),
+		"Warning: Template Stays in the OTP Account", fmt.Sprintf(`template %s ("stays-tpl")`, tpl), "the OTP API cannot delete"} {
+		if !expectError(want).MatchString(out) {
+			t.Errorf("plan -destroy lacks %q:\n%s", want, out)
+		}
+	}
+	// The CLI folds warnings of the same summary: the second flow is named
+	// or counted.
+	if !expectError(fmt.Sprintf(`task flow %s ("stays-two")`, two)).MatchString(out) && !strings.Contains(out, "more similar warning") {
+		t.Errorf("plan -destroy says nothing of the second flow:\n%s", out)
+	}
+	if n := e.sb.Total(); n != 0 {
+		t.Errorf("plan -destroy -refresh=false sent %v", e.sb.Counts())
+	}
+
+	// A replacement: the template moves to another app under a new name.
+	w.config(taskFlow("one", "stays-one", node(60, 1, "sms")) + taskFlow("two", "stays-two", node(60, 1, "sms")) +
+		template("sms", fmt.Sprintf("app_id = %q", other.AppID), `name = "stays-tpl-moved"`, `text = "##code##"`))
+	out = w.must(nil, "plan")
+	if !expectError("Warning: Template Stays in the OTP Account", "Replacing it creates a new template", fmt.Sprintf(`template %s ("stays-tpl")`, tpl)).MatchString(out) {
+		t.Errorf("the replacement's plan does not warn that the old template stays:\n%s", out)
+	}
+
+	// The destroy's own plan, before it is confirmed.
+	w.config(body)
+	out = w.must(nil, "destroy", "-auto-approve")
+	before, _, _ := strings.Cut(out, "Destroy complete")
+	if !expectError("Warning: Task Flow Stays in the OTP Account").MatchString(before) {
+		t.Errorf("the destroy's plan does not warn:\n%s", out)
+	}
+}

@@ -225,4 +225,6 @@ func TestAccKinds_adoptedObjectGone(t *testing.T) {
 // and its apply (it runs as a pre-apply plan check).
 type consoleRun func()
 
-func (f consoleRun) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) { f() }
+func (f consoleRun) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
+	f()
+}

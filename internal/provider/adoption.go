@@ -158,6 +158,7 @@ func (r *objectResource[M, T]) applyAdoption(ctx context.Context, plan M, resp *
 	state := r.k.written(plan, obj, r.k.model(holder))
 	wrote(r.pd, r.k, state)
 	r.pd.adoptions.forget(r.k.typeName, name)
+	r.pd.adopted(r.k.typeName, id)
 	tflog.Info(ctx, "Adopted "+r.k.noun, map[string]any{"id": id, "name": name, "updated": !objects.Same(holder, r.k.input(plan))})
 	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 }
@@ -169,6 +170,15 @@ func (pd *providerData) adopt(typeName, id, name string) {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	pd.adopting[typeName+"\x00"+id] = name
+}
+
+// adopted records that an adoption was applied: the resource manages the
+// object now (a later plan of the same process, as in terraform test, sees
+// it in the state).
+func (pd *providerData) adopted(typeName, id string) {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	delete(pd.adopting, typeName+"\x00"+id)
 }
 
 // adoptedAs returns the name a resource of this configuration adopts the

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
 
@@ -34,20 +36,19 @@ type providerData struct {
 	// names holds the names that resources plan to create or rename to, by
 	// resource type and name, so that two resources of one configuration
 	// cannot plan the same one.
-	names map[string]string
+	names map[string]claim
 	// managed holds the ids of the objects that resources of this
 	// configuration manage (seen in a refresh or a plan), by resource type
 	// and id, so that a name conflict with one of them is told apart from a
 	// conflict with an object outside the configuration.
 	managed map[string]bool
-	seq     int
 	// refusalReported: an error already told the user that the API
 	// refused the credentials or this machine (addAPIError).
 	refusalReported atomic.Bool
 }
 
 func newProviderData(client *otp.Client, readFromList bool) *providerData {
-	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]string{},
+	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]claim{},
 		managed: map[string]bool{}, adopting: map[string]string{}}
 }
 
@@ -351,27 +352,82 @@ func referencedIDs[M objectModel, T any](ctx context.Context, pd *providerData, 
 	return ids, nil
 }
 
+// claim is a resource's plan to take a name: an existing object's id, or,
+// for a create, its configuration. A resource that has no id yet is only
+// recognisable by what it says, and one provider process may plan the same
+// resource more than once: Terraform 1.14+'s terraform test serves every
+// run of a file, plan and apply alike, with one provider process, so the
+// registries here outlive one walk there.
+type claim struct {
+	id     string
+	config tftypes.Value
+}
+
+// same reports whether two claims come from the same resource: the same id,
+// or configurations that agree on every value known in both (a value
+// unknown at plan may be known when the apply plans again).
+func (c claim) same(o claim) bool {
+	if c.id != "" || o.id != "" {
+		return c.id == o.id
+	}
+	return compatible(c.config, o.config)
+}
+
+// compatible reports whether two values agree wherever both are known.
+func compatible(a, b tftypes.Value) bool {
+	switch {
+	case !a.IsKnown() || !b.IsKnown():
+		return true
+	case a.IsNull() || b.IsNull():
+		return a.IsNull() == b.IsNull()
+	case !a.Type().Equal(b.Type()):
+		return false
+	case a.Type().Is(tftypes.Object{}) || a.Type().Is(tftypes.Map{}):
+		var am, bm map[string]tftypes.Value
+		if a.As(&am) != nil || b.As(&bm) != nil || len(am) != len(bm) {
+			return false
+		}
+		for k, v := range am {
+			if w, ok := bm[k]; !ok || !compatible(v, w) {
+				return false
+			}
+		}
+		return true
+	case a.Type().Is(tftypes.List{}) || a.Type().Is(tftypes.Tuple{}):
+		var as, bs []tftypes.Value
+		if a.As(&as) != nil || b.As(&bs) != nil || len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if !compatible(as[i], bs[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return a.Equal(b)
+}
+
 // claimName records that a resource plans to create or rename an object of
-// the kind to name. token identifies the resource (its id, or a fresh token
-// for a create); the claim fails when another resource holds it.
-func (pd *providerData) claimName(typeName, name, token string) bool {
+// the kind to name; it fails when another resource holds the claim.
+func (pd *providerData) claimName(typeName, name string, c claim) bool {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	key := typeName + "\x00" + name
-	if holder, taken := pd.names[key]; taken && holder != token {
+	if holder, taken := pd.names[key]; taken && !holder.same(c) {
 		return false
 	}
-	pd.names[key] = token
+	pd.names[key] = c
 	return true
 }
 
-// claimOf returns the name that the resource identified by token plans to
-// take, if its plan came first.
-func (pd *providerData) claimOf(typeName, token string) string {
+// claimOf returns the name that the resource managing the object id plans
+// to take, if its plan came first.
+func (pd *providerData) claimOf(typeName, id string) string {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	for key, holder := range pd.names {
-		if t, name, _ := strings.Cut(key, "\x00"); t == typeName && holder == token {
+		if t, name, _ := strings.Cut(key, "\x00"); t == typeName && holder.id == id {
 			return name
 		}
 	}
@@ -391,12 +447,4 @@ func (pd *providerData) isManaged(typeName, id string) bool {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	return pd.managed[typeName+"\x00"+id]
-}
-
-// newToken identifies a resource that has no id yet.
-func (pd *providerData) newToken() string {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	pd.seq++
-	return fmt.Sprintf("new#%d", pd.seq)
 }

@@ -182,3 +182,40 @@ func (w *cliWorkspace) must(extraEnv []string, args ...string) string {
 	}
 	return out
 }
+
+// copyDir copies a directory of the repository (a module we ship, with its
+// tests) into the workspace.
+func (w *cliWorkspace) copyDir(src string) {
+	w.t.Helper()
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(w.dir, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o700)
+		}
+		b, err := os.ReadFile(p) //nolint:gosec // the repository's own files
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o600)
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// hasTestCommand: terraform test and tofu test came in 1.6.
+func hasTestCommand(version string) bool {
+	var name string
+	var major, minor int
+	if _, err := fmt.Sscanf(version, "%s v%d.%d", &name, &major, &minor); err != nil {
+		return false
+	}
+	return major > 1 || major == 1 && minor >= 6
+}

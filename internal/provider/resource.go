@@ -317,12 +317,12 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 	ownID := priorID.ValueString()
-	token := ownID
-	if token == "" {
-		token = r.pd.newToken()
+	c := claim{id: ownID}
+	if ownID == "" {
+		c.config = req.Config.Raw
 	}
 	info := r.k.kindInfo
-	if !r.pd.claimName(r.k.typeName, name.ValueString(), token) {
+	if !r.pd.claimName(r.k.typeName, name.ValueString(), c) {
 		info.addDuplicateName(&resp.Diagnostics, name.ValueString())
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"strings"
 	"testing"
 
@@ -179,5 +180,41 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 	if got := d.Errors()[0].Detail(); !strings.Contains(got, "most likely the one this apply created") || !strings.Contains(got, "vendor console") ||
 		strings.Contains(got, "name:shop") {
 		t.Errorf("unconfirmed app create:\n%s", got)
+	}
+}
+
+// TestClaimsOfOneResourceAcrossPlans: one provider process may plan the same
+// resource twice (terraform test on Terraform 1.14+ serves a whole file
+// with one process: the plan, then the apply's own plan, then the next
+// run). A create's claim is its configuration, so the second plan of the
+// same resource is recognised, even with a value that was unknown at the
+// first now known; another resource with the same name is not.
+func TestClaimsOfOneResourceAcrossPlans(t *testing.T) {
+	obj := func(appID tftypes.Value, text string) tftypes.Value {
+		typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"app_id": tftypes.String, "name": tftypes.String, "text": tftypes.String}}
+		return tftypes.NewValue(typ, map[string]tftypes.Value{
+			"app_id": appID, "name": tftypes.NewValue(tftypes.String, "login-sms"), "text": tftypes.NewValue(tftypes.String, text),
+		})
+	}
+	unknown := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
+	known := tftypes.NewValue(tftypes.String, "mRELxtHc")
+	pd := newProviderData(nil, true)
+	if !pd.claimName("template", "login-sms", claim{config: obj(unknown, "##code##")}) {
+		t.Fatal("the first claim failed")
+	}
+	if !pd.claimName("template", "login-sms", claim{config: obj(known, "##code##")}) {
+		t.Fatal("the apply's plan of the same resource, with app_id now known, was taken for another resource")
+	}
+	if !pd.claimName("template", "login-sms", claim{config: obj(known, "##code##")}) {
+		t.Fatal("a later run's plan of the same resource was taken for another resource")
+	}
+	if pd.claimName("template", "login-sms", claim{config: obj(known, "##code## is it")}) {
+		t.Fatal("another resource with the same name was taken for the same one")
+	}
+	if pd.claimName("template", "login-sms", claim{id: "20001"}) {
+		t.Fatal("an existing object renamed to a claimed name was accepted")
+	}
+	if !pd.claimName("template", "other", claim{id: "20001"}) || !pd.claimName("template", "other", claim{id: "20001"}) {
+		t.Fatal("an existing object's own claim was refused")
 	}
 }

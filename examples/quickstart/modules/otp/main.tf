@@ -13,23 +13,43 @@ terraform {
 variable "name" {
   description = "Base name of the three objects, 1 to 27 characters (the longest suffix, -flow, makes 32); each is unique in the account."
   type        = string
+
+  validation {
+    condition     = length(var.name) >= 1 && length(var.name) <= 27
+    error_message = "name must be 1 to 27 characters: the objects are named <name>-app, <name>-sms and <name>-flow, at most 32 characters each."
+  }
 }
 
 variable "code_expiry" {
   description = "Minutes a sent code stays valid, 1 to 60."
   type        = number
   default     = 5
+
+  validation {
+    condition     = var.code_expiry >= 1 && var.code_expiry <= 60 && floor(var.code_expiry) == var.code_expiry
+    error_message = "code_expiry must be a whole number of minutes from 1 to 60."
+  }
 }
 
 variable "daily_limit" {
   description = "Most codes the app may send in a day."
   type        = number
   default     = 100000
+
+  validation {
+    condition     = var.daily_limit >= 1 && var.daily_limit <= 10000000000
+    error_message = "daily_limit must be from 1 to 10000000000."
+  }
 }
 
 variable "text" {
-  description = "The message; ##code## is where the code goes."
+  description = "The message, 1 to 256 characters; ##code## is where the code goes."
   type        = string
+
+  validation {
+    condition     = strcontains(var.text, "##code##") && length(var.text) <= 256
+    error_message = "text must contain ##code## (where the code goes) and be at most 256 characters."
+  }
 }
 
 variable "fallback" {
@@ -40,6 +60,13 @@ variable "fallback" {
     channel      = string
     channel_cut  = optional(number, 0)
   }))
+
+  validation {
+    condition = length(var.fallback) > 0 && alltrue([
+      for s in var.fallback : s.waiting_time >= 30 && s.waiting_time <= 120 && contains([1, 2], s.status) && contains(["sms", "call"], s.channel)
+    ])
+    error_message = "fallback needs at least one step, each with waiting_time 30 to 120, status 1 (send failed) or 2 (not checked), and channel \"sms\" or \"call\"."
+  }
 }
 
 resource "otp_app" "this" {

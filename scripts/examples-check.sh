@@ -36,6 +36,11 @@ for dir in examples/provider examples/resources/* examples/data-sources/* exampl
     [ -n "$newer" ] || newer=$(scripts/cli.sh tofu-1.12)
     use="$newer"
   fi
+  if ! compgen -G "$dir/*.tf" >/dev/null && compgen -G "$dir/*.sh" >/dev/null; then
+    # A shell snippet of a guide: its syntax, at least.
+    if bash -n "$dir"/*.sh; then echo "ok      $dir (bash -n)"; else echo "INVALID $dir (bash -n)"; status=1; fi
+    continue
+  fi
   copy="$work/$(echo "$dir" | tr / _)"
   cp -r "$dir" "$copy"
   if (cd "$copy" && "$use" get -no-color >"$work/init.log" 2>&1 &&

@@ -36,7 +36,7 @@ func TestAccModule_quickstartTests(t *testing.T) {
 	w.must(nil, "get")
 	for run := 1; run <= 2; run++ {
 		out, code := w.run(nil, "test")
-		if code != 0 || !strings.Contains(out, "8 passed, 0 failed") {
+		if code != 0 || !strings.Contains(out, "10 passed, 0 failed") {
 			t.Fatalf("run %d of the module's tests (exit %d):\n%s", run, code, out)
 		}
 	}

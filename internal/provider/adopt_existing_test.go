@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,7 +106,7 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	// A difference: named in the warning.
 	w.config(taskFlow("changed", "warned-task-flow", node(90, 2, "call")))
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
-	if !expectError("Adopting Task Flow "+ids["task_flow"], "updates the task flow to match the configuration:", "flow").MatchString(out) {
+	if !regexp.MustCompile(`(?s)Adopting Task Flow ` + ids["task_flow"] + `.*updates the task flow to match the\s+configuration:\s+flow\n`).MatchString(out) {
 		t.Errorf("the plan does not say what the adoption changes:\n%s", out)
 	}
 }
@@ -118,7 +119,7 @@ func TestAccKinds_adoptionRefused(t *testing.T) {
 		kept := k.hcl(e, "kept", "held-name", 0)
 		if !k.listable {
 			// Apps are only found through a template: make one use it.
-			kept += fmt.Sprintf("resource \"otp_template\" \"uses\" {\n  app_id = otp_app.kept.id\n  name = \"uses-held\"\n  text = \"##code##\"\n}\n")
+			kept += "resource \"otp_template\" \"uses\" {\n  app_id = otp_app.kept.id\n  name = \"uses-held\"\n  text = \"##code##\"\n}\n"
 		}
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -227,4 +228,24 @@ type consoleRun func()
 
 func (f consoleRun) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plancheck.CheckPlanResponse) {
 	f()
+}
+
+// TestAccApp_adoptionWithoutTemplate: an app that no template uses cannot be
+// found (the API has no list of apps); the apply's "Name Already Taken"
+// says that adoption could not find it, and why.
+func TestAccApp_adoptionWithoutTemplate(t *testing.T) {
+	e := newAccEnv(t)
+	e.needsSandbox()
+	tkApp.consoleAdd(e, "lonely-app")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: e.provider("adopt_existing = true") + tkApp.hcl(e, "test", "lonely-app", 0),
+			ExpectError: expectError("App Name Already Taken", `already has an app named "lonely-app"`,
+				"adopt_existing is on, but the plan did not adopt it", "no list of apps", `none uses an app named "lonely-app"`),
+		}},
+	})
+	if n := tkApp.count(e); n != 1 {
+		t.Fatalf("%d apps, want the one there was", n)
+	}
 }

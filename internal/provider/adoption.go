@@ -50,7 +50,7 @@ func lookupByName[M objectModel, T any](ctx context.Context, pd *providerData, k
 		return obj, found, err
 	}
 	objects := k.objects(pd.client)
-	for obj, err := range everyObject(ctx, pd, k) {
+	for obj, err := range everyObject(ctx, pd, k, func() int { return readAhead }) {
 		if err != nil || objects.Name(obj) == name {
 			return obj, err == nil, err
 		}
@@ -76,6 +76,10 @@ func (r *objectResource[M, T]) planAdoption(ctx context.Context, resp *resource.
 			return
 		}
 	}
+	if !r.pd.tryAdopt(r.k.typeName, id, name) {
+		r.k.addManagedElsewhere(&resp.Diagnostics, name, id, r.pd.claimOf(r.k.typeName, id))
+		return
+	}
 	var plan M
 	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
@@ -88,9 +92,15 @@ func (r *objectResource[M, T]) planAdoption(ctx context.Context, resp *resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.pd.adopt(r.k.typeName, id, name)
 	r.pd.adoptions.remember(r.k.typeName, name, id)
-	changes := describeChanges(ctx, r.k.schema(resourceDocs), r.k.model(holder), plan)
+	// Whether the apply writes is decided as the apply decides it, on the
+	// API's objects; the attributes only say what differs.
+	var changes []string
+	if !objects.Same(holder, r.k.input(plan)) {
+		if changes = describeChanges(ctx, r.k.schema(resourceDocs), r.k.model(holder), plan); len(changes) == 0 {
+			changes = []string{"(settings that the configuration does not show)"}
+		}
+	}
 	r.k.addAdopting(&resp.Diagnostics, id, name, changes)
 }
 
@@ -125,7 +135,19 @@ func (r *objectResource[M, T]) checkRemembered(ctx context.Context, resp *resour
 func (r *objectResource[M, T]) applyAdoption(ctx context.Context, plan M, resp *resource.CreateResponse) {
 	objects := r.k.objects(r.pd.client)
 	id, name := plan.objectID().ValueString(), plan.objectName().ValueString()
-	holder, err := read(ctx, r.pd, r.k, id)
+	if r.pd.startCreate(r.k.typeName, name) > 1 {
+		// Another resource created or adopted it in this apply (two
+		// resources alike in everything, name included, plan alike).
+		r.k.addDuplicateAtApply(&resp.Diagnostics, name, id, nil)
+		return
+	}
+	// The apply's own plan just read the object by its name: from the list
+	// (whatever read_from_list says), or apps one by one.
+	holder, ok := catalogOf(r.pd, r.k).get(id)
+	var err error
+	if !ok {
+		holder, err = read(ctx, r.pd, r.k, id)
+	}
 	switch {
 	case otp.IsNotFound(err) || err == nil && objects.Name(holder) != name:
 		r.pd.adoptions.forget(r.k.typeName, name)
@@ -163,13 +185,30 @@ func (r *objectResource[M, T]) applyAdoption(ctx context.Context, plan M, resp *
 	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 }
 
-// adopt records that a resource of this configuration plans to adopt the
-// object, so that a resource that manages it is told (and told first, if
-// its plan comes later).
-func (pd *providerData) adopt(typeName, id, name string) {
+// tryAdopt records that a resource of this configuration plans to adopt the
+// object, unless a resource of it manages the object. With manageChecked,
+// under the same lock, whichever of the two resources is planned second
+// learns of the other.
+func (pd *providerData) tryAdopt(typeName, id, name string) bool {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
-	pd.adopting[typeName+"\x00"+id] = name
+	key := typeName + "\x00" + id
+	if pd.managed[key] {
+		return false
+	}
+	pd.adopting[key] = name
+	return true
+}
+
+// manageChecked records that a resource manages the object, and returns the
+// name another resource plans to adopt it under, if one does.
+func (pd *providerData) manageChecked(typeName, id string) (string, bool) {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	key := typeName + "\x00" + id
+	pd.managed[key] = true
+	name, ok := pd.adopting[key]
+	return name, ok
 }
 
 // adopted records that an adoption was applied: the resource manages the
@@ -179,15 +218,6 @@ func (pd *providerData) adopted(typeName, id string) {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	delete(pd.adopting, typeName+"\x00"+id)
-}
-
-// adoptedAs returns the name a resource of this configuration adopts the
-// object under, if one does.
-func (pd *providerData) adoptedAs(typeName, id string) (string, bool) {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	name, ok := pd.adopting[typeName+"\x00"+id]
-	return name, ok
 }
 
 // describeChanges says what an update from one model to another changes,
@@ -252,14 +282,18 @@ func scalarText(v tftypes.Value) string {
 
 // adoptionMemory remembers, on this machine, the adoptions that plans made
 // and their applies have not completed yet: one small file each, under the
-// user's cache directory, named by a hash of the account (base URL and API
-// key), the kind and the name, holding the id. Entries older than a week
-// are dropped: no saved plan waits that long.
+// user's cache directory, named by a hash of the working directory (one
+// configuration), the account (base URL and API key), the kind and the
+// name, holding the id. Entries older than three days are dropped: a saved
+// plan rarely waits that long, and a stale entry costs one "plan again".
+// A plan saved on one machine and applied on another is not remembered
+// there: if its object vanishes in between, Terraform reports its own
+// "inconsistent final plan" instead.
 type adoptionMemory struct {
 	dir, account string
 }
 
-const adoptionMemoryAge = 7 * 24 * time.Hour
+const adoptionMemoryAge = 3 * 24 * time.Hour
 
 // adoptionDir is where the memory lives; tests point it elsewhere.
 var adoptionDir = func() string {
@@ -270,7 +304,8 @@ var adoptionDir = func() string {
 }
 
 func newAdoptionMemory(baseURL, apiKey string) *adoptionMemory {
-	return &adoptionMemory{dir: adoptionDir(), account: baseURL + "\x00" + apiKey}
+	wd, _ := os.Getwd() // the CLI runs its providers in the working directory
+	return &adoptionMemory{dir: adoptionDir(), account: wd + "\x00" + baseURL + "\x00" + apiKey}
 }
 
 func (m *adoptionMemory) file(typeName, name string) string {

@@ -72,6 +72,9 @@ var appKind = &kind[appModel, otp.App]{
 	written: func(plan appModel, a otp.App, prior appModel) appModel {
 		plan.ID = types.StringValue(a.ID)
 		switch {
+		case !plan.CreateTime.IsNull() && !plan.CreateTime.IsUnknown() && plan.CreateTime.ValueString() != "":
+			// The plan knew it (an update, an adoption): what the plan said
+			// is what the apply must write.
 		case a.CreateTime != "":
 			plan.CreateTime = types.StringValue(a.CreateTime)
 		case !prior.CreateTime.IsNull() && !prior.CreateTime.IsUnknown():
@@ -194,7 +197,7 @@ func appSchema(d docs) schema.Schema {
 		MarkdownDescription: "A verification-code app: how long a sent code stays valid, and how many codes may be sent. " +
 			"Every code is sent for an app: pass its `id` as `appId` when sending, and to the templates of the app.\n\n" +
 			"The OTP API cannot delete apps, nor list them: `terraform destroy` removes the app from the Terraform state only, " +
-			"and an app can only be found again by its id.",
+			"and an app can only be found again by its id, or through the templates that use it (`adopt_existing`, `terraform query`).",
 		Attributes: map[string]schema.Attribute{
 			"id":   idAttribute("app", "appId"),
 			"name": nameAttribute(d, "app", "商城登录"),

@@ -30,6 +30,9 @@ type providerData struct {
 	// adopting holds the objects that resources of this configuration plan
 	// to adopt, by resource type and id, with the name they adopt them as.
 	adopting map[string]string
+	// creates counts the creates and adoptions this process started, by
+	// resource type and name (startCreate).
+	creates map[string]int
 
 	mu       sync.Mutex
 	catalogs map[string]any // resource type → *catalog[T]
@@ -49,7 +52,7 @@ type providerData struct {
 
 func newProviderData(client *otp.Client, readFromList bool) *providerData {
 	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]claim{},
-		managed: map[string]bool{}, adopting: map[string]string{}}
+		managed: map[string]bool{}, adopting: map[string]string{}, creates: map[string]int{}}
 }
 
 // catalog is the list of one listable kind, fetched at most once per
@@ -283,7 +286,30 @@ func nameLike[M objectModel, T any](pd *providerData, k *kind[M, T], name string
 // answer, which may have been terse.
 func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], state M) {
 	objects := k.objects(pd.client)
-	catalogOf(pd, k).put(objects.WithID(k.input(state), state.objectID().ValueString()))
+	id := state.objectID().ValueString()
+	catalogOf(pd, k).put(objects.WithID(k.input(state), id))
+	// Managed from now on: a later plan or create of the same name in this
+	// process meets a resource of this configuration, not an outsider.
+	pd.manage(k.typeName, id)
+}
+
+// startCreate records that this process is about to create (or adopt) an
+// object of the kind named name, and says how many such creates of that
+// name it has started. Two resources alike in everything, the name
+// included, plan alike (see claim), so the apply is where they meet: the
+// second one to start, or the one the API refuses, is the duplicate.
+func (pd *providerData) startCreate(typeName, name string) int {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	pd.creates[typeName+"\x00"+name]++
+	return pd.creates[typeName+"\x00"+name]
+}
+
+// createsOf is how many creates of that name this process has started.
+func (pd *providerData) createsOf(typeName, name string) int {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	return pd.creates[typeName+"\x00"+name]
 }
 
 // everyObject yields every object of the kind, in id order (ids grow with
@@ -291,9 +317,11 @@ func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], state M) {
 // none). A listable kind comes from its catalog: one list call, shared. A
 // kind without a list is found through the objects that refer to it
 // (k.discover: apps, through the account's templates), and each is read
-// when it is yielded, once per process, so that a consumer that stops
-// early (a query's limit) sends nothing more.
-func everyObject[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T]) iter.Seq2[T, error] {
+// once per process, ahead(n) of them at a time (at least one): a consumer
+// that stops early (a query's limit, the first match of a name) sends no
+// more than it asked for, and one that reads them all does not wait for
+// each round trip in turn.
+func everyObject[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], ahead func() int) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		objects := k.objects(pd.client)
@@ -320,17 +348,41 @@ func everyObject[M objectModel, T any](ctx context.Context, pd *providerData, k 
 			yield(zero, err)
 			return
 		}
-		for _, id := range ids {
-			obj, err := read(ctx, pd, k, id)
-			if otp.IsNotFound(err) {
-				continue // referred to, but gone: nothing to list
+		type result struct {
+			obj T
+			err error
+		}
+		for len(ids) > 0 {
+			n := 1
+			if ahead != nil {
+				n = max(1, min(ahead(), len(ids)))
 			}
-			if !yield(obj, err) || err != nil {
-				return
+			batch := make([]result, n)
+			var wg sync.WaitGroup
+			for i, id := range ids[:n] {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					batch[i].obj, batch[i].err = read(ctx, pd, k, id)
+				}()
+			}
+			wg.Wait()
+			ids = ids[n:]
+			for _, r := range batch {
+				if otp.IsNotFound(r.err) {
+					continue // referred to, but gone: nothing to list
+				}
+				if !yield(r.obj, r.err) || r.err != nil {
+					return
+				}
 			}
 		}
 	}
 }
+
+// readAhead is how many objects of a kind without a list are read at a
+// time when all of them may be needed.
+const readAhead = 8
 
 // referencedIDs returns the distinct ids that the account's objects of a
 // listable kind refer to (the apps of the templates), in id order, from that
@@ -408,17 +460,34 @@ func compatible(a, b tftypes.Value) bool {
 	return a.Equal(b)
 }
 
+// claimVerdict is what claimName found.
+type claimVerdict int
+
+const (
+	claimed       claimVerdict = iota // the name is this resource's
+	claimTaken                        // another resource claims it: certain
+	claimDoubtful                     // another create with other settings: another resource, or this one planned again
+)
+
 // claimName records that a resource plans to create or rename an object of
-// the kind to name; it fails when another resource holds the claim.
-func (pd *providerData) claimName(typeName, name string, c claim) bool {
+// the kind to name. Two creates are never certainly two resources (see
+// claim), so one create never blocks another: the apply catches a real
+// duplicate, and the plan warns when the settings differ.
+func (pd *providerData) claimName(typeName, name string, c claim) claimVerdict {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	key := typeName + "\x00" + name
-	if holder, taken := pd.names[key]; taken && !holder.same(c) {
-		return false
+	holder, taken := pd.names[key]
+	switch {
+	case !taken || holder.same(c):
+	case holder.id == "" && c.id == "":
+		pd.names[key] = c
+		return claimDoubtful
+	default:
+		return claimTaken
 	}
 	pd.names[key] = c
-	return true
+	return claimed
 }
 
 // claimOf returns the name that the resource managing the object id plans

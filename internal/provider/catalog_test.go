@@ -202,7 +202,7 @@ func TestAppsReadOnceAndFoundThroughTemplates(t *testing.T) {
 		t.Fatalf("20 concurrent reads of 2 apps made %v, want 2 details calls", c)
 	}
 	var names []string
-	for a, err := range everyObject(context.Background(), pd, appKind) {
+	for a, err := range everyObject(context.Background(), pd, appKind, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}

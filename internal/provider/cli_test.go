@@ -86,14 +86,14 @@ var providerSources = []string{
 // newCLIWorkspace sets up a workspace whose provider is the real binary, or
 // whatever wrap writes into the override directory in its place (it is
 // given the directory and the real binary's path).
-func newCLIWorkspace(t *testing.T, e *accEnv, wrap func(override, real string)) *cliWorkspace {
+func newCLIWorkspace(t *testing.T, e *accEnv, wrap func(override, binary string)) *cliWorkspace {
 	t.Helper()
 	e.needsSandbox()
 	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if cli == "" {
 		t.Skip("TF_ACC_TERRAFORM_PATH is not set (run through scripts/testacc.sh)")
 	}
-	real := providerBinary(t)
+	binary := providerBinary(t)
 	root := t.TempDir()
 	w := &cliWorkspace{t: t, e: e, cli: cli, dir: filepath.Join(root, "work"), override: filepath.Join(root, "override")}
 	for _, d := range []string{w.dir, w.override, filepath.Join(root, "home")} {
@@ -102,8 +102,8 @@ func newCLIWorkspace(t *testing.T, e *accEnv, wrap func(override, real string)) 
 		}
 	}
 	if wrap != nil {
-		wrap(w.override, real)
-	} else if err := os.Symlink(real, filepath.Join(w.override, "terraform-provider-otp")); err != nil {
+		wrap(w.override, binary)
+	} else if err := os.Symlink(binary, filepath.Join(w.override, "terraform-provider-otp")); err != nil {
 		t.Fatal(err)
 	}
 	var cfg strings.Builder
@@ -156,7 +156,10 @@ func (w *cliWorkspace) write(name, content string) {
 // (stdout and stderr) and exit status.
 func (w *cliWorkspace) run(extraEnv []string, args ...string) (string, int) {
 	w.t.Helper()
-	cmd := exec.Command(w.cli, append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)...)
+	if args[0] != "state" { // state's subcommands take no -no-color
+		args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
+	}
+	cmd := exec.Command(w.cli, args...)
 	cmd.Dir = w.dir
 	cmd.Env = append(append([]string(nil), w.env...), extraEnv...)
 	var out bytes.Buffer

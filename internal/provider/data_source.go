@@ -211,7 +211,7 @@ func (d *objectsDataSource[M, T]) Read(ctx context.Context, req datasource.ReadR
 		}
 	}
 	out := []M{}
-	for obj, err := range everyObject(ctx, d.pd, d.k) {
+	for obj, err := range everyObject(ctx, d.pd, d.k, nil) {
 		if err != nil {
 			d.pd.addAPIError(&resp.Diagnostics, false, "Unable to List "+d.k.title+"s", fmt.Sprintf("Listing the account's %ss failed.", d.k.noun), err)
 			return

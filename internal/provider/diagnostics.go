@@ -139,12 +139,13 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 	}
 	switch {
 	case from == "" && adopting && !i.canList:
-		detail += fmt.Sprintf("\n\nadopt_existing is on, but adoption could not find it: the OTP API has no list of %ss, so they are "+
-			"found through the account's templates, and no template uses %s named %q. Import it by its id as above, or make a "+
-			"template use it first.", i.noun, i.a(), name)
+		detail += fmt.Sprintf("\n\nadopt_existing is on, but the plan did not adopt it: the OTP API has no list of %ss, so they are "+
+			"found through the account's templates, and none uses %s named %q (or the plan could not look, the name being "+
+			"unknown until apply). Import it by its id as above, or make a template use it, then plan again.", i.noun, i.a(), name)
 	case from == "" && adopting:
-		detail += fmt.Sprintf("\n\nadopt_existing is on, but the %s was not there when this was planned: it was created since. "+
-			"Run terraform plan again, and the plan adopts it.", i.noun)
+		detail += fmt.Sprintf("\n\nadopt_existing is on, but the plan did not adopt it: the %s was not in the account's list when "+
+			"this was planned (created since, or the list could not be read, or the name was unknown until apply). Run terraform "+
+			"plan again, and the plan adopts it.", i.noun)
 	case from == "":
 		detail += fmt.Sprintf("\n\nFor module tests and rebuilt environments, which meet the objects that earlier runs left behind, the "+
 			"provider can adopt the %s instead: set adopt_existing = true in the provider block (or %s=true).", i.noun, EnvAdoptExisting)
@@ -167,6 +168,33 @@ func (i kindInfo) addDuplicateName(diags *diag.Diagnostics, name string) {
 	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
 		fmt.Sprintf("Another %s resource of this configuration also plans %s named %q. Names are unique among the account's %ss, "+
 			"so only one of them could be applied. Give each resource its own name.", i.resourceType(), i.a(), name, i.noun))
+}
+
+// addDoubtfulDuplicate warns of two creates of one name with other
+// settings: two resources, which the apply cannot both create, or, under
+// terraform test, one resource planned again with other values.
+func (i kindInfo) addDoubtfulDuplicate(diags *diag.Diagnostics, name string) {
+	diags.AddAttributeWarning(path.Root("name"), "Duplicate "+i.title+" Name",
+		fmt.Sprintf("Another %s resource of this configuration also plans %s named %q, with other settings. Names are unique among "+
+			"the account's %ss, so the apply can create only one of them, and refuses the other. Give each resource its own name.\n\n"+
+			"(Under terraform test, which plans the same resources run after run in one provider process, this is also what one "+
+			"resource planned again with other values looks like; then there is nothing to fix.)", i.resourceType(), i.a(), name, i.noun))
+}
+
+// addDuplicateAtApply reports a create refused because another resource of
+// this configuration created or adopted the object of that name in this
+// same apply.
+func (i kindInfo) addDuplicateAtApply(diags *diag.Diagnostics, name, holderID string, cause error) {
+	detail := fmt.Sprintf("Another %s resource of this configuration created or adopted %s named %q in this same apply", i.resourceType(), i.a(), name)
+	if holderID != "" {
+		detail += fmt.Sprintf(" (id %s)", holderID)
+	}
+	detail += fmt.Sprintf(". Names are unique among the account's %ss, so this resource cannot have it too: give each resource its own "+
+		"name. Nothing was created for this resource.", i.noun)
+	if cause != nil {
+		detail += "\n\n" + cause.Error()
+	}
+	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name", detail)
 }
 
 // addManagedElsewhere reports a new name that an object managed by another
@@ -298,7 +326,7 @@ func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced bo
 	if replaced {
 		what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s %s (%q), only leaves the Terraform state", i.noun, i.noun, id, name)
 	}
-	diags.AddWarning(i.title+" Stays in the OTP Account",
+	diags.AddWarning(fmt.Sprintf("%s %s Stays in the OTP Account", i.title, id),
 		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
 			"console if it is no longer needed. A later apply that uses the name again fails with \"Name Already Taken\", unless "+
 			"the provider's adopt_existing is on, which adopts it.", what))

@@ -42,6 +42,9 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", types.StringUnknown())
 	}
 	i.addDuplicateName(&d, "dup")
+	i.addDoubtfulDuplicate(&d, "dup")
+	i.addDuplicateAtApply(&d, "dup", "1", cause)
+	i.addDuplicateAtApply(&d, "dup", "", nil)
 	i.addManagedElsewhere(&d, "held", "1", "")
 	i.addManagedElsewhere(&d, "held", "1", "other")
 	i.addUnconfirmedCreate(&d, &otp.UnconfirmedCreateError{Kind: i.noun, Name: "x", Exists: true, Err: cause})

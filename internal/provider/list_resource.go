@@ -70,6 +70,12 @@ func (l *objectListResource[M, T]) ListResourceConfigSchema(_ context.Context, _
 func (l *objectListResource[M, T]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
 	var prefix, filter types.String
 	var diags diag.Diagnostics
+	if l.pd == nil {
+		diags.AddError("OTP Provider Not Configured",
+			"The list resource ran before the provider was configured. This is a bug in the CLI or the provider; please report it.")
+		stream.Results = list.ListResultsStreamDiagnostics(diags)
+		return
+	}
 	diags.Append(req.Config.GetAttribute(ctx, path.Root("name_prefix"), &prefix)...)
 	if f := l.k.filter; f != nil {
 		diags.Append(req.Config.GetAttribute(ctx, path.Root(f.attribute), &filter)...)
@@ -84,7 +90,9 @@ func (l *objectListResource[M, T]) List(ctx context.Context, req list.ListReques
 			return // limit = 0 asks for nothing
 		}
 		pushed := int64(0)
-		for obj, err := range everyObject(ctx, l.pd, l.k) {
+		// No more reads ahead than results still wanted.
+		ahead := func() int { return int(min(readAhead, req.Limit-pushed)) }
+		for obj, err := range everyObject(ctx, l.pd, l.k, ahead) {
 			if err != nil {
 				var d diag.Diagnostics
 				l.pd.addAPIError(&d, false, "Unable to List "+l.k.title+"s", fmt.Sprintf("Listing the account's %ss failed.", l.k.noun), err)

@@ -36,9 +36,11 @@ func cliLogLevel(getenv func(string) string) hclog.Level {
 	if getenv("TF_TEMP_LOG_PATH") != "" {
 		return hclog.Trace
 	}
-	v := strings.ToUpper(strings.TrimSpace(getenv("TF_LOG_PROVIDER")))
+	// As the CLIs read them: upper-cased, not trimmed (" WARN" is not a
+	// level to them, so it means TRACE).
+	v := strings.ToUpper(getenv("TF_LOG_PROVIDER"))
 	if v == "" {
-		v = strings.ToUpper(strings.TrimSpace(getenv("TF_LOG")))
+		v = strings.ToUpper(getenv("TF_LOG"))
 	}
 	switch v {
 	case "":

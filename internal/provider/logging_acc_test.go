@@ -12,10 +12,10 @@ import (
 // real binary with its standard error appended to a file (so the CLI sees
 // none of it) and records each start, so that a test can tell "wrote
 // nothing" from "was never run".
-func stderrCounter(stderrLog, starts *string) func(override, real string) {
-	return func(override, real string) {
+func stderrCounter(stderrLog, starts *string) func(override, binary string) {
+	return func(override, binary string) {
 		*stderrLog, *starts = filepath.Join(override, "stderr.log"), filepath.Join(override, "starts.log")
-		script := fmt.Sprintf("#!/bin/sh\necho start >> %q\nexec %q \"$@\" 2>> %q\n", *starts, real, *stderrLog)
+		script := fmt.Sprintf("#!/bin/sh\necho start >> %q\nexec %q \"$@\" 2>> %q\n", *starts, binary, *stderrLog)
 		if err := os.WriteFile(filepath.Join(override, "terraform-provider-otp"), []byte(script), 0o700); err != nil { //nolint:gosec // a test's own script
 			panic(err)
 		}

@@ -31,6 +31,7 @@ func TestLoggerLevels(t *testing.T) {
 		{"TF_LOG=ERROR", map[string]string{"TF_LOG": "ERROR"}, hclog.Error, all("ERROR")},
 		{"TF_LOG=OFF", map[string]string{"TF_LOG": "OFF"}, hclog.Off, off},
 		{"an unknown level: the CLI keeps everything", map[string]string{"TF_LOG": "verbose"}, hclog.Trace, all("TRACE")},
+		{"spaces make a level unknown to the CLI, which then keeps everything", map[string]string{"TF_LOG": " warn "}, hclog.Trace, all("TRACE")},
 		{"TF_LOG_PROVIDER wins over TF_LOG", map[string]string{"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "ERROR"}, hclog.Error, all("ERROR")},
 		{"TF_LOG_PROVIDER alone", map[string]string{"TF_LOG_PROVIDER": "DEBUG"}, hclog.Debug, all("DEBUG")},
 		{"TF_LOG_PROVIDER empty falls back to TF_LOG", map[string]string{"TF_LOG": "INFO", "TF_LOG_PROVIDER": ""}, hclog.Info, all("INFO")},

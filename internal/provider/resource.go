@@ -81,6 +81,7 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	name := plan.objectName().ValueString()
+	r.pd.startCreate(r.k.typeName, name)
 	obj, err := r.k.objects(r.pd.client).Create(ctx, r.k.input(plan))
 	var unconfirmed *otp.UnconfirmedCreateError
 	var taken *otp.NameTakenError
@@ -89,6 +90,10 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 		r.k.addUnconfirmedCreate(&resp.Diagnostics, unconfirmed)
 		return
 	case errors.As(err, &taken):
+		if r.pd.createsOf(r.k.typeName, name) > 1 {
+			r.k.addDuplicateAtApply(&resp.Diagnostics, name, taken.HolderID, err)
+			return
+		}
 		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", r.pd.adoptExisting, err)
 		return
 	case otp.IsNotFound(err) && r.k.parent != nil:
@@ -297,24 +302,23 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
 	}
 	if !creating && !priorID.IsNull() {
-		r.pd.manage(r.k.typeName, priorID.ValueString())
-		if as, adopted := r.pd.adoptedAs(r.k.typeName, priorID.ValueString()); adopted {
+		if as, adopted := r.pd.manageChecked(r.k.typeName, priorID.ValueString()); adopted {
 			r.k.addAdoptedElsewhere(&resp.Diagnostics, priorID.ValueString(), as)
 			return
 		}
 	}
 	switch {
-	case resp.Diagnostics.HasError() || name.IsUnknown():
+	case resp.Diagnostics.HasError():
 		return
-	case !creating && priorName.Equal(name):
-		return // no new name
 	case !creating && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics):
 		// Terraform plans the replacement's create next, which checks the
 		// new name; this object is only forgotten.
 		r.k.addStays(&resp.Diagnostics, priorID.ValueString(), priorName.ValueString(), true)
 		return
-	case resp.Diagnostics.HasError():
+	case resp.Diagnostics.HasError() || name.IsUnknown():
 		return
+	case !creating && priorName.Equal(name):
+		return // no new name
 	}
 	ownID := priorID.ValueString()
 	c := claim{id: ownID}
@@ -322,9 +326,12 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		c.config = req.Config.Raw
 	}
 	info := r.k.kindInfo
-	if !r.pd.claimName(r.k.typeName, name.ValueString(), c) {
+	switch r.pd.claimName(r.k.typeName, name.ValueString(), c) {
+	case claimTaken:
 		info.addDuplicateName(&resp.Diagnostics, name.ValueString())
 		return
+	case claimDoubtful:
+		info.addDoubtfulDuplicate(&resp.Diagnostics, name.ValueString())
 	}
 	adopt := creating && r.pd.adoptExisting
 	if !info.canList && (!adopt || r.k.discover == nil) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -260,18 +261,38 @@ func TestAccKinds_nameTaken(t *testing.T) {
 	})
 }
 
+// TestAccKinds_duplicateNames: two resources of one configuration with the
+// same name. With other settings, the plan warns (one provider process may
+// plan one resource twice, so a plan cannot be sure); alike in everything,
+// with adoption on, both plan to adopt the same object. Either way the
+// apply creates or adopts exactly one and refuses the other, saying why.
 func TestAccKinds_duplicateNames(t *testing.T) {
 	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
-		e.needsSandbox()
-		resource.ParallelTest(t, resource.TestCase{
-			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{{
-				Config:      e.provider() + k.hcl(e, "one", "same-name", 0) + k.hcl(e, "two", "same-name", 1),
-				ExpectError: expectError("Duplicate "+k.title+" Name", `also plans`, `named "same-name"`),
-			}},
-		})
-		if n, c := k.count(e), e.sb.Counts(); n != 0 || c[k.add] != 0 {
-			t.Fatalf("%d objects and %d creates: the plan must stop before anything is sent", n, c[k.add])
+		w := newCLIWorkspace(t, e, nil)
+		w.config(k.hcl(e, "one", "same-name", 0) + k.hcl(e, "two", "same-name", 1))
+		out := w.must(nil, "plan")
+		if !expectError("Warning: Duplicate "+k.title+" Name", `also plans`, `named "same-name", with other settings`).MatchString(out) {
+			t.Errorf("the plan does not warn of the duplicate:\n%s", out)
+		}
+		out, code := w.run(nil, "apply", "-auto-approve")
+		if code != 1 || !expectError("Error: Duplicate "+k.title+" Name", `named "same-name"`, "in this same apply", "give each resource its own name").MatchString(out) {
+			t.Errorf("the apply should refuse one of the two, saying why (exit %d):\n%s", code, out)
+		}
+		if n := k.count(e); n != 1 {
+			t.Errorf("%d objects, want the one created", n)
+		}
+
+		// Alike in everything, with adoption on: both plan to adopt the one
+		// object; the apply adopts it once.
+		k.adoptable(e, "twin-name")
+		twin := k.hcl(e, "twin_a", "twin-name", 0) + k.hcl(e, "twin_b", "twin-name", 0)
+		w.config(twin)
+		out, code = w.run([]string{EnvAdoptExisting + "=true"}, "apply", "-auto-approve")
+		if code != 1 || !expectError("Error: Duplicate "+k.title+" Name", `named "twin-name"`, "in this same apply").MatchString(out) {
+			t.Errorf("the twins' apply should adopt once and refuse the other (exit %d):\n%s", code, out)
+		}
+		if out := w.must(nil, "state", "list"); strings.Count(out, k.addr("twin_")) != 1 {
+			t.Errorf("want exactly one twin in the state:\n%s", out)
 		}
 	})
 }

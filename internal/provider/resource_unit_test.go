@@ -4,14 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
@@ -183,13 +185,14 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 	}
 }
 
-// TestClaimsOfOneResourceAcrossPlans: one provider process may plan the same
-// resource twice (terraform test on Terraform 1.14+ serves a whole file
-// with one process: the plan, then the apply's own plan, then the next
-// run). A create's claim is its configuration, so the second plan of the
-// same resource is recognised, even with a value that was unknown at the
-// first now known; another resource with the same name is not.
-func TestClaimsOfOneResourceAcrossPlans(t *testing.T) {
+// TestClaims: one provider process may plan the same resource twice
+// (terraform test on Terraform 1.14+ serves a whole file with one process:
+// a plan, the apply's own plan, the next run's plan, with other values).
+// Two creates of a name are therefore never certain to be two resources: a
+// create's claim that agrees with the earlier one is the same resource, one
+// with other settings is a warning, and the apply catches real duplicates.
+// A rename is an object's own, certain claim.
+func TestClaims(t *testing.T) {
 	obj := func(appID tftypes.Value, text string) tftypes.Value {
 		typ := tftypes.Object{AttributeTypes: map[string]tftypes.Type{"app_id": tftypes.String, "name": tftypes.String, "text": tftypes.String}}
 		return tftypes.NewValue(typ, map[string]tftypes.Value{
@@ -199,22 +202,87 @@ func TestClaimsOfOneResourceAcrossPlans(t *testing.T) {
 	unknown := tftypes.NewValue(tftypes.String, tftypes.UnknownValue)
 	known := tftypes.NewValue(tftypes.String, "mRELxtHc")
 	pd := newProviderData(nil, true)
-	if !pd.claimName("template", "login-sms", claim{config: obj(unknown, "##code##")}) {
-		t.Fatal("the first claim failed")
+	for _, step := range []struct {
+		what string
+		c    claim
+		want claimVerdict
+	}{
+		{"the first create", claim{config: obj(unknown, "##code##")}, claimed},
+		{"the apply's plan of it, app_id now known", claim{config: obj(known, "##code##")}, claimed},
+		{"a later run's plan of it", claim{config: obj(known, "##code##")}, claimed},
+		{"a create with other settings", claim{config: obj(known, "##code## is it")}, claimDoubtful},
+		{"an existing object renamed onto it", claim{id: "20001"}, claimTaken},
+	} {
+		if got := pd.claimName("template", "login-sms", step.c); got != step.want {
+			t.Errorf("%s: verdict %d, want %d", step.what, got, step.want)
+		}
 	}
-	if !pd.claimName("template", "login-sms", claim{config: obj(known, "##code##")}) {
-		t.Fatal("the apply's plan of the same resource, with app_id now known, was taken for another resource")
+	if pd.claimName("template", "other", claim{id: "20001"}) != claimed {
+		t.Fatal("a rename onto a free name was refused")
 	}
-	if !pd.claimName("template", "login-sms", claim{config: obj(known, "##code##")}) {
-		t.Fatal("a later run's plan of the same resource was taken for another resource")
+	if pd.claimName("template", "other", claim{id: "20001"}) != claimed {
+		t.Fatal("an object's own claim, made again, was refused")
 	}
-	if pd.claimName("template", "login-sms", claim{config: obj(known, "##code## is it")}) {
-		t.Fatal("another resource with the same name was taken for the same one")
+	if pd.claimName("template", "other", claim{id: "20002"}) != claimTaken {
+		t.Fatal("another object renamed onto a claimed name was accepted")
 	}
-	if pd.claimName("template", "login-sms", claim{id: "20001"}) {
-		t.Fatal("an existing object renamed to a claimed name was accepted")
+	if pd.claimName("template", "other", claim{config: obj(known, "##code##")}) != claimTaken {
+		t.Fatal("a create onto a name that an object is renamed to was accepted")
 	}
-	if !pd.claimName("template", "other", claim{id: "20001"}) || !pd.claimName("template", "other", claim{id: "20001"}) {
-		t.Fatal("an existing object's own claim was refused")
+}
+
+// TestDescribeChanges: what an adoption's warning lists, attribute by
+// attribute: scalars as old → new, blocks by name, nothing of what only the
+// server sets.
+func TestDescribeChanges(t *testing.T) {
+	ctx := context.Background()
+	s := appSchema(resourceDocs)
+	from := appStateModel(otp.App{ID: "abcd1234", Name: "shop", CodeExpiry: 5, CreateTime: "2026-01-01T00:00:00+08:00"})
+	to := from
+	to.CodeExpiry = types.Int64Value(10)
+	to.TotalLimit = &sendLimitModel{Unit: types.StringValue("day"), Period: types.Int64Value(1), Limit: types.Int64Value(100)}
+	to.CreateTime = types.StringUnknown()
+	got := describeChanges(ctx, s, from, to)
+	want := []string{"code_expiry: 5 → 10", "period_total_send_limit"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("changes %q, want %q", got, want)
+	}
+	if got := describeChanges(ctx, s, from, from); len(got) != 0 {
+		t.Fatalf("an object that matches has changes %q", got)
+	}
+}
+
+// TestAdoptionMemory: a remembered adoption is recalled by the same
+// configuration, account, kind and name, and by nothing else; forgetting
+// and age end it.
+func TestAdoptionMemory(t *testing.T) {
+	dir := t.TempDir()
+	m := &adoptionMemory{dir: dir, account: "wd\x00https://api\x00key"}
+	other := &adoptionMemory{dir: dir, account: "other-wd\x00https://api\x00key"}
+	m.remember("task_flow", "login", "10001")
+	if id, ok := m.recall("task_flow", "login"); !ok || id != "10001" {
+		t.Fatalf("recall = %q, %v", id, ok)
+	}
+	for what, ok := range map[string]bool{
+		"another kind":                     func() bool { _, ok := m.recall("template", "login"); return ok }(),
+		"another name":                     func() bool { _, ok := m.recall("task_flow", "logout"); return ok }(),
+		"another configuration or account": func() bool { _, ok := other.recall("task_flow", "login"); return ok }(),
+	} {
+		if ok {
+			t.Errorf("%s recalls the adoption", what)
+		}
+	}
+	m.forget("task_flow", "login")
+	if _, ok := m.recall("task_flow", "login"); ok {
+		t.Fatal("a forgotten adoption is recalled")
+	}
+	m.remember("task_flow", "old", "10002")
+	old := time.Now().Add(-adoptionMemoryAge - time.Hour)
+	if err := os.Chtimes(m.file("task_flow", "old"), old, old); err != nil {
+		t.Fatal(err)
+	}
+	m.remember("task_flow", "new", "10003") // a write drops what is too old
+	if _, ok := m.recall("task_flow", "old"); ok {
+		t.Fatal("an adoption older than the memory's age is recalled")
 	}
 }

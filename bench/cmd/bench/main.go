@@ -250,7 +250,7 @@ func runLabel(r, reps int) string {
 // clash with a previous run's flows (the API cannot delete them). r < 0 is
 // a warm-up whose samples are dropped.
 func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error {
-	sb, cfg, err := b.host.fresh(n, lat)
+	sb, cfgs, err := b.host.fresh(n, lat, len(b.variants))
 	if err != nil {
 		return err
 	}
@@ -267,10 +267,10 @@ func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error 
 		if op == opUpdate {
 			changed = n / 2
 		}
-		text := cfg.render(changed)
 		var line strings.Builder
 		fmt.Fprintf(&line, "%s %-6s", label, op)
-		for _, v := range b.variants {
+		for vi, v := range b.variants {
+			text := cfgs[vi].render(changed)
 			dir := filepath.Join(runDir, v.dir)
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return err
@@ -352,19 +352,29 @@ func (h *sandboxHost) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (h *sandboxHost) close() { _ = h.srv.Close() }
 
-// fresh installs a new sandbox with one new account and the latency fault,
-// and returns the configuration that points at it.
-func (h *sandboxHost) fresh(n, latencyMS int) (*sandbox.Server, flowConfig, error) {
+// fresh installs a new sandbox with the latency fault and one new account
+// per variant (each provider creates its own N flows, and names are unique
+// per account), and returns the configurations that point at them.
+func (h *sandboxHost) fresh(n, latencyMS, variants int) (*sandbox.Server, []flowConfig, error) {
 	h.seq++
-	key := fmt.Sprintf("bench-key-%d", h.seq)
-	secret := fmt.Sprintf("bench-secret-%d-%d", h.seq, time.Now().UnixNano())
-	sb, err := sandbox.New(sandbox.Options{Accounts: map[string]string{key: secret}})
+	accounts := map[string]string{}
+	var cfgs []flowConfig
+	for v := range variants {
+		key := fmt.Sprintf("bench-key-%d-%d", h.seq, v)
+		secret := fmt.Sprintf("bench-secret-%d-%d-%d", h.seq, v, time.Now().UnixNano())
+		accounts[key] = secret
+		cfgs = append(cfgs, flowConfig{n: n, apiKey: key, apiSecret: secret})
+	}
+	sb, err := sandbox.New(sandbox.Options{Accounts: accounts})
 	if err != nil {
-		return nil, flowConfig{}, err
+		return nil, nil, err
 	}
 	sb.SetFaults(sandbox.Faults{LatencyMS: latencyMS})
 	h.current.Store(sb)
-	return sb, flowConfig{n: n, baseURL: h.base + sb.Prefix(), apiKey: key, apiSecret: secret}, nil
+	for i := range cfgs {
+		cfgs[i].baseURL = h.base + sb.Prefix()
+	}
+	return sb, cfgs, nil
 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }

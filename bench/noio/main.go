@@ -78,12 +78,12 @@ func (p *noioProvider) DataSources(context.Context) []func() datasource.DataSour
 // limit asks for: the benchmark's query sets the limit to N, so both
 // providers send N results.
 func (p *noioProvider) ListResources(ctx context.Context) []func() list.ListResource {
-	real, ok := p.real.(provider.ProviderWithListResources)
+	withLists, ok := p.real.(provider.ProviderWithListResources)
 	if !ok {
 		return nil
 	}
 	var out []func() list.ListResource
-	for _, newReal := range real.ListResources(ctx) {
+	for _, newReal := range withLists.ListResources(ctx) {
 		out = append(out, func() list.ListResource { return &listMirror{real: newReal()} })
 	}
 	return out

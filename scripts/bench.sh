@@ -13,6 +13,8 @@
 #   BENCH_REPS=3              measured runs per cell (the table shows medians)
 #   BENCH_WARMUP=1            discarded runs per cell before them
 #   BENCH_VERBOSE=1           every run, and the requests per API route
+#   BENCH_FLAGS=-ours-quiet   more flags of bench/cmd/bench (-ours-quiet: also
+#                             ours with every logger switched off by hand)
 #
 # A quick run: BENCH_N=10 BENCH_LATENCY_MS=100 BENCH_REPS=1 BENCH_WARMUP=0 scripts/bench.sh
 #
@@ -44,6 +46,8 @@ export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 
 verbose=()
 case "${BENCH_VERBOSE:-}" in "" | 0 | false) ;; *) verbose=(-v) ;; esac
+extra=()
+[ -z "${BENCH_FLAGS:-}" ] || read -r -a extra <<<"$BENCH_FLAGS"
 
 "$work/bin/bench" \
   -cli "$cli" \
@@ -56,4 +60,5 @@ case "${BENCH_VERBOSE:-}" in "" | 0 | false) ;; *) verbose=(-v) ;; esac
   -reps "${BENCH_REPS:-3}" \
   -warmup "${BENCH_WARMUP:-1}" \
   ${verbose[@]+"${verbose[@]}"} \
+  ${extra[@]+"${extra[@]}"} \
   "$@"

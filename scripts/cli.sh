@@ -34,6 +34,19 @@ build_terraform() {
   echo "$dir/terraform"
 }
 
+# module_copy MODULE VERSION prints the path of a writable copy, in a new
+# temporary directory the caller removes, of the module as the Go module
+# proxy serves it: go install refuses modules with replace directives, so
+# the CLIs are built inside such a copy (which Terraform's build also edits).
+module_copy() {
+  local src work
+  src=$(GOFLAGS=-mod=mod go mod download -json "$1@v$2" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$src" ] || { echo "cannot download $1@v$2" >&2; return 1; }
+  work=$(mktemp -d)
+  cp -r "$src/." "$work/" && chmod -R u+w "$work" || { rm -rf "$work"; return 1; }
+  echo "$work"
+}
+
 # Terraform 1.6 and later keep their remote-state backends (and
 # internal/legacy, which only they use) as nested modules that go.mod replaces
 # with local paths, and the module proxy's zip does not carry nested modules,
@@ -46,15 +59,9 @@ build_terraform_next() {
   local dir="$CACHE/terraform-$version"
   if [ ! -x "$dir/terraform" ]; then
     echo "==> building Terraform $version (test build, without remote-state backends) from the Go module proxy (once, about 4 minutes)" >&2
-    local src
-    src=$(GOFLAGS=-mod=mod go mod download -json "github.com/hashicorp/terraform@v$version" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -d "$src" ] || { echo "cannot download github.com/hashicorp/terraform@v$version" >&2; exit 1; }
     local work
-    work=$(mktemp -d)
+    work=$(module_copy github.com/hashicorp/terraform "$version") || exit 1
     trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' RETURN
-    cp -r "$src/." "$work/"
-    chmod -R u+w "$work"
     local backends="azure consul cos gcs kubernetes oss pg s3 oci"
     local init="$work/internal/backend/init/init.go"
     # 1. The backends' imports and their entries in the list of backends
@@ -89,17 +96,9 @@ build_tofu() {
   local dir="$CACHE/tofu-$version"
   if [ ! -x "$dir/tofu" ]; then
     echo "==> building OpenTofu $version from the Go module proxy (once, about 5 to 8 minutes)" >&2
-    # go install refuses modules with replace directives, so build inside a
-    # writable copy of the downloaded module instead.
-    local src
-    src=$(GOFLAGS=-mod=mod go mod download -json "github.com/opentofu/opentofu@v$version" |
-      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-    [ -d "$src" ] || { echo "cannot download github.com/opentofu/opentofu@v$version" >&2; exit 1; }
     local work
-    work=$(mktemp -d)
+    work=$(module_copy github.com/opentofu/opentofu "$version") || exit 1
     trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' RETURN
-    cp -r "$src/." "$work/"
-    chmod -R u+w "$work"
     mkdir -p "$dir.tmp"
     (cd "$work" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath \
       -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o "$dir.tmp/tofu" ./cmd/tofu) >&2

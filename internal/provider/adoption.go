@@ -65,6 +65,14 @@ func lookupByName[M objectModel, T any](ctx context.Context, pd *providerData, k
 func (r *objectResource[M, T]) planAdoption(ctx context.Context, resp *resource.ModifyPlanResponse, name string, holder T) {
 	objects := r.k.objects(r.pd.client)
 	id := objects.ID(holder)
+	if was, remembered := r.pd.adoptions.recall(r.k.typeName, name); remembered && was != id {
+		// What an earlier plan adopted was replaced by another object of
+		// the same name; if this is the apply's plan, adopting the new one
+		// would contradict it.
+		r.pd.adoptions.forget(r.k.typeName, name)
+		r.k.addAdoptedGone(&resp.Diagnostics, was, name, nil)
+		return
+	}
 	if p := r.k.parent; p != nil {
 		var want types.String
 		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root(p.attribute), &want)...)
@@ -159,7 +167,9 @@ func (r *objectResource[M, T]) applyAdoption(ctx context.Context, plan M, resp *
 		return
 	}
 	obj := holder
-	if in := r.k.input(plan); !objects.Same(holder, in) {
+	in := r.k.input(plan)
+	update := !objects.Same(holder, in)
+	if update {
 		obj, err = objects.Update(ctx, id, in)
 		var taken *otp.NameTakenError
 		switch {
@@ -181,7 +191,7 @@ func (r *objectResource[M, T]) applyAdoption(ctx context.Context, plan M, resp *
 	wrote(r.pd, r.k, state)
 	r.pd.adoptions.forget(r.k.typeName, name)
 	r.pd.adopted(r.k.typeName, id)
-	tflog.Info(ctx, "Adopted "+r.k.noun, map[string]any{"id": id, "name": name, "updated": !objects.Same(holder, r.k.input(plan))})
+	tflog.Info(ctx, "Adopted "+r.k.noun, map[string]any{"id": id, "name": name, "updated": update})
 	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 }
 

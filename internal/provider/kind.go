@@ -50,8 +50,9 @@ type kind[M objectModel, T any] struct {
 	// attribute with RequiresReplace changed). Terraform then plans the
 	// resource a second time as a create, which checks the new name.
 	replaces func(ctx context.Context, plan tfsdk.Plan, state tfsdk.State, diags *diag.Diagnostics) bool
-	// modifyPlan, when set, adds the kind's own plan-time rules.
-	modifyPlan func(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse)
+	// modifyPlan, when set, adds the kind's own plan-time rules; replacing
+	// is what replaces said of this plan (false for a create).
+	modifyPlan func(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, replacing bool)
 	// filter, when set, is an optional attribute of the plural data source
 	// that keeps only the objects whose value matches.
 	filter *listFilter[T]

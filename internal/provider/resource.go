@@ -286,8 +286,12 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		}
 		return
 	}
+	creating := req.State.Raw.IsNull()
+	// Asked once: it reads only what the replacement depends on (a
+	// template's app_id), and most plans are of unchanged resources.
+	replacing := !creating && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics)
 	if r.k.modifyPlan != nil {
-		r.k.modifyPlan(ctx, req, resp)
+		r.k.modifyPlan(ctx, req, resp, replacing)
 		if resp.Diagnostics.HasError() {
 			return
 		}
@@ -295,7 +299,6 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 	// Only the names are read: most plans are of unchanged resources, and
 	// they should not pay for converting the whole plan and state.
 	var name, priorName, priorID types.String
-	creating := req.State.Raw.IsNull()
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
 	if !creating {
 		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &priorName)...)
@@ -310,7 +313,7 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 	switch {
 	case resp.Diagnostics.HasError():
 		return
-	case !creating && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics):
+	case replacing:
 		// Terraform plans the replacement's create next, which checks the
 		// new name; this object is only forgotten.
 		r.k.addStays(&resp.Diagnostics, priorID.ValueString(), priorName.ValueString(), true)
@@ -355,14 +358,6 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 	case found && r.pd.isManaged(r.k.typeName, holderID):
 		info.addManagedElsewhere(&resp.Diagnostics, name.ValueString(), holderID, r.pd.claimOf(r.k.typeName, holderID))
 	case found && adopt:
-		if id, remembered := r.pd.adoptions.recall(r.k.typeName, name.ValueString()); remembered && id != holderID {
-			// What an earlier plan adopted was replaced by another object
-			// of the same name; if this is the apply's plan, adopting the
-			// new one would contradict it.
-			r.pd.adoptions.forget(r.k.typeName, name.ValueString())
-			r.k.addAdoptedGone(&resp.Diagnostics, id, name.ValueString(), nil)
-			return
-		}
 		r.planAdoption(ctx, resp, name.ValueString(), holder)
 	case found:
 		info.addNameTaken(&resp.Diagnostics, name.ValueString(), holderID, ownID, priorName.ValueString(), false, nil)

@@ -134,8 +134,10 @@ func templateStateModel(t otp.Template) templateModel {
 }
 
 // templateModifyPlan adds the template's own plan-time rules.
-func templateModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	templateCannotMove(ctx, req, resp)
+func templateModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, replacing bool) {
+	if replacing {
+		templateCannotMove(ctx, req, resp)
+	}
 	if !resp.Diagnostics.HasError() {
 		planSMSSegments(ctx, req, resp)
 	}
@@ -188,9 +190,6 @@ func planSMSSegments(ctx context.Context, req resource.ModifyPlanRequest, resp *
 // name in the account. Unless the name changes too, the new template's
 // create is refused.
 func templateCannotMove(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || !appIDChanges(ctx, req.Plan, req.State, &resp.Diagnostics) {
-		return
-	}
 	var name, priorName, priorAppID, priorID, appID types.String
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("app_id"), &appID)...)

@@ -59,3 +59,34 @@ func TestAccDestroy_warnsAtPlan(t *testing.T) {
 		t.Errorf("the destroy's plan does not warn:\n%s", out)
 	}
 }
+
+// TestAccDestroy_pastATakenName: terraform destroy plans the configuration
+// before it destroys, so a new resource whose name the account holds stops
+// it; the error says how to destroy anyway, and that way works, sending
+// nothing.
+func TestAccDestroy_pastATakenName(t *testing.T) {
+	e := newAccEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	w.config(taskFlow("one", "kept-one", node(60, 1, "sms")))
+	w.must(nil, "apply", "-auto-approve")
+	one := e.idOf(tkFlow, "kept-one")
+	_, err := e.sb.AddFlow(e.key, sandbox.Flow{Name: "console-held", Flow: []sandbox.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}})
+	e.must(err)
+	w.config(taskFlow("one", "kept-one", node(60, 1, "sms")) + taskFlow("two", "console-held", node(60, 1, "sms")))
+
+	out, code := w.run(nil, "destroy", "-auto-approve")
+	if code == 0 || !expectError("Task Flow Name Already Taken", "this error also stops a destroy", "terraform destroy -refresh=false").MatchString(out) {
+		t.Fatalf("destroy exit %d, want the name-taken error with the way past it:\n%s", code, out)
+	}
+	e.sb.ResetCounts()
+	out = w.must(nil, "destroy", "-auto-approve", "-refresh=false")
+	if !expectError(fmt.Sprintf("Warning: Task Flow %s Stays in the OTP Account", one), "Destroy complete! Resources: 1 destroyed").MatchString(out) {
+		t.Errorf("destroy -refresh=false:\n%s", out)
+	}
+	if n := e.sb.Total(); n != 0 {
+		t.Errorf("destroy -refresh=false sent %v", e.sb.Counts())
+	}
+	if left := w.must(nil, "state", "list"); strings.TrimSpace(left) != "" {
+		t.Errorf("state still lists %q", left)
+	}
+}

@@ -109,7 +109,8 @@ func (i kindInfo) adoptHint(name, holderID string) string {
 		return fmt.Sprintf("To manage that %s with Terraform instead of creating a new one, adopt it by name with an import block:\n\n%s\n\n"+
 			"or with the command:\n\n  terraform import %s.<name> %s%s", i.noun, i.importBlock(importNamePrefix+name), i.resourceType(), importNamePrefix, name)
 	}
-	return fmt.Sprintf("The OTP API cannot list %ss, so its id can only be read in the vendor console. To manage it with Terraform, "+
+	return fmt.Sprintf("The OTP API cannot list %ss, so its id is shown only in the vendor console (and in the warnings of the "+
+		"terraform destroy that left it behind, if one did). To manage it with Terraform, "+
 		"adopt it by that id (such as %s) with an import block:\n\n%s\n\nor with the command:\n\n  terraform import %s.<name> <id>",
 		i.noun, i.idExample, i.importBlock("<id>"), i.resourceType())
 }
@@ -157,17 +158,24 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 	if cause != nil {
 		detail += "\n\n" + cause.Error()
 	} else {
-		detail += "\n\nThis was found before anything was sent, from the account's list of " + i.noun + "s."
+		detail += "\n\nThis was found before anything was sent, from the account's list of " + i.noun + "s." + destroyHint
 	}
 	diags.AddAttributeError(path.Root("name"), i.title+" Name Already Taken", detail)
 }
+
+// destroyHint ends the plan-time errors that the account's objects, not the
+// configuration, cause: terraform destroy plans the configuration before
+// its destroy plan (to refresh), so such an error would stop a destroy too,
+// and -refresh=false skips that plan.
+const destroyHint = "\n\nterraform destroy plans the configuration first, so this error also stops a destroy; to destroy what the " +
+	"state holds anyway, run terraform destroy -refresh=false."
 
 // addDuplicateName reports two resources of one configuration that plan the
 // same name.
 func (i kindInfo) addDuplicateName(diags *diag.Diagnostics, name string) {
 	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name",
 		fmt.Sprintf("Another %s resource of this configuration also plans %s named %q. Names are unique among the account's %ss, "+
-			"so only one of them could be applied. Give each resource its own name.", i.resourceType(), i.a(), name, i.noun))
+			"so only one of them could be applied. Give each resource its own name."+destroyHint, i.resourceType(), i.a(), name, i.noun))
 }
 
 // addDoubtfulDuplicate warns of two creates of one name with other
@@ -208,7 +216,7 @@ func (i kindInfo) addManagedElsewhere(diags *diag.Diagnostics, name, holderID, h
 	if holderRenamedTo != "" {
 		detail += fmt.Sprintf("\n\nThat resource renames it to %q in this same change: two %ss swapping (or passing on) names.", holderRenamedTo, i.noun)
 	}
-	detail += "\n\n" + i.swapAdvice(name) + " Otherwise give this resource a name of its own."
+	detail += "\n\n" + i.swapAdvice(name) + " Otherwise give this resource a name of its own." + destroyHint
 	diags.AddAttributeError(path.Root("name"), "Duplicate "+i.title+" Name", detail)
 }
 
@@ -278,7 +286,9 @@ func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes 
 	} else {
 		detail += fmt.Sprintf(", and updates the %s to match the configuration:\n\n  %s", i.noun, strings.Join(changes, "\n  "))
 	}
-	detail += fmt.Sprintf("\n\nAny other configuration that uses this name with adopt_existing on would manage the same %s.", i.noun)
+	detail += fmt.Sprintf("\n\nAny other configuration that uses this name with adopt_existing on would manage the same %s. "+
+		"A saved plan (plan -out) must be applied with adopt_existing still on: the apply plans each resource again, "+
+		"and without it would plan a create.", i.noun)
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail)
 }
 
@@ -328,8 +338,17 @@ func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced bo
 	}
 	diags.AddWarning(fmt.Sprintf("%s %s Stays in the OTP Account", i.title, id),
 		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
-			"console if it is no longer needed. A later apply that uses the name again fails with \"Name Already Taken\", unless "+
-			"the provider's adopt_existing is on, which adopts it.", what))
+			"console if it is no longer needed. A later %s that uses the name again stops with \"Name Already Taken\", unless "+
+			"the provider's adopt_existing is on, which adopts it.", what, i.checkedAt()))
+}
+
+// checkedAt is the step that finds a taken name: the plan, from the
+// account's list, or the apply, for kinds the API cannot list.
+func (i kindInfo) checkedAt() string {
+	if i.canList {
+		return "plan"
+	}
+	return "apply"
 }
 
 // addStillExists is the destroy warning: the API cannot delete.

@@ -144,3 +144,40 @@ func TestRequiredMarkers(t *testing.T) {
 		t.Errorf("flow: %q does not start with Required", d)
 	}
 }
+
+// TestDiagnosticsSayWhichStepStops: a reused name stops the plan of a kind
+// the API lists and the apply of one it cannot; only the errors a plan
+// raises from the account's objects say how to destroy past them, and the
+// adoption warning says a saved plan needs adoption at apply too.
+func TestDiagnosticsSayWhichStepStops(t *testing.T) {
+	for _, i := range kindInfos {
+		var d diag.Diagnostics
+		i.addStays(&d, "1", "x", false)
+		step := map[bool]string{true: "A later plan that uses the name again", false: "A later apply that uses the name again"}[i.canList]
+		if got := d[0].Detail(); !strings.Contains(got, step) {
+			t.Errorf("%s: stays warning lacks %q: %s", i.noun, step, got)
+		}
+		d = nil
+		i.addNameTaken(&d, "x", "1", "", "", false, nil)
+		i.addDuplicateName(&d, "x")
+		i.addManagedElsewhere(&d, "x", "1", "")
+		for _, e := range d {
+			if !strings.HasSuffix(e.Detail(), destroyHint) {
+				t.Errorf("%s: plan-time %q lacks the destroy hint: %s", i.noun, e.Summary(), e.Detail())
+			}
+		}
+		d = nil
+		i.addNameTaken(&d, "x", "1", "", "", false, errors.New("the cause"))
+		i.addDuplicateAtApply(&d, "x", "1", nil)
+		for _, e := range d {
+			if strings.Contains(e.Detail(), "terraform destroy -refresh=false") {
+				t.Errorf("%s: apply-time %q has the destroy hint: %s", i.noun, e.Summary(), e.Detail())
+			}
+		}
+		d = nil
+		i.addAdopting(&d, "1", "x", nil)
+		if got := d[0].Detail(); !strings.Contains(got, "A saved plan (plan -out) must be applied with adopt_existing still on") {
+			t.Errorf("%s: adoption warning lacks the saved-plan note: %s", i.noun, got)
+		}
+	}
+}

@@ -47,8 +47,9 @@ func (smsSegmentsFunction) Definition(_ context.Context, _ function.DefinitionRe
 			"A code is letters and digits, so it never changes the encoding. A text without `%s` is counted as it is, so a module "+
 			"can check a text before it becomes a template's (the `otp_template` resource is what requires the placeholder). "+
 			"An empty text counts as one SMS.\n\n"+
-			"The function sends no request, but a plan configures the provider as usual, so the provider's credentials must be "+
-			"set even in a module that only calls the function. Provider functions need Terraform 1.8+ or OpenTofu 1.7+.",
+			"The function sends no request. Terraform calls it without configuring the provider, so a module that only calls it "+
+			"needs no credentials; OpenTofu configures the provider first, so there the provider's credentials must be set even "+
+			"in a module that only calls the function. Provider functions need Terraform 1.8+ or OpenTofu 1.7+.",
 			otp.CodePlaceholder, gsm7Single, gsm7Part, ucs2Single, ucs2Part, otp.CodePlaceholder),
 		Parameters: []function.Parameter{
 			function.StringParameter{

@@ -111,6 +111,58 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	}
 }
 
+// TestAccKinds_savedAdoptionAppliedWithoutIt: a plan saved with adoption on
+// and applied with it off stops at each adopted resource, naming the object
+// and the way on, before anything is sent that changes the account (not
+// Terraform's "inconsistent final plan", which would blame the provider);
+// planned again with adoption on, it applies.
+func TestAccKinds_savedAdoptionAppliedWithoutIt(t *testing.T) {
+	e := newAccEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	var body strings.Builder
+	ids := map[string]string{}
+	for _, k := range allKinds {
+		name := "saved-" + strings.ReplaceAll(k.typeName, "_", "-")
+		ids[k.typeName] = k.adoptable(e, name)
+		body.WriteString(k.hcl(e, "saved", name, 0))
+	}
+	w.config(body.String())
+	on := []string{EnvAdoptExisting + "=true"}
+	w.must(on, "plan", "-out=adopt.tfplan")
+
+	e.sb.ResetCounts()
+	out, code := w.run(nil, "apply", "adopt.tfplan")
+	if code == 0 || strings.Contains(out, "inconsistent final plan") {
+		t.Fatalf("apply without adoption: exit %d, want our error, not Terraform's:\n%s", code, out)
+	}
+	for _, k := range allKinds {
+		if !expectError(k.title+" "+ids[k.typeName]+" Was Adopted With adopt_existing On", "Turn adoption on again",
+			EnvAdoptExisting+"=true", "a saved plan made with adoption on needs it at apply too").MatchString(out) {
+			t.Errorf("apply without adoption lacks the error of %s %s:\n%s", k.typeName, ids[k.typeName], out)
+		}
+	}
+	for route, n := range e.sb.Counts() {
+		if !strings.HasPrefix(route, "GET ") && n > 0 {
+			t.Errorf("apply without adoption sent %d %s", n, route)
+		}
+	}
+
+	// What the error says: plan again with adoption on, and apply that.
+	w.must(on, "plan", "-out=adopt.tfplan")
+	out = w.must(on, "apply", "adopt.tfplan")
+	if !strings.Contains(out, "Apply complete!") {
+		t.Fatalf("the saved plan with adoption on:\n%s", out)
+	}
+	for _, k := range allKinds {
+		if got := w.must(nil, "state", "show", k.addr("saved")); !strings.Contains(got, `"`+ids[k.typeName]+`"`) {
+			t.Errorf("%s was not adopted:\n%s", k.typeName, got)
+		}
+	}
+	if out, code := w.run(on, "plan", "-detailed-exitcode"); code != 0 {
+		t.Errorf("the plan after the adoption is not empty (exit %d):\n%s", code, out)
+	}
+}
+
 // TestAccKinds_adoptionRefused: never an object that another resource of
 // this configuration manages, whichever of the two the CLI plans first.
 func TestAccKinds_adoptionRefused(t *testing.T) {

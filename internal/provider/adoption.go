@@ -136,6 +136,28 @@ func (r *objectResource[M, T]) checkRemembered(ctx context.Context, resp *resour
 	}
 }
 
+// adoptionTurnedOff is the plan of a create with adoption off. When this
+// machine remembers that a plan adopted the name, and the object still holds
+// it, that plan was made with adopt_existing on: if it is a saved plan being
+// applied, planning a create now contradicts it (and Terraform would blame
+// the provider); if it is a new plan, the name is taken. It reports which
+// object, and how to go on, and returns true: the name needs no other check.
+func (r *objectResource[M, T]) adoptionTurnedOff(ctx context.Context, resp *resource.ModifyPlanResponse, name string) bool {
+	id, ok := r.pd.adoptions.recall(r.k.typeName, name)
+	if !ok {
+		return false
+	}
+	obj, err := read(ctx, r.pd, r.k, id)
+	if err != nil || r.k.objects(r.pd.client).Name(obj) != name {
+		if err == nil || otp.IsNotFound(err) {
+			r.pd.adoptions.forget(r.k.typeName, name) // renamed or gone since
+		}
+		return false // the usual name check, or the API at apply, decides
+	}
+	r.k.addAdoptionOff(&resp.Diagnostics, id, name)
+	return true
+}
+
 // applyAdoption is the apply of a planned adoption: no create; the object
 // read back (from what this process read for its plan), updated only if it
 // differs from the configuration, and written to the state as after an

@@ -288,7 +288,7 @@ func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes 
 	}
 	detail += fmt.Sprintf("\n\nAny other configuration that uses this name with adopt_existing on would manage the same %s. "+
 		"A saved plan (plan -out) must be applied with adopt_existing still on: the apply plans each resource again, "+
-		"and without it would plan a create.", i.noun)
+		"and without adoption it stops at this resource.", i.noun)
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail)
 }
 
@@ -318,6 +318,18 @@ func (i kindInfo) addAdoptedGone(diags *diag.Diagnostics, id, name string, cause
 		detail += "\n\n" + cause.Error()
 	}
 	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("Adopted %s Is Gone", i.title), detail)
+}
+
+// addAdoptionOff reports a create, with adoption off, of a name whose
+// object a plan on this machine adopted with adoption on.
+func (i kindInfo) addAdoptionOff(diags *diag.Diagnostics, id, name string) {
+	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("%s %s Was Adopted With adopt_existing On", i.title, id),
+		fmt.Sprintf("A plan made in this directory adopted %s %s as %q with adopt_existing on. adopt_existing is off now, so this "+
+			"resource would create %s of that name, which the account already has (names are unique among its %ss). Nothing was "+
+			"created or changed.\n\nTurn adoption on again (%s=true, or adopt_existing = true in the provider block) and plan "+
+			"again, which adopts the %s; a saved plan made with adoption on needs it at apply too, and after this error the CLI "+
+			"may find that plan stale, so plan it again. Or import the %s by its id (%s), or choose another name.",
+			i.noun, id, name, i.a(), i.noun, EnvAdoptExisting, i.noun, i.noun, id)+destroyHint)
 }
 
 // addAdoptedElsewhere reports an object that this resource manages and

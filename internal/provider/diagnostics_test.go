@@ -35,6 +35,7 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"})
 	i.addAdoptedGone(&d, "1", "x", cause)
 	i.addAdoptedElsewhere(&d, "1", "x")
+	i.addAdoptionOff(&d, "1", "x")
 	i.addStays(&d, "1", "x", false)
 	i.addStays(&d, "1", "x", true)
 	for _, parent := range kindInfos {
@@ -161,6 +162,7 @@ func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 		i.addNameTaken(&d, "x", "1", "", "", false, nil)
 		i.addDuplicateName(&d, "x")
 		i.addManagedElsewhere(&d, "x", "1", "")
+		i.addAdoptionOff(&d, "1", "x")
 		for _, e := range d {
 			if !strings.HasSuffix(e.Detail(), destroyHint) {
 				t.Errorf("%s: plan-time %q lacks the destroy hint: %s", i.noun, e.Summary(), e.Detail())

@@ -337,6 +337,9 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		info.addDoubtfulDuplicate(&resp.Diagnostics, name.ValueString())
 	}
 	adopt := creating && r.pd.adoptExisting
+	if creating && !adopt && r.adoptionTurnedOff(ctx, resp, name.ValueString()) {
+		return
+	}
 	if !info.canList && (!adopt || r.k.discover == nil) {
 		return // the API checks the name at apply
 	}

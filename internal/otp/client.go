@@ -151,9 +151,10 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// String keeps the secret out of %v and %s prints of a client.
+// String keeps the credentials out of %v and %s prints of a client: the
+// provider's schema marks the key sensitive too.
 func (c *Client) String() string {
-	return fmt.Sprintf("otp.Client{BaseURL: %s, APIKey: %s, APISecret: %s}", c.base, c.key, redacted)
+	return fmt.Sprintf("otp.Client{BaseURL: %s, APIKey: %s, APISecret: %s}", c.base, redacted, redacted)
 }
 
 // GoString keeps the secret out of %#v prints.
@@ -162,10 +163,10 @@ func (c *Client) GoString() string { return c.String() }
 // Format keeps the secret out of every other verb.
 func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
-// String keeps the secret out of prints of a Config.
+// String keeps the credentials out of prints of a Config.
 func (cfg Config) String() string {
 	return fmt.Sprintf("otp.Config{BaseURL: %s, APIKey: %s, APISecret: %s, UserAgent: %s, MaxRetries: %d}",
-		cfg.BaseURL, cfg.APIKey, redacted, cfg.UserAgent, cfg.MaxRetries)
+		cfg.BaseURL, redacted, redacted, cfg.UserAgent, cfg.MaxRetries)
 }
 
 // GoString keeps the secret out of %#v prints.
@@ -277,7 +278,8 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 	req.Header.Set("User-Agent", c.userAgent)
 	req.Header.Set("Api-Key", c.key)
 	req.Header.Set("Timestamp", strconv.FormatInt(ts, 10))
-	req.Header.Set("Sign", Sign(c.key, c.secret.Reveal(), ts))
+	sign := Sign(c.key, c.secret.Reveal(), ts)
+	req.Header.Set("Sign", sign)
 
 	start := time.Now()
 	// logAttempt writes the attempt's line; status 0 means no answer.
@@ -334,6 +336,10 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 		logAttempt("OTP API request succeeded", resp.StatusCode, nil)
 		return env, nil
 	}
+	// What an error quotes of the answer (a proxy's page, a reason) reaches
+	// diagnostics and logs: a page that echoes the request must not carry
+	// the credentials or the signature along.
+	env, err = decodeEnvelope(cl.op, resp.StatusCode, c.scrub(raw, sign))
 	logAttempt("OTP API request answered with an error", resp.StatusCode, err)
 	aerr := &attemptError{err: err, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	var httpErr *HTTPError
@@ -351,6 +357,18 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 		aerr.maybeSent = true
 	}
 	return envelope{}, aerr
+}
+
+// scrub masks the API key, the secret and the request's signature (in
+// either case: the vendor calls the hex case-insensitive) in an answer.
+func (c *Client) scrub(raw []byte, sign string) []byte {
+	out := raw
+	for _, s := range []string{c.key, c.secret.Reveal(), sign, strings.ToUpper(sign)} {
+		if s != "" && bytes.Contains(out, []byte(s)) {
+			out = bytes.ReplaceAll(out, []byte(s), []byte(redacted))
+		}
+	}
+	return out
 }
 
 // logf writes one line, if anything is logged at all.

@@ -632,3 +632,44 @@ func TestRefusedCredentialsAreNotSentAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsMaskCredentials: an answer that quotes the request (a proxy's
+// error page, a reason that echoes the headers) reaches the error, and from
+// there diagnostics and logs, without the key, the secret or the signature.
+func TestErrorsMaskCredentials(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		status int
+		body   func(r *http.Request) string
+	}{
+		{"proxy page", http.StatusBadGateway, func(r *http.Request) string {
+			return fmt.Sprintf("<html>Bad gateway for Api-Key: %s Sign: %s secret=%s</html>", r.Header.Get("Api-Key"),
+				strings.ToUpper(r.Header.Get("Sign")), testSecret)
+		}},
+		{"envelope reason", http.StatusOK, func(r *http.Request) string {
+			return status(CodeParameter, fmt.Sprintf("bad headers: Api-Key=%s Sign=%s", r.Header.Get("Api-Key"), r.Header.Get("Sign")))
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var sign string
+			f := newFakeAPI(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				sign = r.Header.Get("Sign")
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body(r))
+			})
+			c := newTestClient(t, f.srv.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
+			_, err := c.Flows().List(context.Background())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for what, s := range map[string]string{"key": testKey, "secret": string(testSecret), "signature": sign, "SIGNATURE": strings.ToUpper(sign)} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("the error shows the %s: %v", what, err)
+				}
+			}
+			if !strings.Contains(err.Error(), redacted) {
+				t.Errorf("the error does not say what was masked: %v", err)
+			}
+		})
+	}
+}

@@ -151,6 +151,8 @@ type NameTakenError struct {
 	// can be listed and the lookup succeeded; "" otherwise.
 	HolderID string
 	Err      error
+	// holder is that object, as the lookup found it (Objects.Holder).
+	holder any
 }
 
 func (e *NameTakenError) Error() string {

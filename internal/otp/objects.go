@@ -135,7 +135,7 @@ func (o Objects[T]) Create(ctx context.Context, in T) (T, error) {
 			case found && k.same(existing, in):
 				return existing, nil
 			case found:
-				return zero, &NameTakenError{Kind: k.noun, Name: name, HolderID: k.id(existing), Err: err}
+				return zero, &NameTakenError{Kind: k.noun, Name: name, HolderID: k.id(existing), Err: err, holder: existing}
 			default:
 				return zero, err // nothing was stored
 			}
@@ -191,7 +191,7 @@ func (o Objects[T]) settle(ctx context.Context, in T, cause error, exists bool) 
 		o.c.logf(ctx, "OTP API create outcome settled from the list", map[string]any{"kind": k.noun, "id": k.id(existing)})
 		return &existing, nil
 	case found:
-		return nil, &NameTakenError{Kind: k.noun, Name: name, HolderID: k.id(existing), Err: cause}
+		return nil, &NameTakenError{Kind: k.noun, Name: name, HolderID: k.id(existing), Err: cause, holder: existing}
 	}
 	return nil, unconfirmed
 }
@@ -204,7 +204,7 @@ func (o Objects[T]) nameTaken(ctx context.Context, name string, err error) error
 		// One lookup on this error path turns "some object" into one the
 		// user can find; it costs nothing when writes succeed.
 		if holder, found, lerr := o.FindByName(ctx, name); lerr == nil && found {
-			nt.HolderID = o.k.id(holder)
+			nt.HolderID, nt.holder = o.k.id(holder), holder
 		}
 	}
 	return nt
@@ -347,6 +347,19 @@ func (o Objects[T]) FindByName(ctx context.Context, name string) (T, bool, error
 	}
 	obj, found := o.Named(objs, name)
 	return obj, found, nil
+}
+
+// Holder returns the object that holds the name a *NameTakenError is about,
+// as the lookup that named it found it (listable kinds only).
+func (o Objects[T]) Holder(err error) (T, bool) {
+	var nt *NameTakenError
+	if errors.As(err, &nt) {
+		if obj, ok := nt.holder.(T); ok {
+			return obj, true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 // Named picks the object with exactly that name from a list.

@@ -27,9 +27,11 @@ func TestSignIsLowerHexAndVariesWithEachInput(t *testing.T) {
 	}
 }
 
-func TestSecretNeverPrints(t *testing.T) {
-	const secret = "hunter2-very-secret"
-	cfg := Config{APIKey: "key", APISecret: Secret(secret), BaseURL: "http://127.0.0.1:1/otp"}
+// TestCredentialsNeverPrint: neither the secret nor the API key (sensitive
+// in the provider's schema too) shows in any print of a client or config.
+func TestCredentialsNeverPrint(t *testing.T) {
+	const secret, key = "hunter2-very-secret", "bDqJFiq9-key"
+	cfg := Config{APIKey: key, APISecret: Secret(secret), BaseURL: "http://127.0.0.1:1/otp"}
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +46,9 @@ func TestSecretNeverPrints(t *testing.T) {
 	for _, p := range prints {
 		if strings.Contains(p, secret) || strings.Contains(p, fmt.Sprintf("%x", secret)) {
 			t.Fatalf("secret leaked: %s", p)
+		}
+		if strings.Contains(p, key) || strings.Contains(p, fmt.Sprintf("%x", key)) {
+			t.Fatalf("API key leaked: %s", p)
 		}
 	}
 	if cfg.APISecret.Reveal() != secret {

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -37,10 +38,11 @@ func (k testKind) adoptionCost(apps int) map[string]int {
 
 // TestAccKinds_adoptExisting: with adopt_existing on, a resource planned
 // for creation whose name an object of the account holds adopts it: the
-// plan knows its id; the apply creates nothing, leaves alone an object that
-// matches and updates one that differs, once; the next plan is empty; and
-// nothing is sent beyond the name check (apps: the lookup through the
-// templates).
+// plan leaves the id unknown, as for any create (nothing needs to hold
+// between plan and apply); the apply creates nothing, leaves alone an object
+// that matches and updates one that differs, once; the next plan is empty;
+// and nothing is sent beyond the name checks of the plan and of the apply's
+// own plan (apps: the lookup through the templates).
 func TestAccKinds_adoptExisting(t *testing.T) {
 	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
 		e.needsSandbox()
@@ -54,8 +56,9 @@ func TestAccKinds_adoptExisting(t *testing.T) {
 				PreConfig: e.reset(),
 				Config:    config,
 				ConfigPlanChecks: planChecks([]plancheck.PlanCheck{
-					plancheck.ExpectKnownValue(k.addr("same"), tfjsonpath.New("id"), knownvalue.StringExact(same)),
-					plancheck.ExpectKnownValue(k.addr("changed"), tfjsonpath.New("id"), knownvalue.StringExact(changed)),
+					plancheck.ExpectResourceAction(k.addr("same"), plancheck.ResourceActionCreate),
+					plancheck.ExpectUnknownValue(k.addr("same"), tfjsonpath.New("id")),
+					plancheck.ExpectUnknownValue(k.addr("changed"), tfjsonpath.New("id")),
 				}, e.requests("plan -refresh=false", none), e.requests("refresh", k.read(2))),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(k.addr("same"), tfjsonpath.New("id"), knownvalue.StringExact(same)),
@@ -98,7 +101,8 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
 	for _, k := range allKinds {
 		want := []string{"Warning: Adopting " + k.title + " " + ids[k.typeName], fmt.Sprintf(`already has %s named "warned-`, k.info.a()),
-			"which is not in this state", "already matches the configuration", "would manage the same " + k.info.noun}
+			"which is not in this state", "already matches the configuration", "Nothing is kept between commands",
+			"would manage the same " + k.info.noun}
 		if !expectError(want...).MatchString(out) {
 			t.Errorf("the plan lacks the adoption warning of %s %v:\n%s", k.typeName, want, out)
 		}
@@ -106,16 +110,17 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	// A difference: named in the warning.
 	w.config(taskFlow("changed", "warned-task-flow", node(90, 2, "call")))
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
-	if !regexp.MustCompile(`(?s)Adopting Task Flow ` + ids["task_flow"] + `.*updates the task flow to match the\s+configuration:\s+flow\n`).MatchString(out) {
+	if !regexp.MustCompile(`(?s)Adopting Task Flow ` + ids["task_flow"] + `.*updates it to match the\s+configuration:\s+flow\n`).MatchString(out) {
 		t.Errorf("the plan does not say what the adoption changes:\n%s", out)
 	}
 }
 
 // TestAccKinds_savedAdoptionAppliedWithoutIt: a plan saved with adoption on
-// and applied with it off stops at each adopted resource, naming the object
-// and the way on, before anything is sent that changes the account (not
-// Terraform's "inconsistent final plan", which would blame the provider);
-// planned again with adoption on, it applies.
+// and applied with it off stops at each resource that it would have adopted
+// with the name-taken error, which says that adoption must be on at apply
+// too (not Terraform's "inconsistent final plan", which would blame the
+// provider); nothing that changes the account is sent but the create of the
+// app, which only the API can check. Applied with adoption on, it adopts.
 func TestAccKinds_savedAdoptionAppliedWithoutIt(t *testing.T) {
 	e := newAccEnv(t)
 	w := newCLIWorkspace(t, e, nil)
@@ -136,18 +141,22 @@ func TestAccKinds_savedAdoptionAppliedWithoutIt(t *testing.T) {
 		t.Fatalf("apply without adoption: exit %d, want our error, not Terraform's:\n%s", code, out)
 	}
 	for _, k := range allKinds {
-		if !expectError(k.title+" "+ids[k.typeName]+" Was Adopted With adopt_existing On", "Turn adoption on again",
-			EnvAdoptExisting+"=true", "a saved plan made with adoption on needs it at apply too").MatchString(out) {
+		holder := ids[k.typeName]
+		if !k.listable {
+			holder = "The OTP API cannot list apps" // so the apply cannot name it
+		}
+		if !expectError(k.title+" Name Already Taken", holder, "adopt_existing = true",
+			"A saved plan (plan -out) made with adoption on must be applied with it on too").MatchString(out) {
 			t.Errorf("apply without adoption lacks the error of %s %s:\n%s", k.typeName, ids[k.typeName], out)
 		}
 	}
 	for route, n := range e.sb.Counts() {
-		if !strings.HasPrefix(route, "GET ") && n > 0 {
+		if !strings.HasPrefix(route, "GET ") && n > 0 && !(route == sandbox.RouteAppAdd && n == 1) {
 			t.Errorf("apply without adoption sent %d %s", n, route)
 		}
 	}
 
-	// What the error says: plan again with adoption on, and apply that.
+	// Applied with adoption on, as planned.
 	w.must(on, "plan", "-out=adopt.tfplan")
 	out = w.must(on, "apply", "adopt.tfplan")
 	if !strings.Contains(out, "Apply complete!") {
@@ -190,8 +199,9 @@ func TestAccKinds_adoptionRefused(t *testing.T) {
 }
 
 // TestAccTemplate_adoption: a template adopts only within its own app (it
-// cannot move), and a template whose app is adopted in the same plan plans
-// with a known app_id, and is adopted too.
+// cannot move): checked at plan when app_id is known then, at apply when
+// it is not (an app created in the same run); a template whose app is
+// adopted in the same run is adopted too.
 func TestAccTemplate_adoption(t *testing.T) {
 	e := newAccEnv(t)
 	e.needsSandbox()
@@ -202,31 +212,42 @@ func TestAccTemplate_adoption(t *testing.T) {
 	tplID := strconv.FormatInt(tpl.TemplateID, 10)
 	config := e.provider("adopt_existing = true") + app0("shop", "adopted-app") +
 		template("sms", "app_id = otp_app.shop.id", `name = "adopted-tpl"`, `text = "##code##"`)
+	cannotMove := []string{"Cannot Adopt Template " + tplID, fmt.Sprintf(`belongs to app %q`, app.AppID),
+		"cannot move to another app", fmt.Sprintf(`set app_id to %q`, app.AppID)}
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				// Elsewhere: the same name under the host app.
-				Config: e.provider("adopt_existing = true") + template("sms", fmt.Sprintf("app_id = %q", e.hostApp()), `name = "adopted-tpl"`, `text = "##code##"`),
-				ExpectError: expectError("Cannot Adopt Template "+tplID, fmt.Sprintf(`belongs to app %q`, app.AppID),
-					"cannot move to another app", fmt.Sprintf(`set app_id to %q`, app.AppID)),
+				// Elsewhere, known at plan: the same name under the host app.
+				Config:      e.provider("adopt_existing = true") + template("sms", fmt.Sprintf("app_id = %q", e.hostApp()), `name = "adopted-tpl"`, `text = "##code##"`),
+				ExpectError: expectError(cannotMove...),
+			},
+			{
+				// Elsewhere, known at apply: under an app this run creates.
+				Config: e.provider("adopt_existing = true") + app0("fresh", "fresh-app") +
+					template("sms", "app_id = otp_app.fresh.id", `name = "adopted-tpl"`, `text = "##code##"`),
+				ExpectError: expectError(cannotMove...),
 			},
 			{
 				Config: config,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectKnownValue("otp_app.shop", tfjsonpath.New("id"), knownvalue.StringExact(app.AppID)),
-					plancheck.ExpectKnownValue("otp_app.shop", tfjsonpath.New("create_time"), knownvalue.StringExact(app.CreateTime)),
-					plancheck.ExpectKnownValue("otp_template.sms", tfjsonpath.New("app_id"), knownvalue.StringExact(app.AppID)),
-					plancheck.ExpectKnownValue("otp_template.sms", tfjsonpath.New("id"), knownvalue.StringExact(tplID)),
+					plancheck.ExpectUnknownValue("otp_app.shop", tfjsonpath.New("id")),
+					plancheck.ExpectUnknownValue("otp_template.sms", tfjsonpath.New("app_id")),
+					plancheck.ExpectUnknownValue("otp_template.sms", tfjsonpath.New("id")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("otp_app.shop", tfjsonpath.New("id"), knownvalue.StringExact(app.AppID)),
 					statecheck.ExpectKnownValue("otp_app.shop", tfjsonpath.New("create_time"), knownvalue.StringExact(app.CreateTime)),
+					statecheck.ExpectKnownValue("otp_template.sms", tfjsonpath.New("app_id"), knownvalue.StringExact(app.AppID)),
+					statecheck.ExpectKnownValue("otp_template.sms", tfjsonpath.New("id"), knownvalue.StringExact(tplID)),
 				},
 			},
 		},
 	})
-	if n, m := len(e.sb.Apps(e.key)), len(e.sb.Templates(e.key)); n != 2 || m != 1 {
-		t.Fatalf("%d apps and %d templates, want the 2 and 1 there were", n, m)
+	// The host app, fresh-app (created before its template was refused),
+	// adopted-app; the one template.
+	if n, m := len(e.sb.Apps(e.key)), len(e.sb.Templates(e.key)); n != 3 || m != 1 {
+		t.Fatalf("%d apps and %d templates, want 3 and 1", n, m)
 	}
 }
 
@@ -234,43 +255,70 @@ func TestAccTemplate_adoption(t *testing.T) {
 func app0(label, name string) string { return tkApp.hcl(nil, label, name, 0) }
 
 // TestAccKinds_adoptedObjectGone: an object that vanishes between the plan
-// that adopts it and the apply fails the apply with an error that says to
-// plan again, never "inconsistent final plan", never a silent create; the
-// next plan creates it.
+// that adopts it and the apply is created anew by the apply (the plan said
+// the id was unknown, so that is no inconsistency), never a duplicate; the
+// next plan is empty.
 func TestAccKinds_adoptedObjectGone(t *testing.T) {
 	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
 		e.needsSandbox()
 		id := k.adoptable(e, "vanishing")
-		deleted := consoleRun(func() {
-			if !k.listable {
-				// An app goes once the template that uses it is gone.
-				for _, tpl := range e.sb.Templates(e.key) {
-					if tpl.AppID == id {
-						tkTemplate.consoleDelete(e, strconv.FormatInt(tpl.TemplateID, 10))
-					}
-				}
-			}
-			k.consoleDelete(e, id)
-		})
-		config := e.provider("adopt_existing = true") + k.hcl(e, "test", "vanishing", 0)
+		deleted := consoleRun(func() { k.consoleDeleteWithUsers(e, id) })
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-			Steps: []resource.TestStep{
-				{
-					Config:           config,
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{deleted}},
-					ExpectError:      expectError(k.title+" Is Gone", "no longer in the account under that name", "Nothing was created or changed", "Run terraform plan again"),
-				},
-				{
-					Config:           config,
-					ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectUnknownValue(k.addr("test"), tfjsonpath.New("id"))}},
-					Check:            e.checkStored(k, "vanishing", 0),
-				},
-			},
+			Steps: []resource.TestStep{{
+				Config:           e.provider("adopt_existing = true") + k.hcl(e, "test", "vanishing", 0),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{deleted}, PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            e.checkStored(k, "vanishing", 0),
+			}},
 		})
 		if ids := k.ids(e); ids["vanishing"] == "" || ids["vanishing"] == id {
 			t.Fatalf("%v: want a new object named vanishing", ids)
 		}
+	})
+}
+
+// consoleDeleteWithUsers deletes an object in the console, and first, for
+// an app, the templates that use it (the console keeps an app in use).
+func (k testKind) consoleDeleteWithUsers(e *accEnv, id string) {
+	if !k.listable {
+		for _, tpl := range e.sb.Templates(e.key) {
+			if tpl.AppID == id {
+				tkTemplate.consoleDelete(e, strconv.FormatInt(tpl.TemplateID, 10))
+			}
+		}
+	}
+	k.consoleDelete(e, id)
+}
+
+// TestAccKinds_nameTakenAfterThePlan: a name that another pipeline (here
+// the console) takes after the apply's last look, just before its create, is
+// adopted when the API refuses the create, never duplicated; an app is
+// found through the template that uses it.
+func TestAccKinds_nameTakenAfterThePlan(t *testing.T) {
+	forEachKind(t, func(t *testing.T, e *accEnv, k testKind) {
+		e.needsSandbox()
+		var id string
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+			Steps: []resource.TestStep{{
+				PreConfig: func() { e.beforeFirst(k.add, func() { id = k.adoptable(e, "raced") }) },
+				Config:    e.provider("adopt_existing = true") + k.hcl(e, "test", "raced", 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectUnknownValue(k.addr("test"), tfjsonpath.New("id"))},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{stateCheckFunc(func() error {
+					if id == "" {
+						return errors.New("the apply sent no create, so nothing took the name before it")
+					}
+					if got := k.ids(e); got["raced"] != id || len(got) != 1 {
+						return fmt.Errorf("the account holds %v, want the one object %s", got, id)
+					}
+					return nil
+				})},
+				Check: e.checkStored(k, "raced", 1),
+			}},
+		})
 	})
 }
 
@@ -283,8 +331,9 @@ func (f consoleRun) CheckPlan(context.Context, plancheck.CheckPlanRequest, *plan
 }
 
 // TestAccApp_adoptionWithoutTemplate: an app that no template uses cannot be
-// found (the API has no list of apps); the apply's "Name Already Taken"
-// says that adoption could not find it, and why.
+// found (the API has no list of apps), not even after the apply waits for
+// one; the apply's "Name Already Taken" says that adoption could not find
+// it, and why.
 func TestAccApp_adoptionWithoutTemplate(t *testing.T) {
 	e := newAccEnv(t)
 	e.needsSandbox()
@@ -294,7 +343,7 @@ func TestAccApp_adoptionWithoutTemplate(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: e.provider("adopt_existing = true") + tkApp.hcl(e, "test", "lonely-app", 0),
 			ExpectError: expectError("App Name Already Taken", `already has an app named "lonely-app"`,
-				"adopt_existing is on, but the plan did not adopt it", "no list of apps", `none uses an app named "lonely-app"`),
+				"adopt_existing is on, but the apply could not adopt it", "no list of apps", `none used an app named "lonely-app"`),
 		}},
 	})
 	if n := tkApp.count(e); n != 1 {

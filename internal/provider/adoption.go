@@ -2,17 +2,13 @@ package provider
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -26,24 +22,22 @@ import (
 
 // Adoption by name (adopt_existing): a resource planned for creation whose
 // name an object of its kind already holds in the account adopts that
-// object. The API cannot delete, so every destroy leaves its objects and
-// their names behind, and the next run of a module test or a rebuilt
-// environment meets them. The plan shows the holder's id, known, and warns;
-// the apply sends no create, and an update only if the object differs from
-// the configuration.
+// object instead of failing. The API cannot delete, so every destroy leaves
+// its objects and their names behind, and the next run of a module test or a
+// rebuilt environment meets them.
 //
-// The CLI plans a resource a second time in the apply, in a new process,
-// and refuses a final plan whose id differs from the first. If the adopted
-// object vanished in between (deleted in the console), that second plan
-// would find the name free and plan a create: Terraform's "inconsistent
-// final plan". So a planned adoption is remembered on this machine
-// (adoptionMemory) until its apply; a plan that finds the name free but
-// remembers an adoption looks the object up, and says to plan again if it
-// is gone.
+// The plan only warns: which object the apply will adopt, and what it will
+// change in it. The planned id stays unknown, as for any create, so nothing
+// has to hold between the plan and the apply: the apply looks the name up
+// again and adopts whatever holds it then, or creates the object when the
+// name is free, and a create that the API refuses because the name was
+// taken in between (another pipeline, the console) adopts the holder too.
+// Nothing is kept between commands: a saved plan applied on another machine,
+// a plan never applied, or an account reset in between all just work.
 
 // lookupByName finds the object of the kind that holds name: from the list
-// for a listable kind, else through discover (apps: the templates' apps,
-// each read once per process), stopping at the first match.
+// for a listable kind, else through discover (apps: the templates' apps, each
+// read once per process), stopping at the first match.
 func lookupByName[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], name string) (T, bool, error) {
 	if k.canList {
 		obj, found, _, err := findByName(ctx, pd, k, name)
@@ -59,197 +53,210 @@ func lookupByName[M objectModel, T any](ctx context.Context, pd *providerData, k
 	return zero, false, nil
 }
 
-// planAdoption plans the adoption of holder by a resource planned for
-// creation: its id (and what else the server assigned) in the plan, and a
-// warning that says what the apply will do to it.
-func (r *objectResource[M, T]) planAdoption(ctx context.Context, resp *resource.ModifyPlanResponse, name string, holder T) {
+// warnAdoption is the plan of a create, with adoption on, whose name holder
+// holds: a warning that says which object the apply adopts and what it will
+// change in it, or an error when it cannot adopt it.
+func (r *objectResource[M, T]) warnAdoption(ctx context.Context, resp *resource.ModifyPlanResponse, name string, holder T) {
 	objects := r.k.objects(r.pd.client)
 	id := objects.ID(holder)
-	if was, remembered := r.pd.adoptions.recall(r.k.typeName, name); remembered && was != id {
-		// What an earlier plan adopted was replaced by another object of
-		// the same name; if this is the apply's plan, adopting the new one
-		// would contradict it.
-		r.pd.adoptions.forget(r.k.typeName, name)
-		r.k.addAdoptedGone(&resp.Diagnostics, was, name, nil)
-		return
-	}
+	// What the apply will compare the object with: the plan, with the
+	// parent the holder has when the plan does not know its own yet.
+	compared := resp.Plan
+	parentUnknown := false
 	if p := r.k.parent; p != nil {
 		var want types.String
 		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root(p.attribute), &want)...)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		if has := p.of(holder); want.IsUnknown() || want.ValueString() != has {
-			r.k.addCannotAdoptFromParent(&resp.Diagnostics, p.attribute, p.kind, id, name, has, want)
+		has := p.of(holder)
+		if parentUnknown = want.IsUnknown(); !parentUnknown && want.ValueString() != has {
+			r.k.addCannotAdoptFromParent(&resp.Diagnostics, p.attribute, p.kind, id, name, has, want.ValueString())
 			return
 		}
+		resp.Diagnostics.Append(compared.SetAttribute(ctx, path.Root(p.attribute), has)...)
 	}
-	if !r.pd.tryAdopt(r.k.typeName, id, name) {
-		r.k.addManagedElsewhere(&resp.Diagnostics, name, id, r.pd.claimOf(r.k.typeName, id))
+	o := objectKey{r.k.typeName, id}
+	if !r.pd.planAdoption(o, name) {
+		r.k.addManagedElsewhere(&resp.Diagnostics, name, id, r.pd.claimOf(o, name))
 		return
 	}
 	var plan M
-	resp.Diagnostics.Append(resp.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), id)...)
-	if r.k.adopted != nil {
-		r.k.adopted(ctx, &resp.Plan, holder, &resp.Diagnostics)
-	}
-	if resp.Identity != nil {
-		resp.Diagnostics.Append(resp.Identity.Set(ctx, identityModel{ID: types.StringValue(id)})...)
-	}
+	resp.Diagnostics.Append(compared.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.pd.adoptions.remember(r.k.typeName, name, id)
-	// Whether the apply writes is decided as the apply decides it, on the
-	// API's objects; the attributes only say what differs.
-	var changes []string
-	if !objects.Same(holder, r.k.input(plan)) {
-		if changes = describeChanges(ctx, r.k.schema(resourceDocs), r.k.model(holder), plan); len(changes) == 0 {
-			changes = []string{"(settings that the configuration does not show)"}
-		}
-	}
-	r.k.addAdopting(&resp.Diagnostics, id, name, changes)
+	r.k.addAdopting(&resp.Diagnostics, id, name, r.changes(ctx, holder, plan), r.k.parentCondition(holder, parentUnknown))
 }
 
-// checkRemembered is the plan of a create whose name no object holds while
-// adoption is on: if this machine remembers a planned adoption of that
-// name, the object vanished (or was renamed) since that plan, and if this
-// is the apply's own plan, planning a create now would contradict it.
-func (r *objectResource[M, T]) checkRemembered(ctx context.Context, resp *resource.ModifyPlanResponse, name string) {
-	id, ok := r.pd.adoptions.recall(r.k.typeName, name)
-	if !ok {
-		return
+// parentCondition is what an adoption planned before its parent is known
+// (a template of an app created or adopted in the same run) depends on: ""
+// when the plan knows the parent.
+func (k *kind[M, T]) parentCondition(holder T, unknown bool) string {
+	p := k.parent
+	if p == nil || !unknown {
+		return ""
 	}
-	obj, err := read(ctx, r.pd, r.k, id)
-	switch {
-	case err == nil && r.k.objects(r.pd.client).Name(obj) == name:
-		// Only the list lagged behind: it is still there.
-		r.planAdoption(ctx, resp, name, obj)
-	case err == nil || otp.IsNotFound(err):
-		r.pd.adoptions.forget(r.k.typeName, name)
-		r.k.addAdoptedGone(&resp.Diagnostics, id, name, err)
-	default:
-		r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Check Adopted "+r.k.title,
-			fmt.Sprintf("An earlier plan adopted %s %s as %q, and it is not in the account's list any more; reading it to find out why failed.",
-				r.k.noun, id, name), err)
-	}
+	return fmt.Sprintf("It belongs to %s %q, and %s is known only at apply: the apply adopts it if %s is that %s then, "+
+		"and otherwise stops with an error, since %ss cannot move to another %s.",
+		p.kind.noun, p.of(holder), p.attribute, p.attribute, p.kind.noun, k.noun, p.kind.noun)
 }
 
-// adoptionTurnedOff is the plan of a create with adoption off. When this
-// machine remembers that a plan adopted the name, and the object still holds
-// it, that plan was made with adopt_existing on: if it is a saved plan being
-// applied, planning a create now contradicts it (and Terraform would blame
-// the provider); if it is a new plan, the name is taken. It reports which
-// object, and how to go on, and returns true: the name needs no other check.
-func (r *objectResource[M, T]) adoptionTurnedOff(ctx context.Context, resp *resource.ModifyPlanResponse, name string) bool {
-	id, ok := r.pd.adoptions.recall(r.k.typeName, name)
-	if !ok {
+// changes says what the apply will change in holder to match plan: nil
+// when nothing. Whether the apply writes is decided as the apply decides it,
+// on the API's objects; the attributes only say what differs.
+func (r *objectResource[M, T]) changes(ctx context.Context, holder T, plan M) []string {
+	if r.k.objects(r.pd.client).Same(holder, r.k.input(plan)) {
+		return nil
+	}
+	if changes := describeChanges(ctx, r.k.schema(resourceDocs), r.k.model(holder), plan); len(changes) > 0 {
+		return changes
+	}
+	return []string{"(settings that the configuration does not show)"}
+}
+
+// adoptAtApply is the create of a resource with adoption on: it looks the
+// name up (in what this process already listed for its plan) and adopts
+// the holder. It returns false when the create must go on: the name is
+// free, or the lookup failed (then the API checks the name).
+func (r *objectResource[M, T]) adoptAtApply(ctx context.Context, plan M, resp *resource.CreateResponse) bool {
+	name := plan.objectName().ValueString()
+	holder, found, err := lookupByName(ctx, r.pd, r.k, name)
+	if err != nil {
+		tflog.Warn(ctx, "Looking the name up for adoption failed; creating, and the API checks the name",
+			map[string]any{"kind": r.k.noun, "name": name, "error": err.Error()})
 		return false
 	}
-	obj, err := read(ctx, r.pd, r.k, id)
-	if err != nil || r.k.objects(r.pd.client).Name(obj) != name {
-		if err == nil || otp.IsNotFound(err) {
-			r.pd.adoptions.forget(r.k.typeName, name) // renamed or gone since
-		}
-		return false // the usual name check, or the API at apply, decides
-	}
-	r.k.addAdoptionOff(&resp.Diagnostics, id, name)
-	return true
+	return found && r.adopt(ctx, plan, holder, resp)
 }
 
-// applyAdoption is the apply of a planned adoption: no create; the object
-// read back (from what this process read for its plan), updated only if it
-// differs from the configuration, and written to the state as after an
-// update.
-func (r *objectResource[M, T]) applyAdoption(ctx context.Context, plan M, resp *resource.CreateResponse) {
+// adopt makes the resource manage holder: no create; an update only if it
+// differs from the configuration; the state written as after an update. It
+// returns false, having done nothing, when the holder turns out to be gone,
+// so that the caller creates the object instead.
+func (r *objectResource[M, T]) adopt(ctx context.Context, plan M, holder T, resp *resource.CreateResponse) bool {
 	objects := r.k.objects(r.pd.client)
-	id, name := plan.objectID().ValueString(), plan.objectName().ValueString()
-	if r.pd.startCreate(r.k.typeName, name) > 1 {
-		// Another resource created or adopted it in this apply (two
-		// resources alike in everything, name included, plan alike).
+	id, name := objects.ID(holder), plan.objectName().ValueString()
+	o := objectKey{r.k.typeName, id}
+	if p := r.k.parent; p != nil && p.value(plan) != p.of(holder) {
+		r.k.addCannotAdoptFromParent(&resp.Diagnostics, p.attribute, p.kind, id, name, p.of(holder), p.value(plan))
+		return true
+	}
+	warnedAs, warned := r.pd.adoptionPlanned(o)
+	if !r.pd.planAdoption(o, name) {
 		r.k.addDuplicateAtApply(&resp.Diagnostics, name, id, nil)
-		return
+		return true
 	}
-	// The apply's own plan just read the object by its name: from the list
-	// (whatever read_from_list says), or apps one by one.
-	holder, ok := catalogOf(r.pd, r.k).get(id)
-	var err error
-	if !ok {
-		holder, err = read(ctx, r.pd, r.k, id)
-	}
-	switch {
-	case otp.IsNotFound(err) || err == nil && objects.Name(holder) != name:
-		r.pd.adoptions.forget(r.k.typeName, name)
-		r.k.addAdoptedGone(&resp.Diagnostics, id, name, err)
-		return
-	case err != nil:
-		r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Adopt "+r.k.title,
-			fmt.Sprintf("Reading %s %s (%q), which the plan adopts, failed; nothing was changed.", r.k.noun, id, name), err)
-		return
-	}
-	obj := holder
 	in := r.k.input(plan)
-	update := !objects.Same(holder, in)
-	if update {
+	obj := holder
+	var changes []string
+	if !objects.Same(holder, in) {
+		changes = r.changes(ctx, holder, plan)
+		var err error
 		obj, err = objects.Update(ctx, id, in)
-		var taken *otp.NameTakenError
 		switch {
-		case errors.As(err, &taken):
-			r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, name, false, err)
-			return
 		case otp.IsNotFound(err):
-			r.pd.adoptions.forget(r.k.typeName, name)
-			r.k.addAdoptedGone(&resp.Diagnostics, id, name, err)
-			return
+			r.pd.forget(o)
+			return false
 		case err != nil:
-			r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Adopt "+r.k.title,
-				fmt.Sprintf("Updating %s %s (%q), which the plan adopts, to match the configuration failed; it is not in the Terraform state.",
-					r.k.noun, id, name), err)
-			return
+			r.updateFailed(&resp.Diagnostics, id, name, name, "which the apply adopts, to match the configuration", err)
+			return true
 		}
 	}
 	state := r.k.written(plan, obj, r.k.model(holder))
 	wrote(r.pd, r.k, state)
-	r.pd.adoptions.forget(r.k.typeName, name)
-	r.pd.adopted(r.k.typeName, id)
-	tflog.Info(ctx, "Adopted "+r.k.noun, map[string]any{"id": id, "name": name, "updated": update})
-	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
-}
-
-// tryAdopt records that a resource of this configuration plans to adopt the
-// object, unless a resource of it manages the object. With manageChecked,
-// under the same lock, whichever of the two resources is planned second
-// learns of the other.
-func (pd *providerData) tryAdopt(typeName, id, name string) bool {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	key := typeName + "\x00" + id
-	if pd.managed[key] {
-		return false
+	if !warned || warnedAs != name {
+		// The plan of this command did not show this adoption (the name was
+		// taken after it): say it now.
+		r.k.addAdopted(&resp.Diagnostics, id, name, changes)
 	}
-	pd.adopting[key] = name
+	tflog.Info(ctx, "Adopted "+r.k.noun, map[string]any{"id": id, "name": name, "updated": changes != nil})
+	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 	return true
 }
 
-// manageChecked records that a resource manages the object, and returns the
-// name another resource plans to adopt it under, if one does.
-func (pd *providerData) manageChecked(typeName, id string) (string, bool) {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	key := typeName + "\x00" + id
-	pd.managed[key] = true
-	name, ok := pd.adopting[key]
-	return name, ok
+// holderAfterRefusal finds the object that holds a name the API refused a
+// create for (-20): the name was free when it was looked up, so the holder
+// is new. A listable kind's holder comes with the refusal (the client looked
+// it up in a fresh list). An object of a kind without a list is found
+// through what refers to it, which its maker may not have created yet (a
+// pipeline creates an app, then its template): the lookup is repeated with
+// fresh lists for a while before the apply gives up.
+func (r *objectResource[M, T]) holderAfterRefusal(ctx context.Context, name string, refusal error) (T, bool) {
+	objects := r.k.objects(r.pd.client)
+	if r.k.canList {
+		return objects.Holder(refusal)
+	}
+	var zero T
+	if r.k.discover == nil {
+		return zero, false
+	}
+	for i, wait := range holderWaits {
+		if i > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return zero, false
+			}
+		}
+		r.k.discover.refresh(r.pd)
+		if holder, found, err := lookupByName(ctx, r.pd, r.k, name); err == nil && found {
+			return holder, true
+		}
+	}
+	return zero, false
 }
 
-// adopted records that an adoption was applied: the resource manages the
-// object now (a later plan of the same process, as in terraform test, sees
-// it in the state).
-func (pd *providerData) adopted(typeName, id string) {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	delete(pd.adopting, typeName+"\x00"+id)
+// holderWaits are the waits before the lookups of holderAfterRefusal: 7.5
+// seconds in all, enough for a pipeline to create the app and then its
+// template (one step of its apply), short enough not to hold up long an
+// apply that fails anyway (an app that no template uses).
+var holderWaits = []time.Duration{0, time.Second / 2, time.Second, 2 * time.Second, 4 * time.Second}
+
+// holderWaitTotal is how long holderAfterRefusal waits in all, for messages.
+func holderWaitTotal() time.Duration {
+	var total time.Duration
+	for _, w := range holderWaits {
+		total += w
+	}
+	return total
+}
+
+// createRefused is a create the API refused because an object holds the
+// name: adopted when adoption is on and the holder is found, else an error
+// that names the holder and how to go on.
+func (r *objectResource[M, T]) createRefused(ctx context.Context, plan M, taken *otp.NameTakenError, resp *resource.CreateResponse) {
+	name := plan.objectName().ValueString()
+	if taken.HolderID != "" && r.pd.isManaged(objectKey{r.k.typeName, taken.HolderID}) {
+		r.k.addDuplicateAtApply(&resp.Diagnostics, name, taken.HolderID, taken)
+		return
+	}
+	if !r.pd.adoptExisting {
+		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", false, taken)
+		return
+	}
+	if holder, found := r.holderAfterRefusal(ctx, name, taken); found {
+		if !r.adopt(ctx, plan, holder, resp) {
+			r.k.addHolderGone(&resp.Diagnostics, r.k.objects(r.pd.client).ID(holder), name)
+		}
+		return
+	}
+	r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", true, taken)
+}
+
+// updateFailed reports a failed update of the object id (named from, now
+// to be named name); what says which update it was, for the detail.
+func (r *objectResource[M, T]) updateFailed(diags *diag.Diagnostics, id, from, name, what string, err error) {
+	var taken *otp.NameTakenError
+	switch {
+	case errors.As(err, &taken):
+		r.k.addNameTaken(diags, name, taken.HolderID, id, from, false, err)
+	case otp.IsNotFound(err):
+		r.k.addGoneBeforeUpdate(diags, id, from, err)
+	default:
+		r.pd.addAPIError(diags, false, "Unable to Update "+r.k.title,
+			fmt.Sprintf("Updating %s %s (%q)%s failed; the Terraform state still holds what it held before.", r.k.noun, id, from, what), err)
+	}
 }
 
 // describeChanges says what an update from one model to another changes,
@@ -310,86 +317,4 @@ func scalarText(v tftypes.Value) string {
 		return fmt.Sprint(b)
 	}
 	return ""
-}
-
-// adoptionMemory remembers, on this machine, the adoptions that plans made
-// and their applies have not completed yet: one small file each, under the
-// user's cache directory, named by a hash of the working directory (one
-// configuration), the account (base URL and API key), the kind and the
-// name, holding the id. Entries older than three days are dropped: a saved
-// plan rarely waits that long, and a stale entry costs one "plan again".
-// A plan saved on one machine and applied on another is not remembered
-// there: if its object vanishes in between, Terraform reports its own
-// "inconsistent final plan" instead.
-type adoptionMemory struct {
-	dir, account string
-}
-
-const adoptionMemoryAge = 3 * 24 * time.Hour
-
-// adoptionDir is where the memory lives; tests point it elsewhere.
-var adoptionDir = func() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "terraform-provider-otp", "adoptions")
-	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("terraform-provider-otp-%d", os.Getuid()), "adoptions")
-}
-
-func newAdoptionMemory(baseURL, apiKey string) *adoptionMemory {
-	wd, _ := os.Getwd() // the CLI runs its providers in the working directory
-	return &adoptionMemory{dir: adoptionDir(), account: wd + "\x00" + baseURL + "\x00" + apiKey}
-}
-
-func (m *adoptionMemory) file(typeName, name string) string {
-	sum := sha256.Sum256([]byte(m.account + "\x00" + typeName + "\x00" + name))
-	return filepath.Join(m.dir, hex.EncodeToString(sum[:16]))
-}
-
-// remember records a planned adoption. Failing to is not an error: the
-// memory only turns a rare race into a clearer message.
-func (m *adoptionMemory) remember(typeName, name, id string) {
-	if m == nil || os.MkdirAll(m.dir, 0o700) != nil {
-		return
-	}
-	m.dropOld()
-	tmp, err := os.CreateTemp(m.dir, ".adoption-*")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.WriteString(id)
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), m.file(typeName, name)) != nil {
-		_ = os.Remove(tmp.Name())
-	}
-}
-
-// recall returns the id of a remembered adoption of the name.
-func (m *adoptionMemory) recall(typeName, name string) (string, bool) {
-	if m == nil {
-		return "", false
-	}
-	b, err := os.ReadFile(m.file(typeName, name))
-	if err != nil {
-		return "", false
-	}
-	id := strings.TrimSpace(string(b))
-	return id, id != ""
-}
-
-func (m *adoptionMemory) forget(typeName, name string) {
-	if m != nil {
-		_ = os.Remove(m.file(typeName, name))
-	}
-}
-
-func (m *adoptionMemory) dropOld() {
-	entries, err := os.ReadDir(m.dir)
-	if err != nil {
-		return
-	}
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > adoptionMemoryAge {
-			_ = os.Remove(filepath.Join(m.dir, e.Name()))
-		}
-	}
 }

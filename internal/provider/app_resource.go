@@ -1,23 +1,19 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
@@ -57,14 +53,9 @@ var appInfo = kindInfo{
 var appKind = &kind[appModel, otp.App]{
 	kindInfo: appInfo,
 	objects:  (*otp.Client).Apps,
-	adopted: func(ctx context.Context, plan *tfsdk.Plan, a otp.App, diags *diag.Diagnostics) {
-		diags.Append(plan.SetAttribute(ctx, path.Root("create_time"), a.CreateTime)...)
-	},
 	// The API cannot list apps; every template names its app, so the apps
 	// that templates use can be found from the template list.
-	discover: func(ctx context.Context, pd *providerData) ([]string, error) {
-		return referencedIDs(ctx, pd, templateKind, func(t otp.Template) string { return t.AppID })
-	},
+	discover: discoverThrough(templateKind, func(t otp.Template) string { return t.AppID }),
 	parseID: parseAppID,
 	schema:  appSchema,
 	model:   appStateModel,

@@ -2,64 +2,21 @@ package provider
 
 import (
 	"context"
-	"fmt"
-	"iter"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
-
-	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
 
-// providerData is what resources and data sources receive from Configure:
-// the client and what one provider process (one Terraform walk: a plan, or
-// an apply) learns about the account, shared by every resource.
-type providerData struct {
-	client *otp.Client
-	// readFromList serves reads by id of listable kinds from one list call.
-	readFromList bool
-	// adoptExisting: a create whose name another object of the kind holds
-	// adopts it (adoption.go); adoptions remembers them between the plan
-	// and the apply.
-	adoptExisting bool
-	adoptions     *adoptionMemory
-	// adopting holds the objects that resources of this configuration plan
-	// to adopt, by resource type and id, with the name they adopt them as.
-	adopting map[string]string
-	// creates counts the creates and adoptions this process started, by
-	// resource type and name (startCreate).
-	creates map[string]int
-
-	mu       sync.Mutex
-	catalogs map[string]any // resource type → *catalog[T]
-	// names holds the names that resources plan to create or rename to, by
-	// resource type and name, so that two resources of one configuration
-	// cannot plan the same one.
-	names map[string]claim
-	// managed holds the ids of the objects that resources of this
-	// configuration manage (seen in a refresh or a plan), by resource type
-	// and id, so that a name conflict with one of them is told apart from a
-	// conflict with an object outside the configuration.
-	managed map[string]bool
-	// refusalReported: an error already told the user that the API
-	// refused the credentials or this machine (addAPIError).
-	refusalReported atomic.Bool
-}
-
-func newProviderData(client *otp.Client, readFromList bool) *providerData {
-	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, names: map[string]claim{},
-		managed: map[string]bool{}, adopting: map[string]string{}, creates: map[string]int{}}
-}
-
 // catalog is the list of one listable kind, fetched at most once per
 // provider process however many reads, imports, name checks and data
 // sources ask for it at the same time, and kept current by this process's
-// own writes. The CLI starts a provider process per walk, so a catalog never
-// outlives the command that fetched it.
+// own writes. The CLI usually starts a provider process per walk, so a
+// catalog rarely outlives the command that fetched it; under Terraform
+// 1.14+'s terraform test it serves a whole test file. Objects made by others
+// since the fetch are then missing: a name check may miss one, and the API's
+// refusal of the create settles it (adoption looks again: holderAfterRefusal).
 type catalog[T any] struct {
 	objects otp.Objects[T]
 	mu      sync.Mutex
@@ -131,6 +88,17 @@ func (c *catalog[T]) load(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 	return err
+}
+
+// invalidate makes the next load fetch the list again, for a lookup that
+// must see what others made since the last fetch. Until then the catalog
+// answers from what it holds.
+func (c *catalog[T]) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loading == nil {
+		c.loaded = false
+	}
 }
 
 // all returns every object of the kind.
@@ -281,239 +249,3 @@ func nameLike[M objectModel, T any](pd *providerData, k *kind[M, T], name string
 	return "", false
 }
 
-// wrote keeps the catalog consistent with a create or update: it records
-// the object as the state describes it (the plan plus the id), not the
-// answer, which may have been terse.
-func wrote[M objectModel, T any](pd *providerData, k *kind[M, T], state M) {
-	objects := k.objects(pd.client)
-	id := state.objectID().ValueString()
-	catalogOf(pd, k).put(objects.WithID(k.input(state), id))
-	// Managed from now on: a later plan or create of the same name in this
-	// process meets a resource of this configuration, not an outsider.
-	pd.manage(k.typeName, id)
-}
-
-// startCreate records that this process is about to create (or adopt) an
-// object of the kind named name, and says how many such creates of that
-// name it has started. Two resources alike in everything, the name
-// included, plan alike (see claim), so the apply is where they meet: the
-// second one to start, or the one the API refuses, is the duplicate.
-func (pd *providerData) startCreate(typeName, name string) int {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	pd.creates[typeName+"\x00"+name]++
-	return pd.creates[typeName+"\x00"+name]
-}
-
-// createsOf is how many creates of that name this process has started.
-func (pd *providerData) createsOf(typeName, name string) int {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	return pd.creates[typeName+"\x00"+name]
-}
-
-// everyObject yields every object of the kind, in id order (ids grow with
-// creation, so this is a stable and meaningful order; the API documents
-// none). A listable kind comes from its catalog: one list call, shared. A
-// kind without a list is found through the objects that refer to it
-// (k.discover: apps, through the account's templates), and each is read
-// once per process, ahead(n) of them at a time (at least one): a consumer
-// that stops early (a query's limit, the first match of a name) sends no
-// more than it asked for, and one that reads them all does not wait for
-// each round trip in turn.
-func everyObject[M objectModel, T any](ctx context.Context, pd *providerData, k *kind[M, T], ahead func() int) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		objects := k.objects(pd.client)
-		if objects.Listable() {
-			all, err := catalogOf(pd, k).all(ctx)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			sort.SliceStable(all, func(i, j int) bool { return idLess(objects.ID(all[i]), objects.ID(all[j])) })
-			for _, obj := range all {
-				if !yield(obj, nil) {
-					return
-				}
-			}
-			return
-		}
-		if k.discover == nil {
-			yield(zero, fmt.Errorf("the OTP API has no list of %ss", k.noun))
-			return
-		}
-		ids, err := k.discover(ctx, pd)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		type result struct {
-			obj T
-			err error
-		}
-		for len(ids) > 0 {
-			n := 1
-			if ahead != nil {
-				n = max(1, min(ahead(), len(ids)))
-			}
-			batch := make([]result, n)
-			var wg sync.WaitGroup
-			for i, id := range ids[:n] {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					batch[i].obj, batch[i].err = read(ctx, pd, k, id)
-				}()
-			}
-			wg.Wait()
-			ids = ids[n:]
-			for _, r := range batch {
-				if otp.IsNotFound(r.err) {
-					continue // referred to, but gone: nothing to list
-				}
-				if !yield(r.obj, r.err) || r.err != nil {
-					return
-				}
-			}
-		}
-	}
-}
-
-// readAhead is how many objects of a kind without a list are read at a
-// time when all of them may be needed.
-const readAhead = 8
-
-// referencedIDs returns the distinct ids that the account's objects of a
-// listable kind refer to (the apps of the templates), in id order, from that
-// kind's catalog: no request beyond its one list.
-func referencedIDs[M objectModel, T any](ctx context.Context, pd *providerData, from *kind[M, T], ref func(T) string) ([]string, error) {
-	all, err := catalogOf(pd, from).all(ctx)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var ids []string
-	for _, obj := range all {
-		if id := ref(obj); id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
-	return ids, nil
-}
-
-// claim is a resource's plan to take a name: an existing object's id, or,
-// for a create, its configuration. A resource that has no id yet is only
-// recognisable by what it says, and one provider process may plan the same
-// resource more than once: Terraform 1.14+'s terraform test serves every
-// run of a file, plan and apply alike, with one provider process, so the
-// registries here outlive one walk there.
-type claim struct {
-	id     string
-	config tftypes.Value
-}
-
-// same reports whether two claims come from the same resource: the same id,
-// or configurations that agree on every value known in both (a value
-// unknown at plan may be known when the apply plans again).
-func (c claim) same(o claim) bool {
-	if c.id != "" || o.id != "" {
-		return c.id == o.id
-	}
-	return compatible(c.config, o.config)
-}
-
-// compatible reports whether two values agree wherever both are known.
-func compatible(a, b tftypes.Value) bool {
-	switch {
-	case !a.IsKnown() || !b.IsKnown():
-		return true
-	case a.IsNull() || b.IsNull():
-		return a.IsNull() == b.IsNull()
-	case !a.Type().Equal(b.Type()):
-		return false
-	case a.Type().Is(tftypes.Object{}) || a.Type().Is(tftypes.Map{}):
-		var am, bm map[string]tftypes.Value
-		if a.As(&am) != nil || b.As(&bm) != nil || len(am) != len(bm) {
-			return false
-		}
-		for k, v := range am {
-			if w, ok := bm[k]; !ok || !compatible(v, w) {
-				return false
-			}
-		}
-		return true
-	case a.Type().Is(tftypes.List{}) || a.Type().Is(tftypes.Tuple{}):
-		var as, bs []tftypes.Value
-		if a.As(&as) != nil || b.As(&bs) != nil || len(as) != len(bs) {
-			return false
-		}
-		for i := range as {
-			if !compatible(as[i], bs[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	return a.Equal(b)
-}
-
-// claimVerdict is what claimName found.
-type claimVerdict int
-
-const (
-	claimed       claimVerdict = iota // the name is this resource's
-	claimTaken                        // another resource claims it: certain
-	claimDoubtful                     // another create with other settings: another resource, or this one planned again
-)
-
-// claimName records that a resource plans to create or rename an object of
-// the kind to name. Two creates are never certainly two resources (see
-// claim), so one create never blocks another: the apply catches a real
-// duplicate, and the plan warns when the settings differ.
-func (pd *providerData) claimName(typeName, name string, c claim) claimVerdict {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	key := typeName + "\x00" + name
-	holder, taken := pd.names[key]
-	switch {
-	case !taken || holder.same(c):
-	case holder.id == "" && c.id == "":
-		pd.names[key] = c
-		return claimDoubtful
-	default:
-		return claimTaken
-	}
-	pd.names[key] = c
-	return claimed
-}
-
-// claimOf returns the name that the resource managing the object id plans
-// to take, if its plan came first.
-func (pd *providerData) claimOf(typeName, id string) string {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	for key, holder := range pd.names {
-		if t, name, _ := strings.Cut(key, "\x00"); t == typeName && holder.id == id {
-			return name
-		}
-	}
-	return ""
-}
-
-// manage records that a resource of this configuration manages the object.
-func (pd *providerData) manage(typeName, id string) {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	pd.managed[typeName+"\x00"+id] = true
-}
-
-// isManaged reports whether a resource of this configuration was seen
-// managing the object.
-func (pd *providerData) isManaged(typeName, id string) bool {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	return pd.managed[typeName+"\x00"+id]
-}

@@ -19,19 +19,12 @@ import (
 // tests use (TF_ACC_TERRAFORM_PATH) against the real provider binary, built
 // once per test process, through dev_overrides, as a user's CI would.
 
-// TestMain removes the provider binary built for the CLI tests, and keeps
-// the in-process provider's memory of adoptions out of the user's cache.
+// TestMain removes the provider binary built for the CLI tests.
 func TestMain(m *testing.M) {
-	memory, err := os.MkdirTemp("", "otp-adoptions-")
-	if err != nil {
-		panic(err)
-	}
-	adoptionDir = func() string { return memory }
 	code := m.Run()
 	if providerBuild.dir != "" {
 		_ = os.RemoveAll(providerBuild.dir)
 	}
-	_ = os.RemoveAll(memory)
 	os.Exit(code)
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
@@ -140,16 +139,17 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 	}
 	switch {
 	case from == "" && adopting && !i.canList:
-		detail += fmt.Sprintf("\n\nadopt_existing is on, but the plan did not adopt it: the OTP API has no list of %ss, so they are "+
-			"found through the account's templates, and none uses %s named %q (or the plan could not look, the name being "+
-			"unknown until apply). Import it by its id as above, or make a template use it, then plan again.", i.noun, i.a(), name)
+		detail += fmt.Sprintf("\n\nadopt_existing is on, but the apply could not adopt it: the OTP API has no list of %ss, so they are "+
+			"found through the account's templates, and none used %s named %q, even after waiting %s for one. Import it by its id "+
+			"as above, or make a template use it, then apply again.", i.noun, i.a(), name, holderWaitTotal())
 	case from == "" && adopting:
-		detail += fmt.Sprintf("\n\nadopt_existing is on, but the plan did not adopt it: the %s was not in the account's list when "+
-			"this was planned (created since, or the list could not be read, or the name was unknown until apply). Run terraform "+
-			"plan again, and the plan adopts it.", i.noun)
+		detail += fmt.Sprintf("\n\nadopt_existing is on, but the apply could not adopt it: the %s that holds the name could not be "+
+			"found in the account's list right after the API refused the name (renamed or removed at that moment, or the list could "+
+			"not be read). Run terraform apply again, and it adopts whatever holds the name then.", i.noun)
 	case from == "":
 		detail += fmt.Sprintf("\n\nFor module tests and rebuilt environments, which meet the objects that earlier runs left behind, the "+
-			"provider can adopt the %s instead: set adopt_existing = true in the provider block (or %s=true).", i.noun, EnvAdoptExisting)
+			"provider can adopt the %s instead: set adopt_existing = true in the provider block (or %s=true). A saved plan "+
+			"(plan -out) made with adoption on must be applied with it on too.", i.noun, EnvAdoptExisting)
 	}
 	if from == "" {
 		detail += fmt.Sprintf("\n\nIf another resource of this configuration manages that %s, or renames it away from this name "+
@@ -275,61 +275,72 @@ func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, p
 			parent.noun, parentID, i.a(), name, attribute, parent.a(), parent.idExample, parent.resourceType(), err))
 }
 
-// addAdopting is the plan's warning on a resource that adopts an object of
-// the account instead of creating one; changes are what the apply updates
-// in it (none: it already matches).
-func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string) {
+// addAdopting is the plan's warning on a resource that the apply will
+// adopt an object of the account with, instead of creating one; changes are
+// what the apply updates in it (none: it already matches); condition, when
+// set, is what the adoption still depends on.
+func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string) {
 	detail := fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), which is not in this state. "+
-		"This resource adopts it: the apply creates nothing", i.a(), name, id)
+		"The apply adopts it instead of creating one", i.a(), name, id)
 	if len(changes) == 0 {
-		detail += ", and sends no update, since the " + i.noun + " already matches the configuration; it only records it in the state."
+		detail += ", and sends no update: the " + i.noun + " already matches the configuration."
 	} else {
-		detail += fmt.Sprintf(", and updates the %s to match the configuration:\n\n  %s", i.noun, strings.Join(changes, "\n  "))
+		detail += fmt.Sprintf(", and updates it to match the configuration:\n\n  %s", strings.Join(changes, "\n  "))
 	}
-	detail += fmt.Sprintf("\n\nAny other configuration that uses this name with adopt_existing on would manage the same %s. "+
-		"A saved plan (plan -out) must be applied with adopt_existing still on: the apply plans each resource again, "+
-		"and without adoption it stops at this resource.", i.noun)
+	if condition != "" {
+		detail += "\n\n" + condition
+	}
+	detail += fmt.Sprintf("\n\nThe apply looks the name up again: if the %s is gone by then, it creates one; if another %s holds "+
+		"the name then, it adopts that one and says so. Nothing is kept between commands, so a saved plan may be applied "+
+		"anywhere, as long as adopt_existing is still on (without it, the apply stops at this resource with \"Name Already "+
+		"Taken\"). Any other configuration that uses this name with adopt_existing on would manage the same %s.", i.noun, i.noun, i.noun)
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail)
+}
+
+// addAdopted is the apply's warning on an adoption that its plan did not
+// show: the name was taken after the plan.
+func (i kindInfo) addAdopted(diags *diag.Diagnostics, id, name string, changes []string) {
+	detail := fmt.Sprintf("adopt_existing is on, and when this resource was applied the account had %s named %q (id %s), "+
+		"which its plan did not show (made since, by another pipeline or in the vendor console). This resource adopted it "+
+		"instead of creating one", i.a(), name, id)
+	if len(changes) == 0 {
+		detail += ", and sent no update: it already matched the configuration."
+	} else {
+		detail += fmt.Sprintf(", and updated it to match the configuration:\n\n  %s", strings.Join(changes, "\n  "))
+	}
+	detail += fmt.Sprintf("\n\nWhatever made it may still use it: any other configuration that uses this name with adopt_existing "+
+		"on manages the same %s.", i.noun)
+	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopted %s %s", i.title, id), detail)
+}
+
+// addCreatedInstead is the apply's warning on a create whose plan showed
+// the adoption of another object, which was gone by the apply.
+func (i kindInfo) addCreatedInstead(diags *diag.Diagnostics, id, was, name string) {
+	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Created %s %s Instead of Adopting %s", i.title, id, was),
+		fmt.Sprintf("The plan showed this resource adopting %s %s (named %q), but when it was applied no %s held that name any more "+
+			"(renamed or removed since, in the vendor console or by another pipeline), so the apply created a new %s, id %s.",
+			i.noun, was, name, i.noun, i.noun, id))
+}
+
+// addHolderGone reports a name the API said was taken, whose holder was
+// found and then gone before it could be adopted.
+func (i kindInfo) addHolderGone(diags *diag.Diagnostics, id, name string) {
+	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("Could Not Adopt %s %s", i.title, id),
+		fmt.Sprintf("adopt_existing is on, and the OTP API refused to create %s named %q because %s %s held the name; by the time "+
+			"this apply tried to adopt it, it was gone again (renamed or removed in the vendor console, or by another pipeline). "+
+			"Nothing was created or changed for this resource. Run terraform apply again.", i.a(), name, i.noun, id))
 }
 
 // addCannotAdoptFromParent reports a holder that lives under another parent
 // (a template of another app) than the configuration's, which it cannot
 // leave.
-func (i kindInfo) addCannotAdoptFromParent(diags *diag.Diagnostics, attribute string, parent kindInfo, id, name, has string, want types.String) {
-	wanted := fmt.Sprintf("%q", want.ValueString())
-	if want.IsUnknown() {
-		wanted = "a value known only after apply (" + parent.a() + " created in this run)"
-	}
+func (i kindInfo) addCannotAdoptFromParent(diags *diag.Diagnostics, attribute string, parent kindInfo, id, name, has, want string) {
 	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("Cannot Adopt %s %s", i.title, id),
-		fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), but it belongs to %s %q, and %s here is %s. "+
+		fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), but it belongs to %s %q, and %s here is %q. "+
 			"%s cannot move to another %s, so this resource cannot adopt it, nor create another %s of that name "+
-			"(names are unique among the account's %ss). Nothing was sent.\n\n"+
+			"(names are unique among the account's %ss). Nothing was sent for this resource.\n\n"+
 			"Give this resource another name, or set %s to %q to adopt that %s.",
-			i.a(), name, id, parent.noun, has, attribute, wanted, upperFirst(i.noun)+"s", parent.noun, i.noun, i.noun, attribute, has, i.noun))
-}
-
-// addAdoptedGone reports an adoption whose object is gone, or holds another
-// name, since the plan adopted it.
-func (i kindInfo) addAdoptedGone(diags *diag.Diagnostics, id, name string, cause error) {
-	detail := fmt.Sprintf("A plan adopted %s %s as %q (adopt_existing), and it is no longer in the account under that name: deleted "+
-		"or renamed in the vendor console since. Nothing was created or changed.\n\nRun terraform plan again: it plans to create %s "+
-		"named %q, or to adopt whatever holds that name then.", i.noun, id, name, i.a(), name)
-	if cause != nil {
-		detail += "\n\n" + cause.Error()
-	}
-	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("Adopted %s Is Gone", i.title), detail)
-}
-
-// addAdoptionOff reports a create, with adoption off, of a name whose
-// object a plan on this machine adopted with adoption on.
-func (i kindInfo) addAdoptionOff(diags *diag.Diagnostics, id, name string) {
-	diags.AddAttributeError(path.Root("name"), fmt.Sprintf("%s %s Was Adopted With adopt_existing On", i.title, id),
-		fmt.Sprintf("A plan made in this directory adopted %s %s as %q with adopt_existing on. adopt_existing is off now, so this "+
-			"resource would create %s of that name, which the account already has (names are unique among its %ss). Nothing was "+
-			"created or changed.\n\nTurn adoption on again (%s=true, or adopt_existing = true in the provider block) and plan "+
-			"again, which adopts the %s; a saved plan made with adoption on needs it at apply too, and after this error the CLI "+
-			"may find that plan stale, so plan it again. Or import the %s by its id (%s), or choose another name.",
-			i.noun, id, name, i.a(), i.noun, EnvAdoptExisting, i.noun, i.noun, id)+destroyHint)
+			i.a(), name, id, parent.noun, has, attribute, want, upperFirst(i.noun)+"s", parent.noun, i.noun, i.noun, attribute, has, i.noun))
 }
 
 // addAdoptedElsewhere reports an object that this resource manages and
@@ -351,7 +362,12 @@ func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced bo
 	diags.AddWarning(fmt.Sprintf("%s %s Stays in the OTP Account", i.title, id),
 		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
 			"console if it is no longer needed. A later %s that uses the name again stops with \"Name Already Taken\", unless "+
-			"the provider's adopt_existing is on, which adopts it.", what, i.checkedAt()))
+			"the provider's adopt_existing is on, which adopts it.%s", what, i.checkedAt(), i.reimport(id)))
+}
+
+// reimport says how to manage a forgotten object again.
+func (i kindInfo) reimport(id string) string {
+	return fmt.Sprintf("\n\nTo manage it with Terraform again, import it:\n\n  terraform import %s.<name> %s", i.resourceType(), id)
 }
 
 // checkedAt is the step that finds a taken name: the plan, from the
@@ -363,13 +379,13 @@ func (i kindInfo) checkedAt() string {
 	return "apply"
 }
 
-// addStillExists is the destroy warning: the API cannot delete.
+// addStillExists is the apply's destroy warning, for a destroy whose plan
+// did not warn in the same command (a saved plan applied later).
 func (i kindInfo) addStillExists(diags *diag.Diagnostics, id, name string) {
-	diags.AddWarning(i.title+" Still Exists in the OTP Account",
+	diags.AddWarning(fmt.Sprintf("%s %s Still Exists in the OTP Account", i.title, id),
 		fmt.Sprintf("%s %s (%q) was removed from the Terraform state only. The OTP API cannot delete %ss, "+
-			"so it still exists in the account, and its name stays taken.\n\n"+
-			"To delete it, remove it in the vendor console. To manage it with Terraform again, import it:\n\n"+
-			"  terraform import %s.<name> %s", upperFirst(i.noun), id, name, i.noun, i.resourceType(), id))
+			"so it still exists in the account, and its name stays taken. To delete it, remove it in the vendor console.%s",
+			upperFirst(i.noun), id, name, i.noun, i.reimport(id)))
 }
 
 // addNameNotFound reports a lookup by name (an import, a data source) that

@@ -11,7 +11,6 @@ import (
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/itniotech/terraform-provider-otp/internal/otp"
 )
@@ -31,16 +30,17 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 		i.addNameTaken(&d, "taken", "1", "2", "old", adopting, cause)
 		i.addNameTaken(&d, "taken", "2", "2", "old", adopting, cause)
 	}
-	i.addAdopting(&d, "1", "x", nil)
-	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"})
-	i.addAdoptedGone(&d, "1", "x", cause)
+	i.addAdopting(&d, "1", "x", nil, "")
+	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.")
+	i.addAdopted(&d, "1", "x", nil)
+	i.addAdopted(&d, "1", "x", []string{"a: 1 → 2"})
+	i.addCreatedInstead(&d, "2", "1", "x")
+	i.addHolderGone(&d, "1", "x")
 	i.addAdoptedElsewhere(&d, "1", "x")
-	i.addAdoptionOff(&d, "1", "x")
 	i.addStays(&d, "1", "x", false)
 	i.addStays(&d, "1", "x", true)
 	for _, parent := range kindInfos {
-		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", types.StringValue("3"))
-		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", types.StringUnknown())
+		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", "3")
 	}
 	i.addDuplicateName(&d, "dup")
 	i.addDoubtfulDuplicate(&d, "dup")
@@ -162,7 +162,6 @@ func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 		i.addNameTaken(&d, "x", "1", "", "", false, nil)
 		i.addDuplicateName(&d, "x")
 		i.addManagedElsewhere(&d, "x", "1", "")
-		i.addAdoptionOff(&d, "1", "x")
 		for _, e := range d {
 			if !strings.HasSuffix(e.Detail(), destroyHint) {
 				t.Errorf("%s: plan-time %q lacks the destroy hint: %s", i.noun, e.Summary(), e.Detail())
@@ -177,8 +176,8 @@ func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 			}
 		}
 		d = nil
-		i.addAdopting(&d, "1", "x", nil)
-		if got := d[0].Detail(); !strings.Contains(got, "A saved plan (plan -out) must be applied with adopt_existing still on") {
+		i.addAdopting(&d, "1", "x", nil, "")
+		if got := d[0].Detail(); !strings.Contains(got, "a saved plan may be applied anywhere, as long as adopt_existing is still on") {
 			t.Errorf("%s: adoption warning lacks the saved-plan note: %s", i.noun, got)
 		}
 	}

@@ -1,4 +1,7 @@
-// Package provider adapts the OTP API client to Terraform: schemas,
-// validators, plan logic and diagnostics for the otp provider, the
-// otp_task_flow resource and its data sources.
+// Package provider is the otp Terraform provider: the provider itself (its
+// settings, credentials and logging), the resources otp_task_flow, otp_app
+// and otp_template with their data sources, list resources, import and
+// identity, and the sms_segments function. It turns the OTP API client's
+// objects into Terraform's and back, and decides at plan what the API would
+// refuse at apply. DESIGN.md says how the pieces fit.
 package provider

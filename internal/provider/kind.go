@@ -56,18 +56,35 @@ type kind[M objectModel, T any] struct {
 	// filter, when set, is an optional attribute of the plural data source
 	// that keeps only the objects whose value matches.
 	filter *listFilter[T]
-	// discover, for a kind without a list, finds the ids of its objects
-	// through what refers to them (apps: the account's templates), in id
-	// order. An object nothing refers to cannot be found.
-	discover func(ctx context.Context, pd *providerData) ([]string, error)
+	// discover, for a kind without a list, finds its objects through what
+	// refers to them (apps: the account's templates). An object nothing
+	// refers to cannot be found.
+	discover *discovery
 	// parent, when set, is the object of another kind that this one is
 	// created in (a template's app): a create that the API refuses as "not
 	// found" means the parent does not exist, not that anything vanished.
 	parent *parentRef[M, T]
-	// adopted, when set, fills in the plan what the server assigned to an
-	// object being adopted beyond its id (an app's creation time), so that
-	// the plan holds what the apply will write.
-	adopted func(ctx context.Context, plan *tfsdk.Plan, holder T, diags *diag.Diagnostics)
+}
+
+// discovery finds the objects of a kind without a list through a listable
+// kind whose objects refer to them.
+type discovery struct {
+	// ids returns the ids referred to, in id order, from the referring
+	// kind's catalog.
+	ids func(ctx context.Context, pd *providerData) ([]string, error)
+	// refresh makes the next ids fetch the referring kind's list again.
+	refresh func(pd *providerData)
+}
+
+// discoverThrough finds objects through the objects of from: ref is the id
+// one of them refers to ("" for none).
+func discoverThrough[M objectModel, T any](from *kind[M, T], ref func(T) string) *discovery {
+	return &discovery{
+		ids: func(ctx context.Context, pd *providerData) ([]string, error) {
+			return referencedIDs(ctx, pd, from, ref)
+		},
+		refresh: func(pd *providerData) { catalogOf(pd, from).invalidate() },
+	}
 }
 
 // parentRef names the attribute that points at the parent object.

@@ -243,7 +243,6 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	data := newProviderData(client, readFromList)
 	data.adoptExisting = adopt
-	data.adoptions = newAdoptionMemory(baseURL, key)
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data

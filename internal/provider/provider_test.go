@@ -6,11 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -48,6 +51,9 @@ type accEnv struct {
 	key    string
 	secret string
 	suffix string
+	// before, when set, sees every vendor request before the sandbox does:
+	// a test does something "at the same moment" with it (beforeFirst).
+	before atomic.Pointer[func(*http.Request)]
 }
 
 func realAccount() bool { return os.Getenv(EnvRealAccount) != "" }
@@ -66,10 +72,29 @@ func newAccEnv(t *testing.T) *accEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(sb)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := e.before.Load(); f != nil {
+			(*f)(r)
+		}
+		sb.ServeHTTP(w, r)
+	}))
 	t.Cleanup(hs.Close)
 	e.sb, e.base = sb, hs.URL+sb.Prefix()
 	return e
+}
+
+// beforeFirst runs do once, just before the sandbox serves the first
+// request of route (as the sandbox's counters name it, "POST /flow/add"):
+// another pipeline acting between a provider's last look and its request.
+func (e *accEnv) beforeFirst(route string, do func()) {
+	method, path, _ := strings.Cut(route, " ")
+	var once sync.Once
+	f := func(r *http.Request) {
+		if r.Method == method && strings.HasSuffix(r.URL.Path, path) {
+			once.Do(do)
+		}
+	}
+	e.before.Store(&f)
 }
 
 // needsSandbox skips a test that uses the sandbox's control surface.

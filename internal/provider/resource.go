@@ -75,13 +75,18 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if id := plan.objectID(); !id.IsUnknown() && !id.IsNull() {
-		// The plan adopts an object of the account (adopt_existing).
-		r.applyAdoption(ctx, plan, resp)
+	name := plan.objectName().ValueString()
+	under, end := r.pd.beginCreate(nameKey{r.k.typeName, name})
+	defer end()
+	if under > 1 {
+		// Two resources alike in everything, the name included, plan alike
+		// (claims.go): the apply is where they meet.
+		r.k.addDuplicateAtApply(&resp.Diagnostics, name, "", nil)
 		return
 	}
-	name := plan.objectName().ValueString()
-	r.pd.startCreate(r.k.typeName, name)
+	if r.pd.adoptExisting && r.adoptAtApply(ctx, plan, resp) {
+		return
+	}
 	obj, err := r.k.objects(r.pd.client).Create(ctx, r.k.input(plan))
 	var unconfirmed *otp.UnconfirmedCreateError
 	var taken *otp.NameTakenError
@@ -90,11 +95,7 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 		r.k.addUnconfirmedCreate(&resp.Diagnostics, unconfirmed)
 		return
 	case errors.As(err, &taken):
-		if r.pd.createsOf(r.k.typeName, name) > 1 {
-			r.k.addDuplicateAtApply(&resp.Diagnostics, name, taken.HolderID, err)
-			return
-		}
-		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, "", "", r.pd.adoptExisting, err)
+		r.createRefused(ctx, plan, taken, resp)
 		return
 	case otp.IsNotFound(err) && r.k.parent != nil:
 		r.k.addParentNotFound(&resp.Diagnostics, r.k.parent.attribute, r.k.parent.kind, r.k.parent.value(plan), name, err)
@@ -106,6 +107,10 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 	}
 	var zero M
 	state := r.k.written(plan, obj, zero)
+	if was, planned := r.pd.adoptionPlannedAs(nameKey{r.k.typeName, name}); planned {
+		// The plan of this command showed an adoption; say why there was none.
+		r.k.addCreatedInstead(&resp.Diagnostics, state.objectID().ValueString(), was, name)
+	}
 	wrote(r.pd, r.k, state)
 	tflog.Info(ctx, "Created "+r.k.noun, map[string]any{"id": state.objectID().ValueString(), "name": name})
 	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
@@ -173,7 +178,7 @@ func (r *objectResource[M, T]) Read(ctx context.Context, req resource.ReadReques
 	if len(imported) > 0 {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, nil)...)
 	}
-	r.pd.manage(r.k.typeName, id)
+	r.pd.manage(objectKey{r.k.typeName, id})
 	setState(ctx, &resp.State, resp.Identity, r.k.model(obj), &resp.Diagnostics)
 }
 
@@ -187,17 +192,8 @@ func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRe
 	}
 	name := plan.objectName().ValueString()
 	obj, err := r.k.objects(r.pd.client).Update(ctx, id, r.k.input(plan))
-	var taken *otp.NameTakenError
-	switch {
-	case errors.As(err, &taken):
-		r.k.addNameTaken(&resp.Diagnostics, name, taken.HolderID, id, from, false, err)
-		return
-	case otp.IsNotFound(err):
-		r.k.addGoneBeforeUpdate(&resp.Diagnostics, id, from, err)
-		return
-	case err != nil:
-		r.pd.addAPIError(&resp.Diagnostics, false, "Unable to Update "+r.k.title,
-			fmt.Sprintf("Updating %s %s (%q) failed; the Terraform state still holds the previous values.", r.k.noun, id, from), err)
+	if err != nil {
+		r.updateFailed(&resp.Diagnostics, id, from, name, "", err)
 		return
 	}
 	state := r.k.written(plan, obj, prior)
@@ -206,23 +202,12 @@ func (r *objectResource[M, T]) Update(ctx context.Context, req resource.UpdateRe
 	setState(ctx, &resp.State, resp.Identity, state, &resp.Diagnostics)
 }
 
-// Delete only forgets the object: the vendor API has no way to delete one.
-func (r *objectResource[M, T]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state M
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	id, name := state.objectID().ValueString(), state.objectName().ValueString()
-	r.k.addStillExists(&resp.Diagnostics, id, name)
-	tflog.Warn(ctx, upperFirst(r.k.noun)+" removed from state only; the OTP API cannot delete it", map[string]any{"id": id, "name": name})
-}
-
 // ImportState accepts an id, a name prefixed with "name:" (kinds with a
 // list), or an identity (Terraform 1.12+, OpenTofu 1.12+).
 func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	raw := strings.TrimSpace(req.ID)
-	if raw == "" && req.Identity != nil {
+	fromIdentity := raw == "" && req.Identity != nil
+	if fromIdentity {
 		var identity identityModel
 		resp.Diagnostics.Append(req.Identity.Get(ctx, &identity)...)
 		if resp.Diagnostics.HasError() {
@@ -231,7 +216,10 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 		raw = identity.ID.ValueString()
 	}
 	var id string
+	// An identity holds an id, never a name: "name:" there is part of a
+	// (malformed) id, and the id's rule says so.
 	name, byName := strings.CutPrefix(raw, importNamePrefix)
+	byName = byName && !fromIdentity
 	switch {
 	case byName && !r.k.canList:
 		resp.Diagnostics.AddError("Invalid Import ID",
@@ -268,103 +256,3 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte(`true`))...)
 }
 
-// ModifyPlan finds name conflicts at plan time, before anything is sent: a
-// create or rename onto a name another object of the kind holds in the
-// account (from the kind's list: one request per kind and plan, shared with
-// the refresh), or that another resource of this configuration plans too.
-// With adopt_existing on, a create onto a taken name adopts the holder
-// instead (adoption.go). A name unknown until apply is checked by the API
-// at apply. A destroy or a replacement warns, before anything is applied,
-// that the object stays in the account.
-func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if r.pd == nil {
-		return // the provider is not configured (validation)
-	}
-	if req.Plan.Raw.IsNull() {
-		if id, name, ok := r.stateID(ctx, req.State, &resp.Diagnostics); ok {
-			r.k.addStays(&resp.Diagnostics, id, name, false)
-		}
-		return
-	}
-	creating := req.State.Raw.IsNull()
-	// Asked once: it reads only what the replacement depends on (a
-	// template's app_id), and most plans are of unchanged resources.
-	replacing := !creating && r.k.replaces != nil && r.k.replaces(ctx, req.Plan, req.State, &resp.Diagnostics)
-	if r.k.modifyPlan != nil {
-		r.k.modifyPlan(ctx, req, resp, replacing)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-	}
-	// Only the names are read: most plans are of unchanged resources, and
-	// they should not pay for converting the whole plan and state.
-	var name, priorName, priorID types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
-	if !creating {
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("name"), &priorName)...)
-		resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &priorID)...)
-	}
-	if !creating && !priorID.IsNull() {
-		if as, adopted := r.pd.manageChecked(r.k.typeName, priorID.ValueString()); adopted {
-			r.k.addAdoptedElsewhere(&resp.Diagnostics, priorID.ValueString(), as)
-			return
-		}
-	}
-	switch {
-	case resp.Diagnostics.HasError():
-		return
-	case replacing:
-		// Terraform plans the replacement's create next, which checks the
-		// new name; this object is only forgotten.
-		r.k.addStays(&resp.Diagnostics, priorID.ValueString(), priorName.ValueString(), true)
-		return
-	case resp.Diagnostics.HasError() || name.IsUnknown():
-		return
-	case !creating && priorName.Equal(name):
-		return // no new name
-	}
-	ownID := priorID.ValueString()
-	c := claim{id: ownID}
-	if ownID == "" {
-		c.config = req.Config.Raw
-	}
-	info := r.k.kindInfo
-	switch r.pd.claimName(r.k.typeName, name.ValueString(), c) {
-	case claimTaken:
-		info.addDuplicateName(&resp.Diagnostics, name.ValueString())
-		return
-	case claimDoubtful:
-		info.addDoubtfulDuplicate(&resp.Diagnostics, name.ValueString())
-	}
-	adopt := creating && r.pd.adoptExisting
-	if creating && !adopt && r.adoptionTurnedOff(ctx, resp, name.ValueString()) {
-		return
-	}
-	if !info.canList && (!adopt || r.k.discover == nil) {
-		return // the API checks the name at apply
-	}
-	holder, found, err := lookupByName(ctx, r.pd, r.k, name.ValueString())
-	holderID := ""
-	if found {
-		holderID = r.k.objects(r.pd.client).ID(holder)
-	}
-	switch {
-	case refusal(err) != "":
-		// The apply could not succeed either: say so now.
-		r.pd.addAPIError(&resp.Diagnostics, true, "Unable to Check "+r.k.title+" Name",
-			fmt.Sprintf("Listing the account's %ss to check that %q is free failed.", r.k.noun, name.ValueString()), err)
-	case err != nil:
-		// Perhaps transient: the API checks the name at apply anyway.
-		resp.Diagnostics.AddAttributeWarning(path.Root("name"), "Unable to Check "+r.k.title+" Name",
-			fmt.Sprintf("Listing the account's %ss to check that %q is free failed, so the API will check it at apply.\n\n%s", r.k.noun, name.ValueString(), err))
-	case found && holderID == ownID:
-	case found && r.pd.isManaged(r.k.typeName, holderID):
-		info.addManagedElsewhere(&resp.Diagnostics, name.ValueString(), holderID, r.pd.claimOf(r.k.typeName, holderID))
-	case found && adopt:
-		r.planAdoption(ctx, resp, name.ValueString(), holder)
-	case found:
-		info.addNameTaken(&resp.Diagnostics, name.ValueString(), holderID, ownID, priorName.ValueString(), false, nil)
-	case adopt:
-		r.checkRemembered(ctx, resp, name.ValueString())
-	}
-}

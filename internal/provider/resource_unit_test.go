@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -23,7 +21,7 @@ import (
 func deleteWarns[M objectModel, T any](t *testing.T, k *kind[M, T], obj T, id, name string) {
 	t.Helper()
 	ctx := context.Background()
-	r := newObjectResource(k)
+	r := &objectResource[M, T]{k: k, pd: newProviderData(nil, true)}
 	var sr resource.SchemaResponse
 	r.Schema(ctx, resource.SchemaRequest{}, &sr)
 	if sr.Diagnostics.HasError() {
@@ -39,7 +37,7 @@ func deleteWarns[M objectModel, T any](t *testing.T, k *kind[M, T], obj T, id, n
 		t.Fatalf("diagnostics %v, want exactly one warning", resp.Diagnostics)
 	}
 	w := resp.Diagnostics.Warnings()[0]
-	if w.Summary() != k.title+" Still Exists in the OTP Account" {
+	if w.Summary() != fmt.Sprintf("%s %s Still Exists in the OTP Account", k.title, id) {
 		t.Fatalf("summary %q", w.Summary())
 	}
 	for _, want := range []string{fmt.Sprintf("%s %s (%q)", upperFirst(k.noun), id, name), "still exists in the account",
@@ -213,20 +211,20 @@ func TestClaims(t *testing.T) {
 		{"a create with other settings", claim{config: obj(known, "##code## is it")}, claimDoubtful},
 		{"an existing object renamed onto it", claim{id: "20001"}, claimTaken},
 	} {
-		if got := pd.claimName("template", "login-sms", step.c); got != step.want {
+		if got := pd.claimName(nameKey{"template", "login-sms"}, step.c); got != step.want {
 			t.Errorf("%s: verdict %d, want %d", step.what, got, step.want)
 		}
 	}
-	if pd.claimName("template", "other", claim{id: "20001"}) != claimed {
+	if pd.claimName(nameKey{"template", "other"}, claim{id: "20001"}) != claimed {
 		t.Fatal("a rename onto a free name was refused")
 	}
-	if pd.claimName("template", "other", claim{id: "20001"}) != claimed {
+	if pd.claimName(nameKey{"template", "other"}, claim{id: "20001"}) != claimed {
 		t.Fatal("an object's own claim, made again, was refused")
 	}
-	if pd.claimName("template", "other", claim{id: "20002"}) != claimTaken {
+	if pd.claimName(nameKey{"template", "other"}, claim{id: "20002"}) != claimTaken {
 		t.Fatal("another object renamed onto a claimed name was accepted")
 	}
-	if pd.claimName("template", "other", claim{config: obj(known, "##code##")}) != claimTaken {
+	if pd.claimName(nameKey{"template", "other"}, claim{config: obj(known, "##code##")}) != claimTaken {
 		t.Fatal("a create onto a name that an object is renamed to was accepted")
 	}
 }
@@ -252,37 +250,67 @@ func TestDescribeChanges(t *testing.T) {
 	}
 }
 
-// TestAdoptionMemory: a remembered adoption is recalled by the same
-// configuration, account, kind and name, and by nothing else; forgetting
-// and age end it.
-func TestAdoptionMemory(t *testing.T) {
-	dir := t.TempDir()
-	m := &adoptionMemory{dir: dir, account: "wd\x00https://api\x00key"}
-	other := &adoptionMemory{dir: dir, account: "other-wd\x00https://api\x00key"}
-	m.remember("task_flow", "login", "10001")
-	if id, ok := m.recall("task_flow", "login"); !ok || id != "10001" {
-		t.Fatalf("recall = %q, %v", id, ok)
+// TestClaimsFollowTheObject: under terraform test one provider process
+// plans run after run. A create's claim passes to the object it made once it
+// is applied, a rename moves the object's claim, and a destroy drops it: a
+// run that renames an object back onto its first name is the same object,
+// and another resource's create of a released name is no duplicate.
+func TestClaimsFollowTheObject(t *testing.T) {
+	pd := newProviderData(nil, true)
+	flow := func(name string) nameKey { return nameKey{"task_flow", name} }
+	config := tftypes.NewValue(tftypes.String, "resource a")
+	other := tftypes.NewValue(tftypes.String, "resource b")
+	steps := []struct {
+		what string
+		do   func() claimVerdict
+		want claimVerdict
+	}{
+		{"run 1 plans the create of login", func() claimVerdict { return pd.claimName(flow("login"), claim{config: config}) }, claimed},
+		{"run 1 applies it as 10001", func() claimVerdict { pd.wroteObject(flow("login"), "10001"); return claimed }, claimed},
+		{"run 2 renames it to login-2", func() claimVerdict { return pd.claimName(flow("login-2"), claim{id: "10001"}) }, claimed},
+		{"another create of login is not the object's", func() claimVerdict { return pd.claimName(flow("login"), claim{config: other}) }, claimed},
+		{"run 3 renames it back", func() claimVerdict { return pd.claimName(flow("login"), claim{id: "10001"}) }, claimTaken},
+		{"after that create was dropped", func() claimVerdict {
+			pd.mu.Lock()
+			delete(pd.claims.byName, flow("login"))
+			pd.mu.Unlock()
+			return pd.claimName(flow("login"), claim{id: "10001"})
+		}, claimed},
+		{"login-2 is free again", func() claimVerdict { return pd.claimName(flow("login-2"), claim{id: "10002"}) }, claimed},
+		{"a destroy drops the object's claim", func() claimVerdict {
+			pd.forget(objectKey{"task_flow", "10002"})
+			return pd.claimName(flow("login-2"), claim{config: other})
+		}, claimed},
 	}
-	for what, ok := range map[string]bool{
-		"another kind":                     func() bool { _, ok := m.recall("template", "login"); return ok }(),
-		"another name":                     func() bool { _, ok := m.recall("task_flow", "logout"); return ok }(),
-		"another configuration or account": func() bool { _, ok := other.recall("task_flow", "login"); return ok }(),
-	} {
-		if ok {
-			t.Errorf("%s recalls the adoption", what)
+	for _, s := range steps {
+		if got := s.do(); got != s.want {
+			t.Fatalf("%s: verdict %d, want %d", s.what, got, s.want)
 		}
 	}
-	m.forget("task_flow", "login")
-	if _, ok := m.recall("task_flow", "login"); ok {
-		t.Fatal("a forgotten adoption is recalled")
+	if n := pd.claimOf(objectKey{"task_flow", "10001"}, "other"); n != "login" {
+		t.Fatalf("the object claims %q, want login", n)
 	}
-	m.remember("task_flow", "old", "10002")
-	old := time.Now().Add(-adoptionMemoryAge - time.Hour)
-	if err := os.Chtimes(m.file("task_flow", "old"), old, old); err != nil {
-		t.Fatal(err)
+}
+
+// TestImportIdentityIsAnID: an identity holds an id, so an identity whose id
+// starts with "name:" is checked as an id (and refused as one), never looked
+// up as a name; an import id with the prefix is a name. No client is set:
+// a lookup would panic.
+func TestImportIdentityIsAnID(t *testing.T) {
+	ctx := context.Background()
+	r := &objectResource[taskFlowModel, otp.Flow]{k: taskFlowKind, pd: newProviderData(nil, true)}
+	var sr resource.SchemaResponse
+	r.Schema(ctx, resource.SchemaRequest{}, &sr)
+	var ir resource.IdentitySchemaResponse
+	r.IdentitySchema(ctx, resource.IdentitySchemaRequest{}, &ir)
+	identity := tfsdk.ResourceIdentity{Schema: ir.IdentitySchema,
+		Raw: tftypes.NewValue(ir.IdentitySchema.Type().TerraformType(ctx), map[string]tftypes.Value{"id": tftypes.NewValue(tftypes.String, "name:login")})}
+	resp := resource.ImportStateResponse{
+		State:    tfsdk.State{Schema: sr.Schema, Raw: tftypes.NewValue(sr.Schema.Type().TerraformType(ctx), nil)},
+		Identity: &tfsdk.ResourceIdentity{Schema: ir.IdentitySchema, Raw: tftypes.NewValue(ir.IdentitySchema.Type().TerraformType(ctx), nil)},
 	}
-	m.remember("task_flow", "new", "10003") // a write drops what is too old
-	if _, ok := m.recall("task_flow", "old"); ok {
-		t.Fatal("an adoption older than the memory's age is recalled")
+	r.ImportState(ctx, resource.ImportStateRequest{Identity: &identity}, &resp)
+	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics[0].Detail(), `"name:login" is not a task flow id`) {
+		t.Fatalf("an identity id with the name prefix: %v", resp.Diagnostics)
 	}
 }

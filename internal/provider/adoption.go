@@ -117,17 +117,23 @@ func (r *objectResource[M, T]) changes(ctx context.Context, holder T, plan M) []
 
 // adoptAtApply is the create of a resource with adoption on: it looks the
 // name up (in what this process already listed for its plan) and adopts
-// the holder. It returns false when the create must go on: the name is
-// free, or the lookup failed (then the API checks the name).
-func (r *objectResource[M, T]) adoptAtApply(ctx context.Context, plan M, resp *resource.CreateResponse) bool {
+// the holder. handled is false when the create must go on: the name is
+// free, the lookup failed (then the API checks the name), or the holder
+// turned out to be gone (its id is gone).
+func (r *objectResource[M, T]) adoptAtApply(ctx context.Context, plan M, resp *resource.CreateResponse) (handled bool, gone string) {
 	name := plan.objectName().ValueString()
 	holder, found, err := lookupByName(ctx, r.pd, r.k, name)
-	if err != nil {
+	switch {
+	case err != nil:
 		tflog.Warn(ctx, "Looking the name up for adoption failed; creating, and the API checks the name",
 			map[string]any{"kind": r.k.noun, "name": name, "error": err.Error()})
-		return false
+		return false, ""
+	case !found:
+		return false, ""
+	case r.adopt(ctx, plan, holder, resp):
+		return true, ""
 	}
-	return found && r.adopt(ctx, plan, holder, resp)
+	return false, r.k.objects(r.pd.client).ID(holder)
 }
 
 // adopt makes the resource manage holder: no create; an update only if it

@@ -101,19 +101,6 @@ func (pd *providerData) adoptionPlanned(o objectKey) (string, bool) {
 	return name, ok
 }
 
-// adoptionPlannedAs returns the object that a plan of this process adopts
-// under the name, if one does.
-func (pd *providerData) adoptionPlannedAs(n nameKey) (string, bool) {
-	pd.mu.Lock()
-	defer pd.mu.Unlock()
-	for o, name := range pd.adopting {
-		if o.typeName == n.typeName && name == n.name {
-			return o.id, true
-		}
-	}
-	return "", false
-}
-
 // forget records that the configuration no longer manages the object (a
 // destroy only forgets it): a later create of its name in this process,
 // such as the next run of a test file, may adopt it again.

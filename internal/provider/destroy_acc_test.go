@@ -44,19 +44,51 @@ func TestAccDestroy_warnsAtPlan(t *testing.T) {
 	}
 
 	// A replacement: the template moves to another app under a new name.
-	w.config(taskFlow("one", "stays-one", node(60, 1, "sms")) + taskFlow("two", "stays-two", node(60, 1, "sms")) +
-		template("sms", fmt.Sprintf("app_id = %q", other.AppID), `name = "stays-tpl-moved"`, `text = "##code##"`))
+	moved := taskFlow("one", "stays-one", node(60, 1, "sms")) + taskFlow("two", "stays-two", node(60, 1, "sms")) +
+		template("sms", fmt.Sprintf("app_id = %q", other.AppID), `name = "stays-tpl-moved"`, `text = "##code##"`)
+	w.config(moved)
 	out = w.must(nil, "plan")
-	if !expectError(fmt.Sprintf("Warning: Template %s Stays in the OTP Account", tpl), "Replacing it creates a new template", fmt.Sprintf(`template %s ("stays-tpl")`, tpl)).MatchString(out) {
+	if !expectError(fmt.Sprintf("Warning: Template %s Stays in the OTP Account", tpl), "Replacing it creates a new template", fmt.Sprintf(`template %s ("stays-tpl")`, tpl),
+		fmt.Sprintf("terraform import otp_template.<name> %s", tpl)).MatchString(out) {
 		t.Errorf("the replacement's plan does not warn that the old template stays:\n%s", out)
 	}
+	// Applied, the replacement says it once too; then back as it was.
+	out = w.must(nil, "apply", "-auto-approve")
+	warnedOnce(t, "the replacement's apply", out, map[string]string{"Template " + tpl: "Stays"})
+	tpl = e.idOf(tkTemplate, "stays-tpl-moved")
+	body = moved
 
-	// The destroy's own plan, before it is confirmed.
+	// terraform destroy: its own plan warns, once per object, and its apply
+	// does not repeat it.
 	w.config(body)
 	out = w.must(nil, "destroy", "-auto-approve")
-	before, _, _ := strings.Cut(out, "Destroy complete")
-	if !expectError(fmt.Sprintf("Warning: Task Flow %s Stays in the OTP Account", one)).MatchString(before) {
-		t.Errorf("the destroy's plan does not warn:\n%s", out)
+	warnedOnce(t, "terraform destroy", out, map[string]string{
+		"Task Flow " + one: "Stays", "Task Flow " + two: "Stays", "Template " + tpl: "Stays"})
+
+	// A saved destroy plan applied later: the CLIs do not show a saved
+	// plan's warnings again, so the apply says it, once per object.
+	// (The names are taken by what the destroy left: adopt them back.)
+	w.must([]string{EnvAdoptExisting + "=true"}, "apply", "-auto-approve")
+	out = w.must(nil, "plan", "-destroy", "-out=destroy.tfplan")
+	warnedOnce(t, "plan -destroy -out", out, map[string]string{
+		"Task Flow " + one: "Stays", "Task Flow " + two: "Stays", "Template " + tpl: "Stays"})
+	out = w.must(nil, "apply", "destroy.tfplan")
+	warnedOnce(t, "apply of the saved destroy plan", out, map[string]string{
+		"Task Flow " + one: "Still Exists", "Task Flow " + two: "Still Exists", "Template " + tpl: "Still Exists"})
+}
+
+// warnedOnce checks that a command's output warns exactly once of each
+// object, with the wording given (Stays: the plan's; Still Exists: the
+// apply's), and never with the other.
+func warnedOnce(t *testing.T, what, out string, want map[string]string) {
+	t.Helper()
+	for object, wording := range want {
+		for _, w := range []string{"Stays", "Still Exists"} {
+			n := strings.Count(out, fmt.Sprintf("Warning: %s %s in the OTP Account", object, w))
+			if w == wording && n != 1 || w != wording && n != 0 {
+				t.Errorf("%s warns %d times that %s %s:\n%s", what, n, object, w, out)
+			}
+		}
 	}
 }
 

@@ -313,13 +313,13 @@ func (i kindInfo) addAdopted(diags *diag.Diagnostics, id, name string, changes [
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopted %s %s", i.title, id), detail)
 }
 
-// addCreatedInstead is the apply's warning on a create whose plan showed
-// the adoption of another object, which was gone by the apply.
+// addCreatedInstead is the apply's warning on a create whose own plan
+// showed the adoption of an object that was gone a moment later.
 func (i kindInfo) addCreatedInstead(diags *diag.Diagnostics, id, was, name string) {
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Created %s %s Instead of Adopting %s", i.title, id, was),
-		fmt.Sprintf("The plan showed this resource adopting %s %s (named %q), but when it was applied no %s held that name any more "+
-			"(renamed or removed since, in the vendor console or by another pipeline), so the apply created a new %s, id %s.",
-			i.noun, was, name, i.noun, i.noun, id))
+		fmt.Sprintf("The plan showed this resource adopting %s %s (named %q), but when the apply updated it, it was gone (renamed or "+
+			"removed at that moment, in the vendor console or by another pipeline), so the apply created a new %s, id %s.",
+			i.noun, was, name, i.noun, id))
 }
 
 // addHolderGone reports a name the API said was taken, whose holder was

@@ -84,8 +84,12 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 		r.k.addDuplicateAtApply(&resp.Diagnostics, name, "", nil)
 		return
 	}
-	if r.pd.adoptExisting && r.adoptAtApply(ctx, plan, resp) {
-		return
+	gone := ""
+	if r.pd.adoptExisting {
+		var handled bool
+		if handled, gone = r.adoptAtApply(ctx, plan, resp); handled {
+			return
+		}
 	}
 	obj, err := r.k.objects(r.pd.client).Create(ctx, r.k.input(plan))
 	var unconfirmed *otp.UnconfirmedCreateError
@@ -107,9 +111,9 @@ func (r *objectResource[M, T]) Create(ctx context.Context, req resource.CreateRe
 	}
 	var zero M
 	state := r.k.written(plan, obj, zero)
-	if was, planned := r.pd.adoptionPlannedAs(nameKey{r.k.typeName, name}); planned {
-		// The plan of this command showed an adoption; say why there was none.
-		r.k.addCreatedInstead(&resp.Diagnostics, state.objectID().ValueString(), was, name)
+	if gone != "" {
+		// The plan of this command showed the adoption; say why there was none.
+		r.k.addCreatedInstead(&resp.Diagnostics, state.objectID().ValueString(), gone, name)
 	}
 	wrote(r.pd, r.k, state)
 	tflog.Info(ctx, "Created "+r.k.noun, map[string]any{"id": state.objectID().ValueString(), "name": name})

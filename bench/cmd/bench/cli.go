@@ -127,7 +127,7 @@ func cliVersion(ctx context.Context, cli string, env []string) (string, error) {
 func (b *bench) args(op string) []string {
 	p := fmt.Sprintf("-parallelism=%d", b.opts.parallelism)
 	switch op {
-	case opPlan:
+	case opPlan, opPlanNew, opPlanAdopt:
 		return []string{"plan", "-input=false", "-no-color", "-detailed-exitcode", p}
 	case opQuery:
 		return []string{"query", "-no-color"}
@@ -148,6 +148,9 @@ func (b *bench) measure(ctx context.Context, v *variant, dir, logPath, op string
 	}
 	args := b.args(op)
 	env := append(append(append([]string(nil), b.env...), v.env...), "TF_CLI_CONFIG_FILE="+v.cliConfig)
+	if adopting(op) {
+		env = append(env, "OTP_ADOPT_EXISTING=true") // the calibration provider has no such setting, and ignores it
+	}
 	wall, code, err := runCLI(ctx, b.opts.cli, args, dir, env, logPath)
 	what := b.describe(v, op, n, dir)
 	if err != nil {
@@ -155,7 +158,7 @@ func (b *bench) measure(ctx context.Context, v *variant, dir, logPath, op string
 	}
 	want := ""
 	switch op {
-	case opApply:
+	case opApply, opApplyAdopt:
 		want = fmt.Sprintf("Resources: %d added, 0 changed, 0 destroyed.", n)
 	case opUpdate:
 		want = "Resources: 0 added, 1 changed, 0 destroyed."
@@ -163,6 +166,9 @@ func (b *bench) measure(ctx context.Context, v *variant, dir, logPath, op string
 	switch {
 	case code == 2 && op == opPlan:
 		return sample{}, commandFailed(what, "the plan is not empty", logPath)
+	case code == 0 && (op == opPlanNew || op == opPlanAdopt):
+		return sample{}, commandFailed(what, "the plan is empty; it should create (or adopt) every flow", logPath)
+	case code == 2 && (op == opPlanNew || op == opPlanAdopt):
 	case code != 0:
 		return sample{}, commandFailed(what, fmt.Sprintf("exit status %d", code), logPath)
 	case op == opQuery:

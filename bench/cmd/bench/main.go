@@ -125,15 +125,26 @@ func realMain() int {
 
 // Operations, in the order each run performs them on one state.
 const (
-	opApply  = "apply"
-	opPlan   = "plan"
-	opUpdate = "update"
+	// opPlanNew plans the N creates that opApply then applies.
+	opPlanNew = "plan new"
+	opApply   = "apply"
+	opPlan    = "plan"
+	opUpdate  = "update"
 	// opQuery lists the N flows with terraform query (Terraform 1.14+ only;
 	// the other CLIs skip it).
 	opQuery = "query"
+	// opPlanAdopt and opApplyAdopt plan and apply the same N flows from a
+	// new state with adopt_existing on, as a module test run again does:
+	// every name is taken by the flows of the state above, and one of them
+	// (the one opUpdate changed) differs from this configuration.
+	opPlanAdopt  = "plan adopt"
+	opApplyAdopt = "apply adopt"
 )
 
-var operations = []string{opApply, opPlan, opUpdate, opQuery}
+var operations = []string{opPlanNew, opApply, opPlan, opUpdate, opQuery, opPlanAdopt, opApplyAdopt}
+
+// adopting reports an operation on the second state, with adoption on.
+func adopting(op string) bool { return op == opPlanAdopt || op == opApplyAdopt }
 
 // Variants: the provider under test, the calibration provider as every
 // framework provider logs (everything at TRACE, onto stderr, whatever the CLI
@@ -267,6 +278,10 @@ func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error 
 		if op == opUpdate {
 			changed = n / 2
 		}
+		state := ""
+		if adopting(op) {
+			state = "-adopt"
+		}
 		var line strings.Builder
 		fmt.Fprintf(&line, "%s %-6s", label, op)
 		// The variants take turns going first: whichever runs right after
@@ -276,7 +291,7 @@ func (b *bench) runOnce(ctx context.Context, n, lat, r int, label string) error 
 			vi := (j + r + b.opts.warmup) % len(b.variants)
 			v := b.variants[vi]
 			text := cfgs[vi].render(changed)
-			dir := filepath.Join(runDir, v.dir)
+			dir := filepath.Join(runDir, v.dir+state)
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return err
 			}
@@ -322,6 +337,12 @@ func checkRequests(v *variant, op string, n int, s sample) string {
 		return fmt.Sprintf("our provider's query sent %v; it should send one list", s.routes)
 	case !v.calibration() && op == opUpdate && s.routes[sandbox.RouteFlowUpdate] != 1:
 		return fmt.Sprintf("our provider sent %d updates for one changed flow", s.routes[sandbox.RouteFlowUpdate])
+	case !v.calibration() && (op == opPlanNew || op == opPlanAdopt) && (s.routes[sandbox.RouteFlowList] != 1 || s.requests != 1):
+		return fmt.Sprintf("our provider's plan of %d creates sent %v; it should send one list (the name checks)", n, s.routes)
+	case !v.calibration() && op == opApplyAdopt && (s.routes[sandbox.RouteFlowAdd] != 0 || s.routes[sandbox.RouteFlowUpdate] != 1 ||
+		s.routes[sandbox.RouteFlowList] != 2 || s.requests != 3):
+		return fmt.Sprintf("our provider's adopting apply sent %v; it should send two lists (its plan's and the apply's own plan's) "+
+			"and one update (the one flow that differs), and no create", s.routes)
 	}
 	return ""
 }

@@ -127,10 +127,50 @@ func printReport(w io.Writer, b *bench) {
 		}
 		fmt.Fprintln(w)
 	}
+	printAdoption(w, b)
 	if o.verbose {
 		printDetails(w, b)
 	}
 	fmt.Fprintf(w, "\nLoad average at end %s. Total time %s.\n", loadAverage(), time.Since(b.started).Round(time.Second))
+}
+
+// printAdoption compares, for our provider, a plan that adopts N flows with
+// a plan that creates them, and the apply of each: adoption should cost the
+// plan nothing, and the apply only the updates of the flows that differ
+// (here one) in place of the N creates.
+func printAdoption(w io.Writer, b *bench) {
+	var rows [][]string
+	for _, n := range b.opts.ns {
+		for _, lat := range b.opts.latencies {
+			cell := func(op string) (float64, string, bool) {
+				ss := b.results[key{n, lat, op, ours}]
+				if len(ss) == 0 {
+					return 0, "", false
+				}
+				return median(walls(ss)) / float64(time.Second), requestRange(ss), true
+			}
+			pn, pnReq, ok1 := cell(opPlanNew)
+			pa, paReq, ok2 := cell(opPlanAdopt)
+			an, anReq, ok3 := cell(opApply)
+			aa, aaReq, ok4 := cell(opApplyAdopt)
+			if !ok1 || !ok2 || !ok3 || !ok4 {
+				continue
+			}
+			rows = append(rows, []string{fmt.Sprint(n), fmt.Sprintf("%d ms", lat),
+				fmt.Sprintf("%.2f (%s)", pn, pnReq), fmt.Sprintf("%.2f (%s)", pa, paReq), fmt.Sprintf("%.2f", pa/pn),
+				fmt.Sprintf("%.2f (%s)", an, anReq), fmt.Sprintf("%.2f (%s)", aa, aaReq)})
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nAdoption, ours: seconds (requests) of a plan that creates N flows and one that adopts them (a new state, adopt_existing on,")
+	fmt.Fprintln(w, "every name taken, one flow differing), and of their applies:")
+	fmt.Fprintln(w)
+	writeTable(w, []string{"N", "latency", "plan new", "plan adopt", "adopt ÷ new", "apply new", "apply adopt"},
+		[]bool{true, true, true, true, true, true, true}, rows)
+	fmt.Fprintln(w, "\n- Either plan sends one list (the name checks). Either apply sends a list in its plan and one in the apply's own plan;")
+	fmt.Fprintln(w, "  then the new one sends N creates, the adopting one an update per flow that differs (one) and no create.")
 }
 
 func hasTimeTarget(op string, n, lat, parallelism int) bool {

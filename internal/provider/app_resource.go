@@ -56,10 +56,10 @@ var appKind = &kind[appModel, otp.App]{
 	// The API cannot list apps; every template names its app, so the apps
 	// that templates use can be found from the template list.
 	discover: discoverThrough(templateKind, func(t otp.Template) string { return t.AppID }),
-	parseID: parseAppID,
-	schema:  appSchema,
-	model:   appStateModel,
-	input:   appModel.app,
+	parseID:  parseAppID,
+	schema:   appSchema,
+	model:    appStateModel,
+	input:    appModel.app,
 	written: func(plan appModel, a otp.App, prior appModel) appModel {
 		plan.ID = types.StringValue(a.ID)
 		switch {

@@ -248,4 +248,3 @@ func nameLike[M objectModel, T any](pd *providerData, k *kind[M, T], name string
 	}
 	return "", false
 }
-

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -150,9 +151,7 @@ func TestAccAdoption_savedPlanOnAnotherRunner(t *testing.T) {
 			second := first.runner("apply-job")
 			out, code := second.run(tc.apply, "apply", "ci.tfplan")
 			tc.check(t, e, l, out, code)
-			if got := e.accountNames(); fmt.Sprint(got) != fmt.Sprint(map[string][]string{"app": {"ci-app"}, "task_flow": {"ci-flow"}, "template": {"ci-sms"}}) {
-				t.Errorf("the account holds %v, want one object per name", got)
-			}
+			e.holdsOnly("after the apply", map[string][]string{"app": {"ci-app"}, "task_flow": {"ci-flow"}, "template": {"ci-sms"}})
 			first.nothingKept()
 			second.nothingKept()
 		})
@@ -177,9 +176,7 @@ func TestAccAdoption_planNeverApplied(t *testing.T) {
 		t.Fatalf("the plan after the reset:\n%s", out)
 	}
 	w.must(on, "apply", "-auto-approve")
-	if got := e.accountNames(); fmt.Sprint(got) != fmt.Sprint(map[string][]string{"app": {"never-app"}, "task_flow": {"never-flow"}, "template": {"never-sms"}}) {
-		t.Errorf("the account holds %v", got)
-	}
+	e.holdsOnly("after the apply", map[string][]string{"app": {"never-app"}, "task_flow": {"never-flow"}, "template": {"never-sms"}})
 }
 
 // TestAccModule_testsThatRename: a test file whose runs create a flow and a
@@ -190,21 +187,10 @@ func TestAccAdoption_planNeverApplied(t *testing.T) {
 // rename back is the same object taking its name again, not a duplicate.
 func TestAccModule_testsThatRename(t *testing.T) {
 	e := newAccEnv(t)
-	w := newCLIWorkspace(t, e, nil)
-	if !hasTestCommand(w.version) {
-		t.Skipf("%s has no test command (Terraform and OpenTofu 1.6+)", w.version)
-	}
-	w.copyDir("testdata/rename-module")
-	for run := 1; run <= 2; run++ {
-		out, code := w.run(nil, "test")
-		if code != 0 || !strings.Contains(out, " 0 failed") {
-			t.Fatalf("run %d of the tests (exit %d):\n%s", run, code, out)
-		}
-	}
-	want := map[string][]string{"app": {"tftest-rename-app"}, "task_flow": {"tftest-rename-flow"}, "template": {"tftest-rename-sms"}}
-	if got := e.accountNames(); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("after two runs the account holds %v, want %v", got, want)
-	}
+	w := moduleWorkspace(t, e, "testdata/rename-module")
+	w.testPasses("the first run of the tests")
+	w.testPasses("the second run of the tests")
+	e.holdsOnly("after two runs", map[string][]string{"app": {"tftest-rename-app"}, "task_flow": {"tftest-rename-flow"}, "template": {"tftest-rename-sms"}})
 }
 
 // TestAccModule_twoPipelinesAtOnce: two pipelines (two branches) run the
@@ -214,33 +200,22 @@ func TestAccModule_testsThatRename(t *testing.T) {
 // one object per name.
 func TestAccModule_twoPipelinesAtOnce(t *testing.T) {
 	e := newAccEnv(t)
-	base := newCLIWorkspace(t, e, nil)
-	if !hasTestCommand(base.version) {
-		t.Skipf("%s has no test command (Terraform and OpenTofu 1.6+)", base.version)
-	}
-	base.copyDir("../../examples/quickstart/modules/otp")
-	base.must(nil, "get")
+	base := moduleWorkspace(t, e, "../../examples/quickstart/modules/otp")
 	pipelines := []*cliWorkspace{base.runner("branch-a"), base.runner("branch-b")}
 	for round := 1; round <= 2; round++ {
-		outs := make([]string, len(pipelines))
-		codes := make([]int, len(pipelines))
+		errs := make([]error, len(pipelines))
 		var wg sync.WaitGroup
 		for i, p := range pipelines {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				outs[i], codes[i] = p.run(nil, "test")
+				errs[i] = p.test(fmt.Sprintf("round %d, pipeline %d", round, i+1))
 			}()
 		}
 		wg.Wait()
-		for i := range pipelines {
-			if codes[i] != 0 || !strings.Contains(outs[i], " 0 failed") {
-				t.Fatalf("round %d, pipeline %d (exit %d):\n%s", round, i+1, codes[i], outs[i])
-			}
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
 		}
 	}
-	want := map[string][]string{"app": {"tftest-login-app"}, "task_flow": {"tftest-login-flow"}, "template": {"tftest-login-sms"}}
-	if got := e.accountNames(); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("the account holds %v, want one object per name: %v", got, want)
-	}
+	e.holdsOnly("after two rounds", map[string][]string{"app": {"tftest-login-app"}, "task_flow": {"tftest-login-flow"}, "template": {"tftest-login-sms"}})
 }

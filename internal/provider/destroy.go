@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
@@ -60,9 +61,9 @@ func (r *objectResource[M, T]) Delete(ctx context.Context, req resource.DeleteRe
 	r.pd.forget(objectKey{r.k.typeName, id})
 	var warnedBy []byte
 	if req.Private != nil {
-		var diags = resp.Diagnostics
+		var diags diag.Diagnostics
 		warnedBy, diags = req.Private.GetKey(ctx, privateDestroyWarned)
-		resp.Diagnostics = append(resp.Diagnostics, diags...)
+		resp.Diagnostics.Append(diags...)
 	}
 	if string(warnedBy) != string(invocationJSON()) {
 		r.k.addStillExists(&resp.Diagnostics, id, name)

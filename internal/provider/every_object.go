@@ -102,4 +102,3 @@ func referencedIDs[M objectModel, T any](ctx context.Context, pd *providerData, 
 	sort.Slice(ids, func(i, j int) bool { return idLess(ids[i], ids[j]) })
 	return ids, nil
 }
-

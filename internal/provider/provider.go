@@ -118,9 +118,11 @@ func (p *otpProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *
 			},
 			"adopt_existing": schema.BoolAttribute{
 				MarkdownDescription: "Whether a resource planned for creation adopts the object of its kind that already holds its name " +
-					"in the account, instead of failing with \"Name Already Taken\". The plan then shows the object's id, and warns that " +
-					"it adopts it and what the apply will change in it; the apply sends no create, and an update only if the object " +
-					"differs from the configuration. For module tests and rebuilt environments, where every destroy leaves the objects " +
+					"in the account, instead of failing with \"Name Already Taken\". The plan warns which object the apply will adopt and " +
+					"what it will change in it; the apply looks the name up again, sends no create, and an update only if the object " +
+					"differs from the configuration (a name taken after the plan is adopted too; a name freed since is created). " +
+					"Nothing is kept between commands, so a saved plan may be applied anywhere, with adoption still on. " +
+					"For module tests and rebuilt environments, where every destroy leaves the objects " +
 					"behind (the API cannot delete) and the next run uses the same names. Never an object that another resource of this " +
 					"configuration manages, nor a template of another app. Apps, which the API cannot list, are found through the " +
 					"templates that use them (one details call per app, only in a plan that creates an app): an app that no template " +

@@ -259,4 +259,3 @@ func (r *objectResource[M, T]) ImportState(ctx context.Context, req resource.Imp
 	}
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateImported, []byte(`true`))...)
 }
-

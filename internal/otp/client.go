@@ -336,10 +336,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 		logAttempt("OTP API request succeeded", resp.StatusCode, nil)
 		return env, nil
 	}
-	// What an error quotes of the answer (a proxy's page, a reason) reaches
-	// diagnostics and logs: a page that echoes the request must not carry
-	// the credentials or the signature along.
-	env, err = decodeEnvelope(cl.op, resp.StatusCode, c.scrub(raw, sign))
+	c.scrubError(err, raw, sign)
 	logAttempt("OTP API request answered with an error", resp.StatusCode, err)
 	aerr := &attemptError{err: err, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	var httpErr *HTTPError
@@ -359,17 +356,38 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, attempt i
 	return envelope{}, aerr
 }
 
-// scrub masks the API key, the secret and the request's signature (in
-// either case: the vendor calls the hex case-insensitive) in an answer.
-func (c *Client) scrub(raw []byte, sign string) []byte {
-	out := raw
+// scrubError masks the API key, the secret and the request's signature in
+// what an error quotes of the answer (a proxy's page, the reason of an
+// envelope): it reaches diagnostics and logs, and a page that echoes the
+// request must not carry them along. A page is masked before it is cut to
+// a snippet, so that no prefix of a credential survives the cut.
+func (c *Client) scrubError(err error, raw []byte, sign string) {
+	var httpErr *HTTPError
+	var apiErr *APIError
+	switch {
+	case errors.As(err, &httpErr):
+		httpErr.Snippet = snippet([]byte(c.scrub(string(raw), sign)))
+	case errors.As(err, &apiErr):
+		apiErr.Reason = c.scrub(apiErr.Reason, sign)
+	}
+}
+
+// scrub masks the credentials and the signature (in either case: the
+// vendor calls the hex case-insensitive) in text. Strings too short to be
+// credentials (a test's "k") are left alone: masking them would mangle the
+// text around them.
+func (c *Client) scrub(text, sign string) string {
 	for _, s := range []string{c.key, c.secret.Reveal(), sign, strings.ToUpper(sign)} {
-		if s != "" && bytes.Contains(out, []byte(s)) {
-			out = bytes.ReplaceAll(out, []byte(s), []byte(redacted))
+		if len(s) >= minScrubbed && strings.Contains(text, s) {
+			text = strings.ReplaceAll(text, s, redacted)
 		}
 	}
-	return out
+	return text
 }
+
+// minScrubbed is the shortest string scrub masks; the vendor's keys and
+// secrets are 8 characters.
+const minScrubbed = 6
 
 // logf writes one line, if anything is logged at all.
 func (c *Client) logf(ctx context.Context, msg string, fields map[string]any) {

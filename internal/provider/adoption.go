@@ -148,11 +148,13 @@ func (r *objectResource[M, T]) adopt(ctx context.Context, plan M, holder T, resp
 		r.k.addCannotAdoptFromParent(&resp.Diagnostics, p.attribute, p.kind, id, name, p.of(holder), p.value(plan))
 		return true
 	}
-	warnedAs, warned := r.pd.adoptionPlanned(o)
-	if !r.pd.planAdoption(o, name) {
+	if r.pd.isManaged(o) {
+		// Another resource of this configuration created, adopted or
+		// manages it: in this apply, or in an earlier run of a test file.
 		r.k.addDuplicateAtApply(&resp.Diagnostics, name, id, nil)
 		return true
 	}
+	warnedAs, warned := r.pd.adoptionPlanned(o)
 	in := r.k.input(plan)
 	obj := holder
 	var changes []string

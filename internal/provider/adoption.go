@@ -235,8 +235,13 @@ func holderWaitTotal() time.Duration {
 // that names the holder and how to go on.
 func (r *objectResource[M, T]) createRefused(ctx context.Context, plan M, taken *otp.NameTakenError, resp *resource.CreateResponse) {
 	name := plan.objectName().ValueString()
-	if taken.HolderID != "" && r.pd.isManaged(objectKey{r.k.typeName, taken.HolderID}) {
-		r.k.addDuplicateAtApply(&resp.Diagnostics, name, taken.HolderID, taken)
+	holderID := taken.HolderID
+	if holderID == "" {
+		// No list to name it (apps): what this process made or read.
+		holderID, _ = r.pd.managedHolder(nameKey{r.k.typeName, name})
+	}
+	if holderID != "" && r.pd.isManaged(objectKey{r.k.typeName, holderID}) {
+		r.k.addDuplicateAtApply(&resp.Diagnostics, name, holderID, taken)
 		return
 	}
 	if !r.pd.adoptExisting {

@@ -92,6 +92,19 @@ func (pd *providerData) planAdoption(o objectKey, name string) bool {
 	return true
 }
 
+// managedHolder returns the object of this configuration that holds the
+// name, as far as this process knows: one it created, adopted, renamed or
+// read under that name.
+func (pd *providerData) managedHolder(n nameKey) (string, bool) {
+	pd.mu.Lock()
+	defer pd.mu.Unlock()
+	c, ok := pd.claims.byName[n]
+	if !ok || c.id == "" || !pd.managed[objectKey{n.typeName, c.id}] {
+		return "", false
+	}
+	return c.id, true
+}
+
 // adoptionPlanned returns the name under which a plan of this process
 // adopts the object, if one does.
 func (pd *providerData) adoptionPlanned(o objectKey) (string, bool) {

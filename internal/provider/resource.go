@@ -18,9 +18,9 @@ import (
 )
 
 // objectResource is the resource of every kind: the kind says what differs
-// (schema, model, API), this says what is alike: how a create is settled,
-// how "not found" is told from an error, import by id, name or identity,
-// name conflicts at plan, identity, and the destroy that only forgets.
+// (schema, model, API), this says what is alike: here create, read, update
+// and import (by id, name or identity); in plan.go what a plan checks, in
+// adoption.go adoption by name, in destroy.go the destroy that only forgets.
 type objectResource[M objectModel, T any] struct {
 	k  *kind[M, T]
 	pd *providerData

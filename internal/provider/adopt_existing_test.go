@@ -95,13 +95,13 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	}
 	w.config(body.String())
 	out, code := w.run(nil, "plan")
-	if code != 1 || !expectError("Task Flow Name Already Taken", "set adopt_existing = true in the provider block (or OTP_ADOPT_EXISTING=true)").MatchString(out) {
+	if code != 1 || !expectError("Task Flow Name Already Taken", "set adopt_existing = true in the provider block (or OTP_ADOPT_EXISTING=true;").MatchString(out) {
 		t.Fatalf("with adoption off, the plan should stop at the taken name and say how to adopt (exit %d):\n%s", code, out)
 	}
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
 	for _, k := range allKinds {
 		want := []string{"Warning: Adopting " + k.title + " " + ids[k.typeName], fmt.Sprintf(`already has %s named "warned-`, k.info.a()),
-			"which is not in this state", "already matches the configuration", "Nothing is kept between commands",
+			"which is not in this state", "sends no update: it matches the configuration", "Nothing is kept between commands",
 			"would manage the same " + k.info.noun}
 		if !expectError(want...).MatchString(out) {
 			t.Errorf("the plan lacks the adoption warning of %s %v:\n%s", k.typeName, want, out)

@@ -86,7 +86,8 @@ func (r *objectResource[M, T]) warnAdoption(ctx context.Context, resp *resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.k.addAdopting(&resp.Diagnostics, id, name, r.changes(ctx, holder, plan), r.k.parentCondition(holder, parentUnknown))
+	r.k.addAdopting(&resp.Diagnostics, id, name, r.changes(ctx, holder, plan), r.k.parentCondition(holder, parentUnknown),
+		r.pd.firstTime("adoption explained: "+r.k.typeName))
 }
 
 // parentCondition is what an adoption planned before its parent is known
@@ -97,7 +98,7 @@ func (k *kind[M, T]) parentCondition(holder T, unknown bool) string {
 	if p == nil || !unknown {
 		return ""
 	}
-	return fmt.Sprintf("It belongs to %s %q, and %s is known only at apply: the apply adopts it if %s is that %s then, "+
+	return fmt.Sprintf("It belongs to %s %q, and %s is known only at apply: the apply checks that %s is that %s then, "+
 		"and otherwise stops with an error, since %ss cannot move to another %s.",
 		p.kind.noun, p.of(holder), p.attribute, p.attribute, p.kind.noun, k.noun, p.kind.noun)
 }

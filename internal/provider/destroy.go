@@ -31,7 +31,7 @@ func (r *objectResource[M, T]) warnDestroy(ctx context.Context, req resource.Mod
 	if !ok {
 		return
 	}
-	r.k.addStays(&resp.Diagnostics, id, name, false)
+	r.k.addStays(&resp.Diagnostics, id, name, false, r.pd.adoptExisting)
 	markWarned(ctx, resp)
 }
 
@@ -39,7 +39,7 @@ func (r *objectResource[M, T]) warnDestroy(ctx context.Context, req resource.Mod
 // as a create (Terraform plans it next, which checks its name); the old one
 // is only forgotten.
 func (r *objectResource[M, T]) warnReplacement(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange) {
-	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true)
+	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true, r.pd.adoptExisting)
 	markWarned(ctx, resp)
 }
 

@@ -130,9 +130,11 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 			"The update was not applied; try again, and if it persists, report it to the vendor.", i.noun, id, from, name, i.noun)
 	case from != "":
 		detail = fmt.Sprintf("Renaming %s %s from %q to %q failed: the account already has %s. Names are unique among the account's %ss; "+
-			"choose another name. The %s was not changed.\n\nIf another resource of this configuration renames that %s away in "+
+			"choose another name. The %s was not changed. Only a create adopts (adopt_existing): a rename never takes over "+
+			"another object's name. If that %s is a leftover (of a test run that failed after a rename, say), rename or "+
+			"remove it in the vendor console.\n\nIf another resource of this configuration renames that %s away in "+
 			"the same change (two resources swapping names): %s",
-			i.noun, id, from, name, holder, i.noun, i.noun, i.noun, i.swapAdvice(name))
+			i.noun, id, from, name, holder, i.noun, i.noun, i.noun, i.noun, i.swapAdvice(name))
 	default:
 		detail = fmt.Sprintf("The account already has %s. Names are unique among the account's %ss, and stay taken after "+
 			"terraform destroy, because the OTP API cannot delete.\n\n%s\n\nOtherwise choose another name.", holder, i.noun, i.adoptHint(name, holderID))
@@ -148,8 +150,9 @@ func (i kindInfo) addNameTaken(diags *diag.Diagnostics, name, holderID, id, from
 			"not be read). Run terraform apply again, and it adopts whatever holds the name then.", i.noun)
 	case from == "":
 		detail += fmt.Sprintf("\n\nFor module tests and rebuilt environments, which meet the objects that earlier runs left behind, the "+
-			"provider can adopt the %s instead: set adopt_existing = true in the provider block (or %s=true). A saved plan "+
-			"(plan -out) made with adoption on must be applied with it on too.", i.noun, EnvAdoptExisting)
+			"provider can adopt the %s instead: set adopt_existing = true in the provider block (or %s=true; a value in the "+
+			"provider block wins over the variable). A saved plan (plan -out) made with adoption on must be applied with it "+
+			"on too.", i.noun, EnvAdoptExisting)
 	}
 	if from == "" {
 		detail += fmt.Sprintf("\n\nIf another resource of this configuration manages that %s, or renames it away from this name "+
@@ -275,25 +278,31 @@ func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, p
 			parent.noun, parentID, i.a(), name, attribute, parent.a(), parent.idExample, parent.resourceType(), err))
 }
 
-// addAdopting is the plan's warning on a resource that the apply will
-// adopt an object of the account with, instead of creating one; changes are
-// what the apply updates in it (none: it already matches); condition, when
-// set, is what the adoption still depends on.
-func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string) {
-	detail := fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), which is not in this state. "+
-		"The apply adopts it instead of creating one", i.a(), name, id)
-	if len(changes) == 0 {
-		detail += ", and sends no update: the " + i.noun + " already matches the configuration."
-	} else {
-		detail += fmt.Sprintf(", and updates it to match the configuration:\n\n  %s", strings.Join(changes, "\n  "))
-	}
+// addAdopting is the plan's warning on a resource that adopts an object of
+// the account instead of creating one; changes are what the apply updates
+// in it (none: it already matches); condition, when set, is what the
+// adoption still depends on. The CLI shows it at plan and again in the
+// apply, which plans again. explain adds how adoption behaves: once per
+// kind and process is enough, and a module test adopts dozens.
+func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string, explain bool) {
+	detail := fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), which is not in this state. ", i.a(), name, id)
 	if condition != "" {
-		detail += "\n\n" + condition
+		detail += condition + " If it is, this resource adopts it"
+	} else {
+		detail += "This resource adopts it"
 	}
-	detail += fmt.Sprintf("\n\nThe apply looks the name up again: if the %s is gone by then, it creates one; if another %s holds "+
-		"the name then, it adopts that one and says so. Nothing is kept between commands, so a saved plan may be applied "+
-		"anywhere, as long as adopt_existing is still on (without it, the apply stops at this resource with \"Name Already "+
-		"Taken\"). Any other configuration that uses this name with adopt_existing on would manage the same %s.", i.noun, i.noun, i.noun)
+	if len(changes) == 0 {
+		detail += " instead of creating one, and sends no update: it matches the configuration."
+	} else {
+		detail += fmt.Sprintf(" instead of creating one, and updates it to match the configuration:\n\n  %s", strings.Join(changes, "\n  "))
+	}
+	if explain {
+		detail += fmt.Sprintf("\n\nThe apply looks the name up again: if the %s is gone by then, it creates one; if another %s holds "+
+			"the name then, it adopts that one and says so. Nothing is kept between commands, so a saved plan may be applied "+
+			"anywhere, as long as adopt_existing is still on (without it, the apply stops at this resource with \"Name Already "+
+			"Taken\"). Any other configuration that uses this name with adopt_existing on would manage the same %s. (Said once; "+
+			"the other %ss adopted here are told in one paragraph.)", i.noun, i.noun, i.noun, i.noun)
+	}
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail)
 }
 
@@ -353,16 +362,25 @@ func (i kindInfo) addAdoptedElsewhere(diags *diag.Diagnostics, id, name string) 
 }
 
 // addStays is the plan's warning, before anything is applied, that a
-// destroy (replaced false) or a replacement only forgets the object.
-func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced bool) {
+// destroy (replaced false) or a replacement only forgets the object;
+// adopting says adopt_existing is on.
+func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced, adopting bool) {
 	what := fmt.Sprintf("Destroying it only removes %s %s (%q) from the Terraform state", i.noun, id, name)
 	if replaced {
 		what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s %s (%q), only leaves the Terraform state", i.noun, i.noun, id, name)
 	}
 	diags.AddWarning(fmt.Sprintf("%s %s Stays in the OTP Account", i.title, id),
 		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
-			"console if it is no longer needed. A later %s that uses the name again stops with \"Name Already Taken\", unless "+
-			"the provider's adopt_existing is on, which adopts it.%s", what, i.checkedAt(), i.reimport(id)))
+			"console if it is no longer needed. %s%s", what, i.reuse(adopting), i.reimport(id)))
+}
+
+// reuse says what a later create of a forgotten object's name meets.
+func (i kindInfo) reuse(adopting bool) string {
+	if adopting {
+		return "adopt_existing is on: a later create of the name (the next run of a test, say) adopts it."
+	}
+	return fmt.Sprintf("A later %s that uses the name again stops with \"Name Already Taken\", unless the provider's "+
+		"adopt_existing is on, which adopts it.", i.checkedAt())
 }
 
 // reimport says how to manage a forgotten object again.

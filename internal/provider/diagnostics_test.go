@@ -30,15 +30,15 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 		i.addNameTaken(&d, "taken", "1", "2", "old", adopting, cause)
 		i.addNameTaken(&d, "taken", "2", "2", "old", adopting, cause)
 	}
-	i.addAdopting(&d, "1", "x", nil, "")
-	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.")
+	i.addAdopting(&d, "1", "x", nil, "", true)
+	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.", false)
 	i.addAdopted(&d, "1", "x", nil)
 	i.addAdopted(&d, "1", "x", []string{"a: 1 → 2"})
 	i.addCreatedInstead(&d, "2", "1", "x")
 	i.addHolderGone(&d, "1", "x")
 	i.addAdoptedElsewhere(&d, "1", "x")
-	i.addStays(&d, "1", "x", false)
-	i.addStays(&d, "1", "x", true)
+	i.addStays(&d, "1", "x", false, false)
+	i.addStays(&d, "1", "x", true, true)
 	for _, parent := range kindInfos {
 		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", "3")
 	}
@@ -153,7 +153,7 @@ func TestRequiredMarkers(t *testing.T) {
 func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 	for _, i := range kindInfos {
 		var d diag.Diagnostics
-		i.addStays(&d, "1", "x", false)
+		i.addStays(&d, "1", "x", false, false)
 		step := map[bool]string{true: "A later plan that uses the name again", false: "A later apply that uses the name again"}[i.canList]
 		if got := d[0].Detail(); !strings.Contains(got, step) {
 			t.Errorf("%s: stays warning lacks %q: %s", i.noun, step, got)
@@ -176,7 +176,7 @@ func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 			}
 		}
 		d = nil
-		i.addAdopting(&d, "1", "x", nil, "")
+		i.addAdopting(&d, "1", "x", nil, "", true)
 		if got := d[0].Detail(); !strings.Contains(got, "a saved plan may be applied anywhere, as long as adopt_existing is still on") {
 			t.Errorf("%s: adoption warning lacks the saved-plan note: %s", i.noun, got)
 		}

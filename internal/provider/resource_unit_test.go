@@ -167,7 +167,7 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 		tc.info.addNameTaken(&d, "x", tc.holder, "", "", false, cause)
 		// With adoption off, every name-taken message says how tests and
 		// rebuilt environments adopt instead.
-		tc.want = append(tc.want, "set adopt_existing = true in the provider block (or OTP_ADOPT_EXISTING=true)")
+		tc.want = append(tc.want, "set adopt_existing = true in the provider block (or OTP_ADOPT_EXISTING=true;")
 		got := d.Errors()[0].Summary() + "\n" + d.Errors()[0].Detail()
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {

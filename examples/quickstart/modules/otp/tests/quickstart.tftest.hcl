@@ -103,3 +103,15 @@ run "kept_the_ids" {
     error_message = "The ids changed: the update was not in place."
   }
 }
+
+# OpenTofu destroys what each state holds at the end, with the variables of
+# the state's last run evaluated again, when the other runs' outputs are
+# gone: the helper's state ends with a run that takes nothing from another.
+run "forget_the_ids" {
+  module {
+    source = "./tests/ids"
+  }
+  variables {
+    ids = {}
+  }
+}

@@ -45,3 +45,13 @@ run "rename_back" {
     error_message = "The ids changed: the rename back was not in place."
   }
 }
+
+# OpenTofu destroys what the state holds at the end with the last run's
+# variables evaluated again, when the other runs' outputs are gone: the last
+# run takes nothing from another.
+run "as_created" {
+  variables {
+    flow_name = "tftest-rename-flow"
+    text      = "##code## is your code."
+  }
+}

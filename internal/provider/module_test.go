@@ -60,7 +60,7 @@ func (w *cliWorkspace) test(what string) error {
 	// OpenTofu reports errors of its teardown (destroying what a state
 	// holds) and still exits 0: a clean run has no error at all.
 	if err != nil || !strings.Contains(string(out), " 0 failed") || strings.Contains(string(out), "Error:") {
-		return fmt.Errorf("%s (%v):\n%s", what, err, out)
+		return fmt.Errorf("%s (%w):\n%s", what, err, out)
 	}
 	return nil
 }

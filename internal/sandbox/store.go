@@ -227,7 +227,8 @@ func (randomIDs) init(st *idState) {
 // creation order.
 type collection[T any] struct {
 	idState
-	Accounts map[string][]T `json:"accounts"`
+	Accounts map[string][]T       `json:"accounts"`
+	index    map[string]*objIndex // by API key; see objIndex
 }
 
 // state is everything that persists.
@@ -251,6 +252,9 @@ func (k *kind[T]) init(st *state) {
 	if c.Accounts == nil {
 		c.Accounts = map[string][]T{}
 	}
+	if c.index == nil {
+		c.index = map[string]*objIndex{}
+	}
 }
 
 func (k *kind[T]) missing(id string) string {
@@ -259,8 +263,58 @@ func (k *kind[T]) missing(id string) string {
 
 // The store's operations; the caller holds the server's lock.
 
+// objIndex finds an account's objects of one kind by id and by name
+// without going through them: at 10,000 objects, the name check of a
+// create going through every object was 80 % of the create's time.
+type objIndex struct {
+	byID   map[string]int    // id → position in the account's objects
+	byName map[string]string // name → id
+}
+
+// lookup is the account's index, built on first use.
+func (k *kind[T]) lookup(st *state, key string) *objIndex {
+	c := k.coll(st)
+	if ix := c.index[key]; ix != nil {
+		return ix
+	}
+	objs := c.Accounts[key]
+	ix := &objIndex{byID: make(map[string]int, len(objs)), byName: make(map[string]string, len(objs))}
+	for i, obj := range objs {
+		ix.byID[k.id(obj)] = i
+		ix.byName[k.name(obj)] = k.id(obj)
+	}
+	c.index[key] = ix
+	return ix
+}
+
+// reindex drops the account's index, to be built again on next use: after
+// any change of its objects but those store makes.
+func (k *kind[T]) reindex(st *state, key string) { delete(k.coll(st).index, key) }
+
+// store puts obj at position i of the account's objects (i at their end
+// appends it), keeping the index.
+func (k *kind[T]) store(st *state, key string, i int, obj T) {
+	c := k.coll(st)
+	ix := k.lookup(st, key)
+	objs := c.Accounts[key]
+	if i == len(objs) {
+		c.Accounts[key] = append(objs, obj)
+	} else {
+		old := objs[i]
+		if ix.byName[k.name(old)] == k.id(old) {
+			delete(ix.byName, k.name(old))
+		}
+		objs[i] = obj
+	}
+	ix.byID[k.id(obj)] = i
+	ix.byName[k.name(obj)] = k.id(obj)
+}
+
 func (k *kind[T]) index(st *state, key, id string) int {
-	return slices.IndexFunc(k.coll(st).Accounts[key], func(obj T) bool { return k.id(obj) == id })
+	if i, found := k.lookup(st, key).byID[id]; found {
+		return i
+	}
+	return -1
 }
 
 // locate finds an id in the account of key, or, when key is "", in any
@@ -295,17 +349,18 @@ func (k *kind[T]) forget(st *state, key string) (undo func()) {
 	c := k.coll(st)
 	before, had := c.Accounts[key]
 	delete(c.Accounts, key)
+	k.reindex(st, key)
 	return func() {
 		if had {
 			c.Accounts[key] = before
 		}
+		k.reindex(st, key)
 	}
 }
 
 func (k *kind[T]) nameTaken(st *state, key, name, except string) bool {
-	return slices.ContainsFunc(k.coll(st).Accounts[key], func(obj T) bool {
-		return k.name(obj) == name && k.id(obj) != except
-	})
+	id, taken := k.lookup(st, key).byName[name]
+	return taken && id != except
 }
 
 func (k *kind[T]) list(st *state, key string) []T {
@@ -339,9 +394,10 @@ func (k *kind[T]) insert(s *Server, a *account, obj T) (T, error) {
 	// Undone by putting back the slice header: the element appended past
 	// its length is harmless, and copying the slice on every create would
 	// make a create's cost grow with the account.
-	c.Accounts[key] = append(before, obj)
+	k.store(s.state, key, len(before), obj)
 	if err := s.save(k.put(key, obj)); err != nil {
 		c.Accounts[key] = before
+		k.reindex(s.state, key)
 		return zero, err
 	}
 	return clone(obj), nil
@@ -366,9 +422,9 @@ func (k *kind[T]) replace(s *Server, a *account, id string, obj T) (T, error) {
 	if k.keep != nil {
 		k.keep(&obj, &old, now)
 	}
-	objs[i] = obj
+	k.store(s.state, key, i, obj)
 	if err := s.save(k.put(key, obj)); err != nil {
-		objs[i] = old
+		k.store(s.state, key, i, old)
 		return zero, err
 	}
 	return clone(obj), nil
@@ -389,8 +445,10 @@ func (k *kind[T]) remove(s *Server, key, id string) error {
 	c := k.coll(s.state)
 	before := c.Accounts[key]
 	c.Accounts[key] = slices.Delete(slices.Clone(before), i, i+1)
+	k.reindex(s.state, key)
 	if err := s.save(record{Op: opDelete, Key: key, Kind: k.one, ID: id}); err != nil {
 		c.Accounts[key] = before
+		k.reindex(s.state, key)
 		return err
 	}
 	return nil
@@ -436,17 +494,18 @@ func (k *kind[T]) load(s *Server, a *account, rec record) error {
 			return fmt.Errorf("the object's %s is %s", k.idField, k.ids.show(got))
 		}
 		k.ids.note(&c.idState, rec.ID)
-		if i := k.index(s.state, a.key, rec.ID); i >= 0 {
-			c.Accounts[a.key][i] = obj
-		} else {
-			c.Accounts[a.key] = append(c.Accounts[a.key], obj)
+		i := k.index(s.state, a.key, rec.ID)
+		if i < 0 {
+			i = len(c.Accounts[a.key])
 		}
+		k.store(s.state, a.key, i, obj)
 	case opDelete:
 		i := k.index(s.state, a.key, rec.ID)
 		if i < 0 {
 			return fmt.Errorf("the account has no such %s", k.one)
 		}
 		c.Accounts[a.key] = slices.Delete(c.Accounts[a.key], i, i+1)
+		k.reindex(s.state, a.key)
 	default:
 		return fmt.Errorf("unknown operation %q", rec.Op)
 	}

@@ -63,6 +63,14 @@ func TestAccountsFrom(t *testing.T) {
 	}
 }
 
+func TestRunRefusesASecretWithoutAKey(t *testing.T) {
+	t.Setenv("OTP_API_KEY", "")
+	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "-account", "a:b", "-secret", "x"}, &syncBuffer{})
+	if err == nil || !strings.Contains(err.Error(), "-secret is given without -key") {
+		t.Fatalf("got %v", err)
+	}
+}
+
 func TestRunRefusesAPositionalArgument(t *testing.T) {
 	err := run(t.Context(), []string{"-listen", "127.0.0.1:0", "state.json"}, &syncBuffer{})
 	if err == nil || !strings.Contains(err.Error(), `unexpected argument "state.json"`) {

@@ -133,8 +133,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: otp-sandbox takes flags only (otp-sandbox -h lists them)", fs.Arg(0))
 	}
+	secretGiven := *secret != ""
 	if *secret == "" {
 		*secret = os.Getenv("OTP_API_SECRET")
+	}
+	if secretGiven && *key == "" && !*open {
+		return errors.New("-secret is given without -key: give -key too, or -open-accounts to make it the shared secret")
 	}
 	configured, err := accountsFrom(accounts, os.Getenv(accountsEnv), *key, *secret, *open)
 	if err != nil {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/md5" //nolint:gosec // the vendor's signature scheme
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -208,12 +206,8 @@ func (c *killClient) send(base, method, path, name string) (json.RawMessage, err
 	if err != nil {
 		return nil, err
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(c.key + c.secret + ts)) //nolint:gosec // the vendor's scheme
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", c.key)
-	req.Header.Set("Timestamp", ts)
-	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+	signRequest(req, c.key, c.secret)
 	resp, err := killHTTP.Do(req)
 	if err != nil {
 		return nil, err

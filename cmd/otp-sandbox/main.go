@@ -27,12 +27,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -58,19 +61,44 @@ const (
 	defaultSecret = "sandbox-secret"
 )
 
-const controlTokenEnv = "OTP_SANDBOX_CONTROL_TOKEN" //nolint:gosec // the variable's name, not a credential
+const (
+	controlTokenEnv = "OTP_SANDBOX_CONTROL_TOKEN" //nolint:gosec // the variable's name, not a credential
+	accountsEnv     = "OTP_SANDBOX_ACCOUNTS"
+)
 
 const usageHeader = `Usage: otp-sandbox [flags]
 
 Serves a local implementation of the Itniotech OTP API (task flows, apps,
-templates) for one account (-key, -secret) at http://<listen>/otp, and a
-control surface for tests at http://<listen>/_sandbox/ (reset, request
-counters, faults, console edits): its routes are listed after the flags.
+templates) at http://<listen>/otp, and a control surface for tests at
+http://<listen>/_sandbox/ (reset, request counters, faults, console edits):
+its routes are listed after the flags.
+
+Every API key is an account of its own: its objects, names, request
+counters and faults are its alone. The accounts are each -account
+KEY:SECRET (the flag repeats), else those of $` + accountsEnv + `
+(key:secret,key:secret); and -key with -secret (default $OTP_API_KEY and
+$OTP_API_SECRET). With none of these, one account: sandbox-key,
+sandbox-secret. Prefer the variables for secrets: flags show in process
+lists.
+
+-open-accounts: any API key signed with the shared secret (-secret,
+default $OTP_API_SECRET, else sandbox-secret) gets an empty account of its
+own on its first request, so that each CI job can use its own key against
+one sandbox with nothing configured. Anyone who can reach the sandbox and
+knows that secret can open accounts: for test machines only.
 
 The control surface requires the header "Authorization: Bearer <token>".
 The token is -control-token, else $` + controlTokenEnv + `, else a random
 one generated at start and printed on stderr; -token-file writes it to a
 file for scripts.
+
+The state file (-state) keeps the objects (task flows, apps, templates) of
+every account across restarts. It does not keep faults, request counters
+or the clock: they start empty. A reset empties it. Every change is
+appended to it before it is answered, so killing the sandbox (even with
+SIGKILL) loses nothing it acknowledged; the file is synced to disk once a
+second, so a power loss can lose the last second's changes, never the
+file (a record cut short is dropped, with a log line, at the next start).
 
 Flags:
 `
@@ -86,9 +114,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	listen := fs.String("listen", "127.0.0.1:8787", "address to listen on (port 0 picks a free port)")
 	fs.StringVar(listen, "addr", "127.0.0.1:8787", "alias of -listen")
-	key := fs.String("key", os.Getenv("OTP_API_KEY"), "API key of the sandbox account (default $OTP_API_KEY, else "+defaultKey+")")
-	secret := fs.String("secret", "", "API secret of the sandbox account (default $OTP_API_SECRET, else "+defaultSecret+"; prefer the variable, flags show in process lists)")
-	stateFile := fs.String("state", "", "state file to load at start and rewrite after every change (default: in memory only)")
+	key := fs.String("key", os.Getenv("OTP_API_KEY"), "API key of an account (default $OTP_API_KEY)")
+	secret := fs.String("secret", "", "API secret of the -key account, and the shared secret of -open-accounts (default $OTP_API_SECRET)")
+	var accounts accountList
+	fs.Var(&accounts, "account", "an account, as KEY:SECRET; repeat the flag for several (default $"+accountsEnv+", as key:secret,key:secret)")
+	open := fs.Bool("open-accounts", false, "any API key signed with the shared secret (-secret) gets an account on its first request; for test machines")
+	stateFile := fs.String("state", "", "state file: loaded at start, every change appended before it is answered; its directory must exist and be writable (default: in memory only)")
 	fs.StringVar(stateFile, "state-file", "", "alias of -state")
 	window := windowFlag(sandbox.DefaultWindow)
 	fs.Var(&window, "window", "how far a request timestamp may be from the sandbox clock: a duration (5m) or whole seconds (300)")
@@ -99,15 +130,27 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: otp-sandbox takes flags only (otp-sandbox -h lists them)", fs.Arg(0))
+	}
+	secretGiven := *secret != ""
 	if *secret == "" {
 		*secret = os.Getenv("OTP_API_SECRET")
 	}
-	switch {
-	case *key == "" && *secret == "":
-		*key, *secret = defaultKey, defaultSecret
+	if secretGiven && *key == "" && !*open {
+		return errors.New("-secret is given without -key: give -key too, or -open-accounts to make it the shared secret")
+	}
+	configured, err := accountsFrom(accounts, os.Getenv(accountsEnv), *key, *secret, *open)
+	if err != nil {
+		return err
+	}
+	if *open && *secret == "" {
+		*secret = defaultSecret
+		fmt.Fprintf(stderr, "otp-sandbox: no shared secret given; open accounts use %q\n", defaultSecret)
+	}
+	if len(configured) == 0 && !*open {
+		configured[defaultKey] = defaultSecret
 		fmt.Fprintf(stderr, "otp-sandbox: no credentials given; using API key %q and secret %q\n", defaultKey, defaultSecret)
-	case *key == "" || *secret == "":
-		return errors.New("give both an API key and a secret (OTP_API_KEY and OTP_API_SECRET, or -key and -secret), or neither for the defaults")
 	}
 	if *controlToken == "" {
 		*controlToken = os.Getenv(controlTokenEnv)
@@ -123,7 +166,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := sandbox.New(sandbox.Options{
-		Accounts:     map[string]string{*key: *secret},
+		Accounts:     configured,
+		OpenAccounts: *open,
+		SharedSecret: map[bool]string{true: *secret}[*open],
 		Window:       time.Duration(window),
 		StateFile:    *stateFile,
 		Logger:       logger,
@@ -132,6 +177,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := srv.Close(); err != nil {
+			logger.Error("closing the state file failed", "error", err)
+		}
+	}()
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *listen)
@@ -145,7 +195,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "otp-sandbox: serving the OTP API at %s\n", base)
+	fmt.Fprintf(stderr, "otp-sandbox: serving the OTP API at %s for %s\n", base, describeAccounts(configured, *open))
 	tokenNote := "the token given"
 	if generated {
 		tokenNote = "generated token: " + *controlToken
@@ -174,6 +224,82 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stderr, "otp-sandbox: stopped")
 	return nil
+}
+
+// accountList is the repeatable -account flag.
+type accountList []string
+
+func (l *accountList) String() string { return "" } // the secrets are not shown, not even as defaults
+
+func (l *accountList) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// accountsFrom gathers the configured accounts: each -account, else each
+// entry of $OTP_SANDBOX_ACCOUNTS; and -key with -secret. Errors name the
+// entry by its place and key, never its secret.
+func accountsFrom(flags []string, env, key, secret string, open bool) (map[string]string, error) {
+	out := map[string]string{}
+	add := func(where, k, s string) error {
+		switch {
+		case k == "":
+			return fmt.Errorf("%s: the API key is empty (KEY:SECRET)", where)
+		case s == "":
+			return fmt.Errorf("%s: the secret of API key %q is empty (KEY:SECRET)", where, k)
+		case out[k] != "" && out[k] != s:
+			return fmt.Errorf("%s: API key %q is given twice, with different secrets", where, k)
+		}
+		out[k] = s
+		return nil
+	}
+	entries, source := flags, "-account"
+	if len(entries) == 0 && env != "" {
+		entries, source = strings.Split(env, ","), "$"+accountsEnv
+	}
+	for i, entry := range entries {
+		where := fmt.Sprintf("%s (entry %d)", source, i+1)
+		k, s, found := strings.Cut(strings.TrimSpace(entry), ":")
+		if !found {
+			return nil, fmt.Errorf("%s: write it as KEY:SECRET, with a colon", where)
+		}
+		if err := add(where, k, s); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case key != "" && secret == "":
+		return nil, errors.New("-key (or OTP_API_KEY) is given without a secret: give -secret (or OTP_API_SECRET) too")
+	case key != "":
+		if err := add("-key", key, secret); err != nil {
+			return nil, err
+		}
+	case secret != "" && !open && len(out) == 0:
+		return nil, errors.New("-secret (or OTP_API_SECRET) is given without an API key: give -key (or OTP_API_KEY) too, or -open-accounts to make it the shared secret")
+	}
+	return out, nil
+}
+
+// describeAccounts names the accounts (never their secrets) for the
+// start-up line.
+func describeAccounts(accounts map[string]string, open bool) string {
+	keys := slices.Sorted(maps.Keys(accounts))
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = strconv.Quote(k)
+	}
+	var parts []string
+	switch len(keys) {
+	case 0:
+	case 1:
+		parts = append(parts, "the account of API key "+quoted[0])
+	default:
+		parts = append(parts, "the accounts of API keys "+strings.Join(quoted, ", "))
+	}
+	if open {
+		parts = append(parts, "open accounts (any API key signed with the shared secret; for test machines)")
+	}
+	return strings.Join(parts, " and ")
 }
 
 // randomToken is 128 bits as 32 hex characters.

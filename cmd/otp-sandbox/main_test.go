@@ -34,7 +34,7 @@ func TestRunRejectsHalfTheCredentials(t *testing.T) {
 	t.Setenv("OTP_API_KEY", "")
 	t.Setenv("OTP_API_SECRET", "")
 	err := run(t.Context(), []string{"-key", "only-a-key", "-listen", "127.0.0.1:0"}, &syncBuffer{})
-	if err == nil || !strings.Contains(err.Error(), "give both an API key and a secret") {
+	if err == nil || !strings.Contains(err.Error(), "-key (or OTP_API_KEY) is given without a secret") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -45,7 +45,7 @@ func TestRunReportsACorruptStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := run(t.Context(), []string{"-state", path, "-listen", "127.0.0.1:0", "-key", "k", "-secret", "s"}, &syncBuffer{})
-	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+	if err == nil || !strings.Contains(err.Error(), "cannot be loaded") {
 		t.Fatalf("got %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	mrand "math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -187,11 +188,12 @@ func (g *verificationIDs) next(now time.Time) string {
 
 // observe keeps the sequence past an id loaded from the state file.
 func (g *verificationIDs) observe(id string) {
-	var n int64
-	if len(id) == 20 {
-		_, _ = fmt.Sscan(id[13:], &n)
+	if len(id) != 20 {
+		return
 	}
-	g.seq = max(g.seq, n)
+	if n, err := strconv.ParseInt(id[13:], 10, 64); err == nil {
+		g.seq = max(g.seq, n)
+	}
 }
 
 // serviceHooks are what the service tells the rest of the server.

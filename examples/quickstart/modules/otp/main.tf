@@ -116,3 +116,15 @@ output "send_ids" {
     flowId     = otp_task_flow.fallback.id
   }
 }
+
+output "settings" {
+  description = "What the objects make the OTP service do: the code, its expiry, the limit per phone number and the fallback steps."
+  value = {
+    code_expiry      = otp_app.this.code_expiry
+    code_type        = otp_template.sms.code_type
+    code_length      = otp_template.sms.code_length
+    text             = otp_template.sms.text
+    phone_send_limit = otp_app.this.period_phone_send_limit
+    fallback         = otp_task_flow.fallback.flow
+  }
+}

@@ -150,10 +150,10 @@ func (s *Server) AddApp(key string, a App) (App, error) { return appKind.console
 // sees a copy, the result is validated before it is stored, and neither
 // appId nor createTime changes.
 func (s *Server) EditApp(id string, edit func(*App)) (App, error) {
-	return appKind.consoleEdit(s, id, plain(edit))
+	return appKind.consoleEdit(s, anyAccount, id, plain(edit))
 }
 
 // DeleteApp removes an app out of band, as only the vendor console can. An
 // app that templates still use stays (ErrInUse): a template cannot exist
 // without its app, and cannot move to another.
-func (s *Server) DeleteApp(id string) error { return appKind.consoleDelete(s, id) }
+func (s *Server) DeleteApp(id string) error { return appKind.consoleDelete(s, anyAccount, id) }

@@ -277,17 +277,17 @@ func TestAppConsole(t *testing.T) {
 	}
 
 	// The HTTP console.
-	patched := decode[App](t, e.mustControl(200, "PATCH", "/_sandbox/apps/"+a.AppID, `{"name":"patched-app","periodTotalSendLimit":{"enabled":false}}`))
+	patched := decode[App](t, e.mustControl(200, "PATCH", "/_sandbox/apps/"+a.AppID+"?key="+key, `{"name":"patched-app","periodTotalSendLimit":{"enabled":false}}`))
 	if patched.Name != "patched-app" || patched.CodeExpiry != 30 || patched.PeriodTotalSendLimit != (Limit{}) || patched.CreateTime != a.CreateTime {
 		t.Fatalf("patched %+v", patched)
 	}
 	for _, bad := range []string{`{"createTime":"2020-01-01T00:00:00+08:00"}`, `{"appId":"x"}`, `{"codeExpiry":"5"}`, `{"codeExpiry":0}`, `{"limits":1}`,
 		`{"periodPhoneSendLimit":{"enabled":true,"unit":1,"period":1,"limit":1,"extra":0}}`} {
-		if status, raw := e.control("PATCH", "/_sandbox/apps/"+a.AppID, bad); status != 400 {
+		if status, raw := e.control("PATCH", "/_sandbox/apps/"+a.AppID+"?key="+key, bad); status != 400 {
 			t.Fatalf("PATCH %s: %d %s", bad, status, raw)
 		}
 	}
-	if status, _ := e.control("PATCH", "/_sandbox/apps/nope", `{"name":"abcd"}`); status != 404 {
+	if status, _ := e.control("PATCH", "/_sandbox/apps/nope?key="+key, `{"name":"abcd"}`); status != 404 {
 		t.Fatalf("PATCH unknown: %d", status)
 	}
 	created := decode[App](t, e.mustControl(201, "POST", "/_sandbox/apps?key="+otherKey, `{"name":"other-console","codeExpiry":7}`))
@@ -303,18 +303,18 @@ func TestAppConsole(t *testing.T) {
 	if err := e.srv.DeleteApp(a.AppID); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), id64(tp.TemplateID)) {
 		t.Fatalf("delete an app in use: %v", err)
 	}
-	if status, raw := e.control("DELETE", "/_sandbox/apps/"+a.AppID, ""); status != 409 {
+	if status, raw := e.control("DELETE", "/_sandbox/apps/"+a.AppID+"?key="+key, ""); status != 409 {
 		t.Fatalf("control delete in use: %d %s", status, raw)
 	}
 	if err := e.srv.DeleteTemplate(tp.TemplateID); err != nil {
 		t.Fatal(err)
 	}
-	e.mustControl(204, "DELETE", "/_sandbox/apps/"+a.AppID, "")
+	e.mustControl(204, "DELETE", "/_sandbox/apps/"+a.AppID+"?key="+key, "")
 	wantRefused(t, e.call("GET", "/otp/app/details/"+a.AppID, "", nil), "-24", "appId")
 	if err := e.srv.DeleteApp(a.AppID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if status, _ := e.control("DELETE", "/_sandbox/apps/"+a.AppID, ""); status != 404 {
+	if status, _ := e.control("DELETE", "/_sandbox/apps/"+a.AppID+"?key="+key, ""); status != 404 {
 		t.Fatalf("control delete unknown: %d", status)
 	}
 }

@@ -9,12 +9,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ErrNotFound is returned (wrapped, naming the kind and id) by the Edit and
@@ -26,10 +24,10 @@ var ErrNotFound = errors.New("sandbox: no such object")
 // still use.
 var ErrInUse = errors.New("sandbox: still in use")
 
-// Reset forgets every object, counter and fault, and saves the empty state.
-// Ids start over, as in a new account. When the state cannot be saved,
-// nothing is forgotten: memory keeps matching the file, as after any
-// other failed change.
+// Reset forgets every object, counter and fault of every account, and
+// saves the empty state. Ids start over, as in a new sandbox. When the
+// state cannot be saved, nothing is forgotten: memory keeps matching the
+// file, as after any other failed change.
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -39,19 +37,45 @@ func (s *Server) Reset() error {
 		s.state = prev
 		return err
 	}
-	s.counts = map[string]int{}
-	s.agents = map[string]bool{}
-	s.setFaultsLocked(Faults{})
+	for _, a := range s.accounts {
+		a.resetLocked()
+	}
 	return nil
 }
 
+// resetAccountLocked forgets one account's objects, counters and faults,
+// and saves that; ids keep counting, being the sandbox's.
+func (s *Server) resetAccountLocked(a *account) error {
+	var undo []func()
+	for _, k := range kinds {
+		undo = append(undo, k.forget(s.state, a.key))
+	}
+	if err := s.persistLocked(); err != nil {
+		for _, u := range undo {
+			u()
+		}
+		return err
+	}
+	a.resetLocked()
+	return nil
+}
+
+// The methods below without a key act on every account: on a sandbox of
+// one account, on that one. Account(key) acts on one.
+
 // Counts returns the number of requests each vendor route has received
 // (every request, including refused and faulted ones), by route name
-// (RouteFlowAdd...).
+// (RouteFlowAdd...), summed over the accounts.
 func (s *Server) Counts() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return maps.Clone(s.counts)
+	out := map[string]int{}
+	for _, a := range s.accounts {
+		for route, n := range a.counts {
+			out[route] += n
+		}
+	}
+	return out
 }
 
 // Total is the number of requests all vendor routes have received.
@@ -59,8 +83,8 @@ func (s *Server) Total() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for _, v := range s.counts {
-		n += v
+	for _, a := range s.accounts {
+		n += total(a.counts)
 	}
 	return n
 }
@@ -69,8 +93,9 @@ func (s *Server) Total() int {
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.counts = map[string]int{}
-	s.agents = map[string]bool{}
+	for _, a := range s.accounts {
+		a.resetCountsLocked()
+	}
 }
 
 // UserAgents returns the distinct User-Agent headers seen since the last
@@ -78,44 +103,48 @@ func (s *Server) ResetCounts() {
 func (s *Server) UserAgents() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Sorted(maps.Keys(s.agents))
+	seen := map[string]bool{}
+	for _, a := range s.accounts {
+		maps.Copy(seen, a.agents)
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
-// SetFaults replaces the fault configuration and restarts its limits and
-// random draws.
+// SetFaults gives every account these faults, and restarts their limits
+// and random draws (each account draws on its own). An account opened
+// later starts without faults.
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.setFaultsLocked(f)
+	for _, a := range s.accounts {
+		a.setFaultsLocked(f)
+	}
 }
 
-// CurrentFaults returns the fault configuration.
+// CurrentFaults returns the fault configuration: on a sandbox of several
+// accounts, that of the first account in key order (Account(key) gives
+// each one's).
 func (s *Server) CurrentFaults() Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f := s.faults
-	f.Routes = slices.Clone(f.Routes)
-	return f
-}
-
-func (s *Server) setFaultsLocked(f Faults) {
-	seed := f.Seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
+	if all := s.sortedAccountsLocked(); len(all) > 0 {
+		return all[0].currentFaultsLocked()
 	}
-	f.Routes = slices.Clone(f.Routes)
-	s.faults = f
-	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))   //nolint:gosec // fault draws, not security
-	s.idRNG = rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, seed)) //nolint:gosec // ids, not secrets
-	s.injects = map[string]int{}
+	return Faults{}
 }
 
 // Injected returns how many faults of each kind were injected since the
-// faults were last set.
+// faults were last set, summed over the accounts.
 func (s *Server) Injected() map[string]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return maps.Clone(s.injects)
+	out := map[string]int{}
+	for _, a := range s.accounts {
+		for kind, n := range a.injects {
+			out[kind] += n
+		}
+	}
+	return out
 }
 
 // The console operations every kind shares; each kind's file wraps them in
@@ -157,27 +186,29 @@ func (k *kind[T]) consoleAddJSON(s *Server, key string, raw []byte) (T, error) {
 
 func (k *kind[T]) consoleInsert(s *Server, key string, obj T) (T, error) {
 	var zero T
-	if _, known := s.opts.Accounts[key]; !known {
-		return zero, fmt.Errorf("sandbox: unknown API key %q", key)
-	}
-	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return k.insert(s, key, obj, now)
+	a, err := s.accountLocked(key)
+	if err != nil {
+		return zero, fmt.Errorf("sandbox: %w", err)
+	}
+	return k.insert(s, a, obj)
 }
 
-// consoleEdit runs edit on a copy of an object of any account, under the
-// lock, so that no other change comes in between; what edit cannot change
-// (the id, the fixed fields) it is put back before validation.
-func (k *kind[T]) consoleEdit(s *Server, id string, edit func(*T) error) (T, error) {
+// consoleEdit runs edit on a copy of an object of the account of key (of
+// any account when key is ""), under the lock, so that no other change
+// comes in between; what edit cannot change (the id, the fixed fields) it
+// is put back before validation.
+func (k *kind[T]) consoleEdit(s *Server, key, id string, edit func(*T) error) (T, error) {
 	var zero T
-	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	key, i, found := k.locate(s.state, id)
+	key, i, found := k.locate(s.state, key, id)
 	if !found {
 		return zero, k.notFound(id)
 	}
+	a := s.holderLocked(key)
+	now := s.nowLocked(a)
 	old := k.coll(s.state).Accounts[key][i]
 	next := clone(old)
 	if err := edit(&next); err != nil {
@@ -191,14 +222,20 @@ func (k *kind[T]) consoleEdit(s *Server, id string, edit func(*T) error) (T, err
 	if err != nil {
 		return zero, err
 	}
-	return k.replace(s, key, id, valid, now)
+	return k.replace(s, a, id, valid)
 }
 
-func (k *kind[T]) consoleDelete(s *Server, id string) error {
+// consoleDelete deletes an object of the account of key (of any account
+// when key is "").
+func (k *kind[T]) consoleDelete(s *Server, key, id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return k.remove(s, id)
+	return k.remove(s, key, id)
 }
+
+// anyAccount is the key the Go console methods, which take an id alone,
+// look an object up with: ids are unique across the sandbox.
+const anyAccount = ""
 
 func plain[T any](edit func(*T)) func(*T) error {
 	return func(obj *T) error { edit(obj); return nil }
@@ -265,6 +302,11 @@ type Field struct {
 // same readers as ControlRoutes.
 const ControlConventions = `Every route requires the header "Authorization: Bearer <control token>" ` +
 	`and answers 401 without it (403 when the sandbox was started without a token). ` +
+	`Every route is about one account, named by the query parameter ?key=<API key>: ` +
+	`an account never sees or changes another's objects, counters or faults. ` +
+	`The key may be left out when the sandbox has one account and no open accounts; ` +
+	`with open accounts, a new key opens an empty account (so that a job can set its faults before its first request). ` +
+	`400 for an unknown key, or for none where one is required. ` +
 	`Bodies are JSON, decoded strictly: an unknown field is an error. ` +
 	`A failure answers {"error": "<why>"}; 500 means the state file could not be written, and the change was undone.`
 
@@ -279,18 +321,28 @@ func ControlRoutes() []ControlRoute {
 	return out
 }
 
-// controlRoute is a route's description and its handler.
+// controlRoute is a route's description and its handler, which gets the
+// account the request is about.
 type controlRoute struct {
 	ControlRoute
-	handle func(s *Server, w http.ResponseWriter, r *http.Request)
+	handle func(s *Server, a *account, w http.ResponseWriter, r *http.Request)
 }
 
 // controlRoutes mounts the control surface under /_sandbox/, away from the
-// vendor paths, so that nothing a client does by mistake can reach it; and
-// behind the control token, so that nothing on the network can either.
+// vendor paths, so that nothing a client does by mistake can reach it;
+// behind the control token, so that nothing on the network can either;
+// and behind controlKey, so that no route can forget which account it is
+// about.
 func (s *Server) controlRoutes(m router) {
 	for _, route := range controlTable() {
-		m.Handle(route.Method+" "+route.Path, s.control(func(w http.ResponseWriter, r *http.Request) { route.handle(s, w, r) }))
+		m.Handle(route.Method+" "+route.Path, s.control(func(w http.ResponseWriter, r *http.Request) {
+			a, _, err := s.controlKey(r)
+			if err != nil {
+				controlError(w, http.StatusBadRequest, err)
+				return
+			}
+			route.handle(s, a, w, r)
+		}))
 	}
 }
 
@@ -298,11 +350,20 @@ func controlTable() []controlRoute {
 	table := []controlRoute{
 		{ControlRoute{
 			Method: "POST", Path: "/_sandbox/reset",
-			Does: "Forgets every object, request counter and fault of every account, and saves the empty state " +
-				"(to the state file, if there is one). Ids start over, as in a new account.",
+			Does: "Forgets the account's objects, request counters and faults, and saves that (to the state file, if there is one); " +
+				"other accounts keep everything. Ids keep counting: they are unique across the sandbox. " +
+				"Without ?key=, on a sandbox of one account, forgets everything and empties the state file: ids start over, as in a new sandbox.",
 			Answer: "204",
-		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
-			if err := s.Reset(); err != nil {
+		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
+			var err error
+			if r.URL.Query().Get("key") == "" { // controlKey let it through: one account
+				err = s.Reset()
+			} else {
+				s.mu.Lock()
+				err = s.resetAccountLocked(a)
+				s.mu.Unlock()
+			}
+			if err != nil {
 				controlError(w, http.StatusInternalServerError, err)
 				return
 			}
@@ -310,37 +371,45 @@ func controlTable() []controlRoute {
 		}},
 		{ControlRoute{
 			Method: "GET", Path: "/_sandbox/requests",
-			Does: "The requests each vendor route has received since the start or the last reset of the counters, " +
+			Does: "The requests each vendor route has received from the account since the start or the last reset of the counters, " +
 				"refused and faulted ones included; and the faults injected since the faults were last set, by fault (" +
 				strings.Join(faultKinds, ", ") + ").",
 			Answer: `200 and {"counts": {"<route>": <requests>}, "total": <requests>, "faultsInjected": {"<fault>": <injections>}}`,
-		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
-			controlJSON(w, http.StatusOK, map[string]any{"counts": s.Counts(), "total": s.Total(), "faultsInjected": s.Injected()})
+		}, func(s *Server, a *account, w http.ResponseWriter, _ *http.Request) {
+			s.mu.Lock()
+			body := map[string]any{"counts": maps.Clone(a.counts), "total": total(a.counts), "faultsInjected": maps.Clone(a.injects)}
+			s.mu.Unlock()
+			controlJSON(w, http.StatusOK, body)
 		}},
 		{ControlRoute{
 			Method: "DELETE", Path: "/_sandbox/requests",
-			Does:   "Zeroes the request counters (not the faults injected).",
+			Does:   "Zeroes the account's request counters (not the faults injected).",
 			Answer: "204",
-		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
-			s.ResetCounts()
+		}, func(s *Server, a *account, w http.ResponseWriter, _ *http.Request) {
+			s.mu.Lock()
+			a.resetCountsLocked()
+			s.mu.Unlock()
 			w.WriteHeader(http.StatusNoContent)
 		}},
 		{ControlRoute{
 			Method: "GET", Path: "/_sandbox/faults",
-			Does:   "The fault configuration.",
+			Does:   "The account's fault configuration.",
 			Answer: "200 and the faults, in the fields PUT takes",
-		}, func(s *Server, w http.ResponseWriter, _ *http.Request) {
-			controlJSON(w, http.StatusOK, s.CurrentFaults())
+		}, func(s *Server, a *account, w http.ResponseWriter, _ *http.Request) {
+			s.mu.Lock()
+			f := a.currentFaultsLocked()
+			s.mu.Unlock()
+			controlJSON(w, http.StatusOK, f)
 		}},
 		{ControlRoute{
 			Method: "PUT", Path: "/_sandbox/faults",
-			Does: "Replaces the fault configuration, and restarts its limits and random draws. " +
+			Does: "Replaces the account's fault configuration, and restarts its limits and random draws; other accounts keep theirs. " +
 				"A field left out is 0, which turns its fault off: {} turns every fault off. Every fault applies to every kind.",
 			Body:   "a JSON object",
 			Fields: faultFields(),
 			Answer: "200 and the faults as set",
 			Errors: "400 for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name",
-		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
+		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
 			var f Faults
 			if err := decodeStrict(r.Body, &f); err != nil {
 				controlError(w, http.StatusBadRequest, err)
@@ -350,7 +419,9 @@ func controlTable() []controlRoute {
 				controlError(w, http.StatusBadRequest, err)
 				return
 			}
-			s.SetFaults(f)
+			s.mu.Lock()
+			a.setFaultsLocked(f)
+			s.mu.Unlock()
 			controlJSON(w, http.StatusOK, f)
 		}},
 	}
@@ -379,7 +450,7 @@ func faultFields() []Field {
 		{Name: "dropUpdateRate", Values: "0 to 1: the same for updates: the update is applied, its answer lost"},
 		{Name: "routes", Values: "array of route names: when not empty, only these routes get the -18 and 502 faults " +
 			"(the drops ignore it: they have their own routes). The names: " + strings.Join(quoted, ", ")},
-		{Name: "clockSkewSeconds", Values: "integer, negative or positive: moves the sandbox's clock by that many seconds " +
+		{Name: "clockSkewSeconds", Values: "integer, negative or positive: moves the account's clock by that many seconds " +
 			"(for the timestamp check, the Date header and apps' createTime)"},
 		{Name: "limit", Values: "integer, 0 or more: at most this many injections of each fault (" + strings.Join(faultKinds, ", ") +
 			"), counted separately; 0 is no cap. With a rate of 1 and a limit of N, exactly the first N requests that can get the fault get it"},
@@ -410,10 +481,9 @@ func checkFaults(f Faults) error {
 // delete by id.
 func (k *kind[T]) controlTable() []controlRoute {
 	base := "/_sandbox/" + k.many
-	keyParam := Field{Name: "?key=", Values: "the API key of the account; may be left out when the sandbox has only one account"}
-	idParam := Field{Name: "{id}", Values: fmt.Sprintf("the %s of %s of any account; it %s", k.idField, a(k.one), k.ids.rule())}
+	idParam := Field{Name: "{id}", Values: fmt.Sprintf("the %s of %s of the account; it %s", k.idField, a(k.one), k.ids.rule())}
 	fixed := append([]string{k.idField}, k.fixed...)
-	unknownID := fmt.Sprintf("404 for an id no %s has", k.one)
+	unknownID := fmt.Sprintf("404 for an id no %s of the account has", k.one)
 	remove := ControlRoute{
 		Method: "DELETE", Path: base + "/{id}",
 		Does:   fmt.Sprintf("Deletes %s, which the vendor API cannot do (its web console can).", a(k.one)),
@@ -429,39 +499,26 @@ func (k *kind[T]) controlTable() []controlRoute {
 		{ControlRoute{
 			Method: "GET", Path: base,
 			Does:   fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order()),
-			Params: []Field{keyParam},
 			Answer: fmt.Sprintf("200 and a JSON array of %s, each in the fields POST takes and its %s ([] when there are none)", k.many, k.idField),
-			Errors: "400 for an unknown key, or none when there are several accounts",
-		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
-			key, err := s.controlKey(r)
-			if err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			controlJSON(w, http.StatusOK, k.all(s, key))
+		}, func(s *Server, a *account, w http.ResponseWriter, _ *http.Request) {
+			controlJSON(w, http.StatusOK, k.all(s, a.key))
 		}},
 		{ControlRoute{
 			Method: "POST", Path: base,
 			Does: fmt.Sprintf("Adds %s to the account, as the vendor console would: the body of the vendor's %s, with its rules "+
 				"and defaults, and a name no other %s of the account has. The sandbox assigns the %s (%s).",
 				a(k.one), k.addRoute(), k.one, k.idField, k.ids.describe()),
-			Params: []Field{keyParam},
 			Body:   "a JSON object",
 			Fields: k.fieldDocs(),
 			Answer: fmt.Sprintf("201 and the %s as stored, with its %s", k.one, k.idField),
-			Errors: "400 for an unknown key, invalid JSON, an unknown field, a broken rule or a name already taken (the error says which)",
-		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
-			key, err := s.controlKey(r)
-			if err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
+			Errors: "400 for invalid JSON, an unknown field, a broken rule or a name already taken (the error says which)",
+		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
 			raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 			if err != nil {
 				controlError(w, http.StatusBadRequest, err)
 				return
 			}
-			created, err := k.consoleAddJSON(s, key, raw)
+			created, err := k.consoleAddJSON(s, a.key, raw)
 			if err != nil {
 				controlError(w, consoleStatus(err), err)
 				return
@@ -478,7 +535,7 @@ func (k *kind[T]) controlTable() []controlRoute {
 			Answer: fmt.Sprintf("200 and the changed %s", k.one),
 			Errors: "400 for an id that cannot be one, invalid JSON, an unknown field, a field that cannot change, a broken rule " +
 				"or a name already taken; " + unknownID,
-		}, func(s *Server, w http.ResponseWriter, r *http.Request) {
+		}, func(s *Server, acct *account, w http.ResponseWriter, r *http.Request) {
 			id, valid := k.ids.parse(r.PathValue("id"))
 			if !valid {
 				controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
@@ -493,20 +550,20 @@ func (k *kind[T]) controlTable() []controlRoute {
 				controlError(w, http.StatusBadRequest, fmt.Errorf("the body must be a JSON object of %s fields", k.one))
 				return
 			}
-			edited, err := k.consoleEdit(s, id, func(obj *T) error { return k.patch(obj, fields) })
+			edited, err := k.consoleEdit(s, acct.key, id, func(obj *T) error { return k.patch(obj, fields) })
 			if err != nil {
 				controlError(w, consoleStatus(err), err)
 				return
 			}
 			controlJSON(w, http.StatusOK, edited)
 		}},
-		{remove, func(s *Server, w http.ResponseWriter, r *http.Request) {
+		{remove, func(s *Server, acct *account, w http.ResponseWriter, r *http.Request) {
 			id, valid := k.ids.parse(r.PathValue("id"))
 			if !valid {
 				controlError(w, http.StatusBadRequest, fmt.Errorf("the %s %s", k.idField, k.ids.rule()))
 				return
 			}
-			if err := k.consoleDelete(s, id); err != nil {
+			if err := k.consoleDelete(s, acct.key, id); err != nil {
 				controlError(w, consoleStatus(err), err)
 				return
 			}
@@ -582,23 +639,6 @@ func consoleStatus(err error) int {
 	default:
 		return http.StatusBadRequest
 	}
-}
-
-// controlKey picks the account a control request means: the key query
-// parameter, or the only account when there is one.
-func (s *Server) controlKey(r *http.Request) (string, error) {
-	if key := r.URL.Query().Get("key"); key != "" {
-		if _, known := s.opts.Accounts[key]; !known {
-			return "", fmt.Errorf("unknown API key %q", key)
-		}
-		return key, nil
-	}
-	if len(s.opts.Accounts) == 1 {
-		for key := range s.opts.Accounts {
-			return key, nil
-		}
-	}
-	return "", errors.New("several accounts exist: name one with ?key=")
 }
 
 func decodeStrict(r io.Reader, v any) error {

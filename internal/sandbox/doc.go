@@ -11,6 +11,12 @@
 // surface); each kind's file (flow.go, app.go, template.go) holds only what
 // the vendor documents differently for it: its fields, its rules, its ids.
 //
+// Every API key is an account of its own (account.go): its objects, name
+// spaces, request counters and faults are its alone, so that pipelines
+// sharing one sandbox never meet; with open accounts, any key signed with
+// a shared secret gets one on its first request. Ids are unique across
+// the sandbox.
+//
 // Besides the vendor paths it has a control surface under /_sandbox/ for
 // tests: reset, request counters, fault injection and out-of-band edits
 // that play the vendor's web console. It requires the header

@@ -164,12 +164,12 @@ func TestFaults(t *testing.T) {
 			`{"unknownFault":1}`,
 			`{"systemErrorRate":"1"}`,
 		} {
-			if status, raw := e.control("PUT", "/_sandbox/faults", bad); status != 400 {
+			if status, raw := e.control("PUT", "/_sandbox/faults?key="+key, bad); status != 400 {
 				t.Fatalf("%s accepted: %d %s", bad, status, raw)
 			}
 		}
-		e.mustControl(200, "PUT", "/_sandbox/faults", `{"systemErrorRate":1,"dropUpdateRate":1,"limit":1,"routes":["GET /template/list"]}`)
-		got := decode[Faults](t, e.mustControl(200, "GET", "/_sandbox/faults", ""))
+		e.mustControl(200, "PUT", "/_sandbox/faults?key="+key, `{"systemErrorRate":1,"dropUpdateRate":1,"limit":1,"routes":["GET /template/list"]}`)
+		got := decode[Faults](t, e.mustControl(200, "GET", "/_sandbox/faults?key="+key, ""))
 		if got.DropUpdateRate != 1 || len(got.Routes) != 1 || got.Routes[0] != RouteTemplateList {
 			t.Fatalf("faults %+v", got)
 		}
@@ -178,7 +178,7 @@ func TestFaults(t *testing.T) {
 		var requests struct {
 			FaultsInjected map[string]int `json:"faultsInjected"`
 		}
-		if err := json.Unmarshal(e.mustControl(200, "GET", "/_sandbox/requests", ""), &requests); err != nil || requests.FaultsInjected[FaultSystemError] != 1 {
+		if err := json.Unmarshal(e.mustControl(200, "GET", "/_sandbox/requests?key="+key, ""), &requests); err != nil || requests.FaultsInjected[FaultSystemError] != 1 {
 			t.Fatalf("injected %+v %v", requests, err)
 		}
 	})

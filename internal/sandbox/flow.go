@@ -106,11 +106,11 @@ func (s *Server) AddFlow(key string, f Flow) (Flow, error) { return flowKind.con
 // edit sees a copy, the result is validated before it is stored, and the
 // id does not change.
 func (s *Server) EditFlow(id int64, edit func(*Flow)) (Flow, error) {
-	return flowKind.consoleEdit(s, strconv.FormatInt(id, 10), plain(edit))
+	return flowKind.consoleEdit(s, anyAccount, strconv.FormatInt(id, 10), plain(edit))
 }
 
 // DeleteFlow removes a flow out of band. The vendor API cannot do this;
 // only its web console can, and this plays that console.
 func (s *Server) DeleteFlow(id int64) error {
-	return flowKind.consoleDelete(s, strconv.FormatInt(id, 10))
+	return flowKind.consoleDelete(s, anyAccount, strconv.FormatInt(id, 10))
 }

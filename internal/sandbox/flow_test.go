@@ -106,7 +106,7 @@ func TestFlowConsole(t *testing.T) {
 	f := e.newFlow("console-flow")
 	id := id64(f.FlowID)
 
-	edited := decode[Flow](t, e.mustControl(200, "PATCH", "/_sandbox/flows/"+id, `{"name":"edited-in-console"}`))
+	edited := decode[Flow](t, e.mustControl(200, "PATCH", "/_sandbox/flows/"+id+"?key="+key, `{"name":"edited-in-console"}`))
 	if edited.Name != "edited-in-console" || len(edited.Flow) != 1 {
 		t.Fatalf("edited %+v", edited)
 	}
@@ -125,14 +125,14 @@ func TestFlowConsole(t *testing.T) {
 		`{"name":"abcd"`,   // not JSON
 		`{"flow":"nodes"}`, // wrong type
 	} {
-		if status, raw := e.control("PATCH", "/_sandbox/flows/"+id, bad); status != 400 {
+		if status, raw := e.control("PATCH", "/_sandbox/flows/"+id+"?key="+key, bad); status != 400 {
 			t.Fatalf("PATCH %s: %d %s", bad, status, raw)
 		}
 	}
-	if status, _ := e.control("PATCH", "/_sandbox/flows/99999", `{"name":"abcd"}`); status != 404 {
+	if status, _ := e.control("PATCH", "/_sandbox/flows/99999?key="+key, `{"name":"abcd"}`); status != 404 {
 		t.Fatalf("PATCH unknown: %d", status)
 	}
-	if status, _ := e.control("PATCH", "/_sandbox/flows/abc", `{"name":"abcd"}`); status != 400 {
+	if status, _ := e.control("PATCH", "/_sandbox/flows/abc?key="+key, `{"name":"abcd"}`); status != 400 {
 		t.Fatalf("PATCH bad id: %d", status)
 	}
 
@@ -153,12 +153,12 @@ func TestFlowConsole(t *testing.T) {
 		t.Fatalf("edit unknown: %v", err)
 	}
 
-	e.mustControl(204, "DELETE", "/_sandbox/flows/"+id, "")
+	e.mustControl(204, "DELETE", "/_sandbox/flows/"+id+"?key="+key, "")
 	wantRefused(t, e.call("GET", "/otp/flow/details/"+id, "", nil), "-24", "flowId")
 	if err := e.srv.DeleteFlow(f.FlowID); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "flow "+id) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if status, _ := e.control("DELETE", "/_sandbox/flows/"+id, ""); status != 404 {
+	if status, _ := e.control("DELETE", "/_sandbox/flows/"+id+"?key="+key, ""); status != 404 {
 		t.Fatalf("control delete unknown: %d", status)
 	}
 

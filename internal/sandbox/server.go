@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -63,8 +62,16 @@ const DefaultWindow = 300 * time.Second
 // Options configure a Server.
 type Options struct {
 	// Accounts maps API keys to secrets; each account has its own objects
-	// and its own name spaces (one per kind).
+	// and its own name spaces (one per kind), counters and faults.
 	Accounts map[string]string
+	// OpenAccounts gives any API key signed with SharedSecret an account of
+	// its own, made empty on its first request (or control request naming
+	// it), so that each CI job can use its own key against one sandbox.
+	// Anyone who knows the shared secret can open accounts: for test
+	// machines.
+	OpenAccounts bool
+	// SharedSecret signs the requests of open accounts.
+	SharedSecret string
 	// Prefix is where the vendor paths are mounted; default "/otp".
 	Prefix string
 	// Window is the timestamp tolerance; default DefaultWindow.
@@ -105,7 +112,8 @@ type Faults struct {
 	// routes (named as the counters name them, e.g. RouteFlowList). The drop
 	// faults ignore it: each already has its own routes.
 	Routes []string `json:"routes,omitempty"`
-	// ClockSkewSeconds moves the sandbox's clock (and its Date header).
+	// ClockSkewSeconds moves the account's clock (and the Date header of
+	// its answers).
 	ClockSkewSeconds int64 `json:"clockSkewSeconds"`
 	// Limit caps the injections of each kind (-18, 502, dropped create,
 	// dropped update) separately; 0 means no cap. With a rate of 1 and a
@@ -121,18 +129,17 @@ func (f Faults) targets(route string) bool {
 	return len(f.Routes) == 0 || slices.Contains(f.Routes, route)
 }
 
+func (f Faults) skew() time.Duration { return time.Duration(f.ClockSkewSeconds) * time.Second }
+
 // Server is the sandbox. It is an http.Handler and safe for concurrent use.
+//
+// One lock guards everything: every operation takes microseconds.
 type Server struct {
-	opts    Options
-	mux     *http.ServeMux
-	mu      sync.Mutex
-	state   *state
-	counts  map[string]int
-	faults  Faults
-	rng     *rand.Rand     // fault draws
-	idRNG   *rand.Rand     // app ids: a separate stream, so creating apps does not shift which requests fail
-	injects map[string]int // by fault kind
-	agents  map[string]bool
+	opts     Options
+	mux      *http.ServeMux
+	mu       sync.Mutex
+	state    *state
+	accounts map[string]*account // by API key
 }
 
 // Fault kinds, as counted by Injected.
@@ -145,8 +152,11 @@ const (
 
 // New builds a Server, loading the state file when one is configured.
 func New(opts Options) (*Server, error) {
-	if len(opts.Accounts) == 0 {
-		return nil, errors.New("sandbox: at least one account (API key and secret) is required")
+	switch {
+	case opts.OpenAccounts && opts.SharedSecret == "":
+		return nil, errors.New("sandbox: open accounts need a shared secret")
+	case !opts.OpenAccounts && len(opts.Accounts) == 0:
+		return nil, errors.New("sandbox: at least one account (API key and secret) is required, or open accounts")
 	}
 	for k, v := range opts.Accounts {
 		if k == "" || v == "" {
@@ -173,8 +183,15 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{opts: opts, state: st, counts: map[string]int{}, agents: map[string]bool{}}
-	s.setFaultsLocked(Faults{})
+	s := &Server{opts: opts, state: st, accounts: map[string]*account{}}
+	for key, secret := range opts.Accounts {
+		s.accounts[key] = newAccount(key, secret)
+	}
+	for _, k := range kinds {
+		for _, key := range k.keys(st) {
+			s.holderLocked(key)
+		}
+	}
 	m := http.NewServeMux()
 	s.mount(m)
 	s.mux = m
@@ -193,13 +210,6 @@ func (s *Server) mount(m router) {
 func (s *Server) Prefix() string { return s.opts.Prefix }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-func (s *Server) now() time.Time {
-	s.mu.Lock()
-	skew := s.faults.ClockSkewSeconds
-	s.mu.Unlock()
-	return s.opts.Now().Add(time.Duration(skew) * time.Second)
-}
 
 // answer is what a vendor handler produces.
 type answer struct {
@@ -256,7 +266,8 @@ type endpoint struct {
 	op    op
 }
 
-type vendorHandler func(key string, r *http.Request, body []byte) answer
+// vendorHandler answers a request of the account, signed in.
+type vendorHandler func(a *account, r *http.Request, body []byte) answer
 
 // mountVendor mounts a kind's vendor routes. Update and details take the
 // id as the last path segment.
@@ -290,22 +301,21 @@ func (k *kind[T]) pathID(r *http.Request) (string, answer, bool) {
 }
 
 func (k *kind[T]) handleAdd(s *Server) vendorHandler {
-	return func(key string, _ *http.Request, body []byte) answer {
+	return func(a *account, _ *http.Request, body []byte) answer {
 		obj, reason := k.parse(body, "")
 		if reason != "" {
 			return fail(codeParameter, reason)
 		}
-		now := s.now()
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return reply(k.insert(s, key, obj, now))
+		return reply(k.insert(s, a, obj))
 	}
 }
 
 // handleUpdate validates the body before it looks the id up, so a bad body
 // for an unknown id is -22, not -24.
 func (k *kind[T]) handleUpdate(s *Server) vendorHandler {
-	return func(key string, r *http.Request, body []byte) answer {
+	return func(a *account, r *http.Request, body []byte) answer {
 		id, bad, valid := k.pathID(r)
 		if !valid {
 			return bad
@@ -314,46 +324,53 @@ func (k *kind[T]) handleUpdate(s *Server) vendorHandler {
 		if reason != "" {
 			return fail(codeParameter, reason)
 		}
-		now := s.now()
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return reply(k.replace(s, key, id, obj, now))
+		return reply(k.replace(s, a, id, obj))
 	}
 }
 
 func (k *kind[T]) handleDetails(s *Server) vendorHandler {
-	return func(key string, r *http.Request, _ []byte) answer {
+	return func(a *account, r *http.Request, _ []byte) answer {
 		id, bad, valid := k.pathID(r)
 		if !valid {
 			return bad
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		i := k.index(s.state, key, id)
+		i := k.index(s.state, a.key, id)
 		if i < 0 {
 			return fail(codeNotFound, k.missing(id))
 		}
-		return ok(clone(k.coll(s.state).Accounts[key][i]))
+		return ok(clone(k.coll(s.state).Accounts[a.key][i]))
 	}
 }
 
 func (k *kind[T]) handleList(s *Server) vendorHandler {
-	return func(key string, _ *http.Request, _ []byte) answer {
+	return func(a *account, _ *http.Request, _ []byte) answer {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return ok(k.list(s.state, key))
+		return ok(k.list(s.state, a.key))
 	}
 }
 
 // vendor wraps an endpoint with what every vendor path does: count, apply
 // faults, authenticate, answer HTTP 200 with the envelope, log one line.
+// The counters and faults are those of the account the Api-Key header
+// names, before the signature is checked: a refused request is counted,
+// and can be faulted, like any other.
 func (s *Server) vendor(route string, o op, h vendorHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		key := r.Header.Get("Api-Key")
 		s.mu.Lock()
-		s.counts[route]++
-		s.agents[r.UserAgent()] = true
-		faults := s.faults
+		a := s.requestAccountLocked(r)
+		var faults Faults
+		if a != nil {
+			a.counts[route]++
+			a.agents[r.UserAgent()] = true
+			faults = a.faults
+		}
 		s.mu.Unlock()
 
 		if faults.LatencyMS > 0 {
@@ -363,14 +380,13 @@ func (s *Server) vendor(route string, o op, h vendorHandler) http.Handler {
 				return
 			}
 		}
-		w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
-		key := r.Header.Get("Api-Key")
+		w.Header().Set("Date", s.opts.Now().Add(faults.skew()).UTC().Format(http.TimeFormat))
 		logLine := func(httpStatus int, code string) {
 			s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "key", key,
 				"http", httpStatus, "status", code, "ms", time.Since(start).Milliseconds())
 		}
 		targeted := faults.targets(route)
-		if targeted && s.inject(FaultBadGateway, faults.BadGatewayRate) {
+		if targeted && s.inject(a, FaultBadGateway, faults.BadGatewayRate) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			_, _ = io.WriteString(w, "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n")
@@ -378,29 +394,49 @@ func (s *Server) vendor(route string, o op, h vendorHandler) http.Handler {
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		var a answer
+		var ans answer
 		switch {
 		case err != nil:
-			a = fail(codeParameter, "the request body could not be read")
+			ans = fail(codeParameter, "the request body could not be read")
 		default:
-			a = s.authenticate(r)
+			ans = s.authenticate(a, r)
 		}
-		if a.code == "" && targeted && s.inject(FaultSystemError, faults.SystemErrorRate) {
-			a = fail(codeSystem, "")
+		if ans.code == "" && targeted && s.inject(a, FaultSystemError, faults.SystemErrorRate) {
+			ans = fail(codeSystem, "")
 		}
-		if a.code == "" {
-			a = h(key, r, body)
+		if ans.code == "" {
+			ans = h(a, r, body)
 		}
-		if a.code == codeSuccess &&
-			(o == opAdd && s.inject(FaultDropCreate, faults.DropCreateRate) ||
-				o == opUpdate && s.inject(FaultDropUpdate, faults.DropUpdateRate)) {
+		if ans.code == codeSuccess &&
+			(o == opAdd && s.inject(a, FaultDropCreate, faults.DropCreateRate) ||
+				o == opUpdate && s.inject(a, FaultDropUpdate, faults.DropUpdateRate)) {
 			logLine(0, "dropped")
 			// The change is stored; the client never hears so.
 			panic(http.ErrAbortHandler)
 		}
-		writeEnvelope(w, a)
-		logLine(http.StatusOK, a.code)
+		writeEnvelope(w, ans)
+		logLine(http.StatusOK, ans.code)
 	})
+}
+
+// requestAccountLocked is the account a vendor request is counted, faulted
+// and signed in as: the one its Api-Key names; in open mode, a new one for
+// a new key whose signature is the shared secret's; on a one-account
+// sandbox, that account whatever the key, so that every request is
+// counted. nil when the key names none.
+func (s *Server) requestAccountLocked(r *http.Request) *account {
+	key := r.Header.Get("Api-Key")
+	if a := s.accounts[key]; a != nil {
+		return a
+	}
+	if s.opts.OpenAccounts && key != "" && signatureMatches(key, s.opts.SharedSecret, r.Header.Get("Timestamp"), r.Header.Get("Sign")) {
+		a, _ := s.accountLocked(key)
+		return a
+	}
+	if sole, found := s.keyless(); found {
+		return s.accounts[sole]
+	}
+	return nil
 }
 
 func writeEnvelope(w http.ResponseWriter, a answer) {
@@ -413,46 +449,50 @@ func writeEnvelope(w http.ResponseWriter, a answer) {
 	_ = json.NewEncoder(w).Encode(env)
 }
 
-// inject draws against rate, honouring the limit of the fault's kind.
-func (s *Server) inject(kind string, rate float64) bool {
-	if rate <= 0 {
+// inject draws against rate for the account's faults.
+func (s *Server) inject(a *account, kind string, rate float64) bool {
+	if a == nil || rate <= 0 {
 		return false
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.Limit > 0 && s.injects[kind] >= s.faults.Limit {
-		return false
-	}
-	if s.rng.Float64() >= rate {
-		return false
-	}
-	s.injects[kind]++
-	return true
+	return a.injectLocked(kind, rate)
 }
 
-// authenticate checks the headers as the vendor documents them. An empty
-// answer means the request may proceed.
-func (s *Server) authenticate(r *http.Request) answer {
+// authenticate checks the headers as the vendor documents them, for the
+// request's account (nil when its key names none). An empty answer means
+// the request may proceed.
+func (s *Server) authenticate(a *account, r *http.Request) answer {
 	key, ts, sign := r.Header.Get("Api-Key"), r.Header.Get("Timestamp"), r.Header.Get("Sign")
 	if key == "" || ts == "" || sign == "" {
 		return fail(codeAuth, "the Api-Key, Timestamp and Sign headers are required")
 	}
-	secret, known := s.opts.Accounts[key]
-	if !known {
+	s.mu.Lock()
+	var secret string
+	var now time.Time
+	if a != nil && a.key == key {
+		secret, now = a.secret, s.nowLocked(a)
+	}
+	s.mu.Unlock()
+	if secret == "" {
 		return fail(codeAuth, "unknown Api-Key")
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return fail(codeAuth, "Timestamp must be Unix time in seconds")
 	}
-	sum := md5.Sum([]byte(key + secret + ts)) //nolint:gosec // vendor scheme
-	if !strings.EqualFold(sign, hex.EncodeToString(sum[:])) {
+	if !signatureMatches(key, secret, ts, sign) {
 		return fail(codeAuth, "the signature does not match")
 	}
-	if d := s.now().Sub(time.Unix(sec, 0)); d > s.opts.Window || d < -s.opts.Window {
+	if d := now.Sub(time.Unix(sec, 0)); d > s.opts.Window || d < -s.opts.Window {
 		return fail(codeExpired, "")
 	}
 	return answer{}
+}
+
+func signatureMatches(key, secret, ts, sign string) bool {
+	sum := md5.Sum([]byte(key + secret + ts)) //nolint:gosec // vendor scheme
+	return strings.EqualFold(sign, hex.EncodeToString(sum[:]))
 }
 
 // errNotSaved marks a failure to write the state file: the change was

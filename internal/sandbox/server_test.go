@@ -383,8 +383,10 @@ func TestInvalidBodyWinsOverUnknownID(t *testing.T) {
 	wantRefused(t, e.call("PUT", "/otp/template/update/99999", `{"appId":"x","name":"abcd","text":"##code##"}`, nil), "-22", "appId")
 }
 
+// On a sandbox of one account, the key-less routes and methods mean that
+// account, as before there were several.
 func TestCountersPerRoute(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(o *Options) { o.Accounts = map[string]string{key: secret} })
 	f := e.newFlow("count-flow")
 	a := e.newApp("count-app")
 	tp := e.newTemplate(a.AppID, "count-tpl")
@@ -485,10 +487,10 @@ func TestControlSurfaceRequiresTheToken(t *testing.T) {
 	}
 
 	// The scheme is case-insensitive, as HTTP authentication schemes are.
-	if status, raw, _ := e.controlAuth("bearer "+controlToken, "GET", "/_sandbox/faults", ""); status != 200 {
+	if status, raw, _ := e.controlAuth("bearer "+controlToken, "GET", "/_sandbox/faults?key="+key, ""); status != 200 {
 		t.Fatalf("lower-case scheme: %d %s", status, raw)
 	}
-	e.mustControl(204, "POST", "/_sandbox/reset", "")
+	e.mustControl(204, "POST", "/_sandbox/reset?key="+key, "")
 	if len(e.srv.Flows(key)) != 0 {
 		t.Fatal("reset with the token did nothing")
 	}

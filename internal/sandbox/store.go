@@ -59,6 +59,8 @@ type kind[T any] struct {
 type anyKind interface {
 	init(*state)
 	check(*state) error
+	keys(*state) []string
+	forget(st *state, key string) (undo func())
 	routes() []string
 	mountVendor(*Server, router)
 	controlTable() []controlRoute
@@ -246,14 +248,43 @@ func (k *kind[T]) index(st *state, key, id string) int {
 	return slices.IndexFunc(k.coll(st).Accounts[key], func(obj T) bool { return k.id(obj) == id })
 }
 
-// locate finds an id in any account: the console is not signed in as one.
-func (k *kind[T]) locate(st *state, id string) (key string, i int, found bool) {
+// locate finds an id in the account of key, or, when key is "", in any
+// account: the Go console methods take an id alone, and ids are unique
+// across the sandbox.
+func (k *kind[T]) locate(st *state, key, id string) (owner string, i int, found bool) {
+	if key != "" {
+		i := k.index(st, key, id)
+		return key, i, i >= 0
+	}
 	for key := range k.coll(st).Accounts {
 		if i := k.index(st, key, id); i >= 0 {
 			return key, i, true
 		}
 	}
 	return "", -1, false
+}
+
+// keys are the API keys that have objects of the kind.
+func (k *kind[T]) keys(st *state) []string {
+	var out []string
+	for key, objs := range k.coll(st).Accounts {
+		if len(objs) > 0 {
+			out = append(out, key)
+		}
+	}
+	return out
+}
+
+// forget drops the account's objects of the kind; undo puts them back.
+func (k *kind[T]) forget(st *state, key string) (undo func()) {
+	c := k.coll(st)
+	before, had := c.Accounts[key]
+	delete(c.Accounts, key)
+	return func() {
+		if had {
+			c.Accounts[key] = before
+		}
+	}
 }
 
 func (k *kind[T]) nameTaken(st *state, key, name, except string) bool {
@@ -272,8 +303,9 @@ func (k *kind[T]) list(st *state, key string) []T {
 }
 
 // insert stores a validated object as a new one of the account.
-func (k *kind[T]) insert(s *Server, key string, obj T, now time.Time) (T, error) {
+func (k *kind[T]) insert(s *Server, a *account, obj T) (T, error) {
 	var zero T
+	key, now := a.key, s.nowLocked(a)
 	if k.refs != nil {
 		if detail := k.refs(s.state, key, obj); detail != "" {
 			return zero, refuse(codeNotFound, "%s", detail)
@@ -287,7 +319,7 @@ func (k *kind[T]) insert(s *Server, key string, obj T, now time.Time) (T, error)
 	}
 	c := k.coll(s.state)
 	// A failed save below burns the id; ids are never given out twice.
-	k.setID(&obj, k.ids.next(&c.idState, s.idRNG))
+	k.setID(&obj, k.ids.next(&c.idState, a.idRNG))
 	before := c.Accounts[key]
 	c.Accounts[key] = append(slices.Clip(before), obj)
 	if err := s.persistLocked(); err != nil {
@@ -299,8 +331,9 @@ func (k *kind[T]) insert(s *Server, key string, obj T, now time.Time) (T, error)
 
 // replace stores a validated object in place of the account's object id:
 // a full replacement, but for what keep carries over.
-func (k *kind[T]) replace(s *Server, key, id string, obj T, now time.Time) (T, error) {
+func (k *kind[T]) replace(s *Server, a *account, id string, obj T) (T, error) {
 	var zero T
+	key, now := a.key, s.nowLocked(a)
 	i := k.index(s.state, key, id)
 	if i < 0 {
 		return zero, refuse(codeNotFound, "%s", k.missing(id))
@@ -323,10 +356,10 @@ func (k *kind[T]) replace(s *Server, key, id string, obj T, now time.Time) (T, e
 	return clone(obj), nil
 }
 
-// remove deletes an object, which the vendor API cannot do: only the
-// console can.
-func (k *kind[T]) remove(s *Server, id string) error {
-	key, i, found := k.locate(s.state, id)
+// remove deletes an object of the account of key (any account when key is
+// ""), which the vendor API cannot do: only the console can.
+func (k *kind[T]) remove(s *Server, key, id string) error {
+	key, i, found := k.locate(s.state, key, id)
 	if !found {
 		return k.notFound(id)
 	}

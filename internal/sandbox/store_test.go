@@ -168,14 +168,14 @@ func TestFailedSavesAreRolledBack(t *testing.T) {
 	if err := e.srv.DeleteTemplate(tp.TemplateID); !errors.Is(err, errNotSaved) {
 		t.Fatalf("delete: %v", err)
 	}
-	if status, _ := e.control("DELETE", "/_sandbox/templates/"+id64(tp.TemplateID), ""); status != 500 {
+	if status, _ := e.control("DELETE", "/_sandbox/templates/"+id64(tp.TemplateID)+"?key="+key, ""); status != 500 {
 		t.Fatalf("control delete: %d", status)
 	}
 	if len(e.srv.Templates(key)) != 1 {
 		t.Fatal("a delete that was not saved stayed")
 	}
 	// A reset too: before, it emptied memory and left the file as it was.
-	if status, _ := e.control("POST", "/_sandbox/reset", ""); status != 500 {
+	if status, _ := e.control("POST", "/_sandbox/reset?key="+key, ""); status != 500 {
 		t.Fatalf("control reset: %d", status)
 	}
 	if len(e.srv.Apps(key)) != 1 || len(e.srv.Templates(key)) != 1 {

@@ -147,11 +147,11 @@ func (s *Server) AddTemplate(key string, t Template) (Template, error) {
 // would: the edit sees a copy, the result is validated before it is
 // stored, and neither templateId nor appId changes.
 func (s *Server) EditTemplate(id int64, edit func(*Template)) (Template, error) {
-	return templateKind.consoleEdit(s, strconv.FormatInt(id, 10), plain(edit))
+	return templateKind.consoleEdit(s, anyAccount, strconv.FormatInt(id, 10), plain(edit))
 }
 
 // DeleteTemplate removes a template out of band, as only the vendor
 // console can.
 func (s *Server) DeleteTemplate(id int64) error {
-	return templateKind.consoleDelete(s, strconv.FormatInt(id, 10))
+	return templateKind.consoleDelete(s, anyAccount, strconv.FormatInt(id, 10))
 }

@@ -213,7 +213,7 @@ func TestTemplateConsole(t *testing.T) {
 
 	// The HTTP console.
 	id := id64(tp.TemplateID)
-	patched := decode[Template](t, e.mustControl(200, "PATCH", "/_sandbox/templates/"+id, `{"text":"code ##code##","language":"JP"}`))
+	patched := decode[Template](t, e.mustControl(200, "PATCH", "/_sandbox/templates/"+id+"?key="+key, `{"text":"code ##code##","language":"JP"}`))
 	if patched.Text != "code ##code##" || patched.Language != "JP" || patched.SpeechRate != 77 {
 		t.Fatalf("patched %+v", patched)
 	}
@@ -221,7 +221,7 @@ func TestTemplateConsole(t *testing.T) {
 		t.Fatalf("details %+v", d)
 	}
 	for _, bad := range []string{`{"appId":"` + b.AppID + `"}`, `{"templateId":1}`, `{"codeType":"1"}`, `{"codeType":9}`, `{"senderID":"x"}`} {
-		if status, raw := e.control("PATCH", "/_sandbox/templates/"+id, bad); status != 400 {
+		if status, raw := e.control("PATCH", "/_sandbox/templates/"+id+"?key="+key, bad); status != 400 {
 			t.Fatalf("PATCH %s: %d %s", bad, status, raw)
 		}
 	}
@@ -236,15 +236,15 @@ func TestTemplateConsole(t *testing.T) {
 		t.Fatalf("console list %+v", list)
 	}
 
-	e.mustControl(204, "DELETE", "/_sandbox/templates/"+id, "")
+	e.mustControl(204, "DELETE", "/_sandbox/templates/"+id+"?key="+key, "")
 	wantRefused(t, e.call("GET", "/otp/template/details/"+id, "", nil), "-24", "templateId")
 	if err := e.srv.DeleteTemplate(tp.TemplateID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
-	if status, _ := e.control("DELETE", "/_sandbox/templates/"+id, ""); status != 404 {
+	if status, _ := e.control("DELETE", "/_sandbox/templates/"+id+"?key="+key, ""); status != 404 {
 		t.Fatalf("control delete unknown: %d", status)
 	}
-	if status, _ := e.control("DELETE", "/_sandbox/templates/x", ""); status != 400 {
+	if status, _ := e.control("DELETE", "/_sandbox/templates/x?key="+key, ""); status != 400 {
 		t.Fatalf("control delete with a bad id: %d", status)
 	}
 	// Ids are not reused after a delete.

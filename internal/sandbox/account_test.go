@@ -1,0 +1,387 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// seeded is what TestAccountIsolation gives each case: a sandbox whose
+// main account holds one object of each kind and has had requests, and an
+// other account that holds objects of its own with the same names.
+type seeded struct {
+	*env
+	flow     Flow
+	app      App
+	template Template
+	other    struct {
+		flow     Flow
+		app      App
+		template Template
+	}
+}
+
+func seed(t *testing.T) seeded {
+	e := seeded{env: newEnv(t)}
+	e.flow = e.newFlow("shared-flow")
+	e.app = e.newApp("shared-app")
+	e.template = e.newTemplate(e.app.AppID, "shared-template")
+	e.other.flow = decode[Flow](t, e.asOther("POST", "/otp/flow/add", `{"name":"shared-flow","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`).Data)
+	e.other.app = decode[App](t, e.asOther("POST", "/otp/app/add", `{"name":"shared-app"}`).Data)
+	e.other.template = decode[Template](t, e.asOther("POST", "/otp/template/add", `{"appId":"`+e.other.app.AppID+`","name":"shared-template","text":"##code##"}`).Data)
+	return e
+}
+
+func (e seeded) mainUnchanged() {
+	e.t.Helper()
+	if f := e.srv.Flows(key); len(f) != 1 || f[0].Name != "shared-flow" || f[0].Flow[0].WaitingTime != 30 {
+		e.t.Fatalf("the main account's flows changed: %+v", f)
+	}
+	if a := e.srv.Apps(key); len(a) != 1 || a[0] != e.app {
+		e.t.Fatalf("the main account's apps changed: %+v", a)
+	}
+	if tp := e.srv.Templates(key); len(tp) != 1 || tp[0] != e.template {
+		e.t.Fatalf("the main account's templates changed: %+v", tp)
+	}
+}
+
+func (e seeded) requests(k string) map[string]int {
+	e.t.Helper()
+	var body struct {
+		Counts map[string]int `json:"counts"`
+	}
+	if err := json.Unmarshal(e.mustControl(200, "GET", "/_sandbox/requests?key="+k, ""), &body); err != nil {
+		e.t.Fatal(err)
+	}
+	return body.Counts
+}
+
+// An account never sees or changes another's objects, counters or faults,
+// through any route. Every vendor route and every control route must have
+// a case here: a route added without one fails the test.
+func TestAccountIsolation(t *testing.T) {
+	const otherFlowBody = `{"name":"taken-over","flow":[{"waitingTime":90,"status":2,"channel":"call"}]}`
+	vendor := map[string]func(e seeded){
+		RouteFlowAdd: func(e seeded) {
+			// The other account made a flow of the same name; a third name
+			// is the other's alone.
+			e.asOther("POST", "/otp/flow/add", `{"name":"only-other","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
+			e.mainUnchanged()
+		},
+		RouteFlowUpdate: func(e seeded) {
+			wantRefused(e.t, e.asOther("PUT", "/otp/flow/update/"+id64(e.flow.FlowID), otherFlowBody), "-24", "flowId")
+			e.mainUnchanged()
+		},
+		RouteFlowDetails: func(e seeded) {
+			wantRefused(e.t, e.asOther("GET", "/otp/flow/details/"+id64(e.flow.FlowID), ""), "-24", "flowId")
+		},
+		RouteFlowList: func(e seeded) {
+			if got := decode[[]Flow](e.t, e.asOther("GET", "/otp/flow/list", "").Data); len(got) != 1 || got[0].FlowID != e.other.flow.FlowID {
+				e.t.Fatalf("the other account lists %+v", got)
+			}
+		},
+		RouteAppAdd: func(e seeded) {
+			e.asOther("POST", "/otp/app/add", `{"name":"only-other"}`)
+			e.mainUnchanged()
+		},
+		RouteAppUpdate: func(e seeded) {
+			wantRefused(e.t, e.asOther("PUT", "/otp/app/update/"+e.app.AppID, `{"appId":"`+e.app.AppID+`","name":"taken-over"}`), "-24", "appId")
+			e.mainUnchanged()
+		},
+		RouteAppDetails: func(e seeded) {
+			wantRefused(e.t, e.asOther("GET", "/otp/app/details/"+e.app.AppID, ""), "-24", "appId")
+		},
+		RouteTemplateAdd: func(e seeded) {
+			// Not even a template of one's own on another's app.
+			wantRefused(e.t, e.asOther("POST", "/otp/template/add", `{"appId":"`+e.app.AppID+`","name":"borrowed","text":"##code##"}`), "-24", "appId")
+			e.mainUnchanged()
+		},
+		RouteTemplateUpdate: func(e seeded) {
+			wantRefused(e.t, e.asOther("PUT", "/otp/template/update/"+id64(e.template.TemplateID), `{"name":"taken-over","text":"##code##"}`), "-24", "templateId")
+			e.mainUnchanged()
+		},
+		RouteTemplateDetails: func(e seeded) {
+			wantRefused(e.t, e.asOther("GET", "/otp/template/details/"+id64(e.template.TemplateID), ""), "-24", "templateId")
+		},
+		RouteTemplateList: func(e seeded) {
+			if got := decode[[]Template](e.t, e.asOther("GET", "/otp/template/list", "").Data); len(got) != 1 || got[0].TemplateID != e.other.template.TemplateID {
+				e.t.Fatalf("the other account lists %+v", got)
+			}
+		},
+	}
+	if got, want := slices.Sorted(maps.Keys(vendor)), slices.Sorted(slices.Values(routeNames())); !slices.Equal(got, want) {
+		t.Errorf("vendor routes with an isolation case %q, mounted %q", got, want)
+	}
+	for route, check := range vendor {
+		t.Run(route, func(t *testing.T) { check(seed(t)) })
+	}
+
+	o := "?key=" + otherKey
+	control := map[string]func(e seeded){
+		"POST /_sandbox/reset": func(e seeded) {
+			e.srv.SetFaults(Faults{LatencyMS: 1})
+			before := e.requests(key)
+			e.mustControl(204, "POST", "/_sandbox/reset"+o, "")
+			e.mainUnchanged()
+			if got := e.requests(key); !maps.Equal(got, before) || len(got) == 0 {
+				e.t.Fatalf("the main account's counters went from %v to %v", before, got)
+			}
+			if f := decode[Faults](e.t, e.mustControl(200, "GET", "/_sandbox/faults?key="+key, "")); f.LatencyMS != 1 {
+				e.t.Fatalf("the main account's faults: %+v", f)
+			}
+			if len(e.srv.Flows(otherKey))+len(e.srv.Apps(otherKey))+len(e.srv.Templates(otherKey)) != 0 || len(e.requests(otherKey)) != 0 {
+				e.t.Fatal("the reset account kept something")
+			}
+			// Ids keep counting: they are the sandbox's.
+			if f := decode[Flow](e.t, e.asOther("POST", "/otp/flow/add", `{"name":"after-reset","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`).Data); f.FlowID != e.other.flow.FlowID+1 {
+				e.t.Fatalf("flow id after an account's reset %d", f.FlowID)
+			}
+		},
+		"GET /_sandbox/requests": func(e seeded) {
+			e.asOther("GET", "/otp/flow/list", "")
+			if got := e.requests(otherKey); got[RouteFlowList] != 1 || got[RouteFlowAdd] != 1 || total(got) != 4 {
+				e.t.Fatalf("the other account's counts %v", got)
+			}
+			if got := e.requests(key); got[RouteFlowList] != 0 || total(got) != 3 {
+				e.t.Fatalf("the main account's counts %v", got)
+			}
+		},
+		"DELETE /_sandbox/requests": func(e seeded) {
+			e.mustControl(204, "DELETE", "/_sandbox/requests"+o, "")
+			if total(e.requests(otherKey)) != 0 || total(e.requests(key)) != 3 {
+				e.t.Fatal("zeroing one account's counters touched the other's")
+			}
+		},
+		"GET /_sandbox/faults": func(e seeded) {
+			acct, _ := e.srv.Account(key)
+			acct.SetFaults(Faults{LatencyMS: 7})
+			if f := decode[Faults](e.t, e.mustControl(200, "GET", "/_sandbox/faults"+o, "")); f.LatencyMS != 0 {
+				e.t.Fatalf("the other account reads %+v", f)
+			}
+		},
+		"PUT /_sandbox/faults": func(e seeded) {
+			e.mustControl(200, "PUT", "/_sandbox/faults"+o, `{"systemErrorRate":1,"clockSkewSeconds":3600}`)
+			e.must("GET", "/otp/flow/list", "")
+			if r := e.asOther("GET", "/otp/flow/list", ""); r.Status != "-16" {
+				e.t.Fatalf("the faulted account: %+v", r)
+			}
+			if r := e.call("GET", "/otp/flow/list", "", nil); r.Status != "0" || r.Header.Get("Date") == "" {
+				e.t.Fatalf("the main account: %+v", r)
+			} else if d, _ := http.ParseTime(r.Header.Get("Date")); time.Until(d) > time.Minute {
+				e.t.Fatalf("the other account's clock skew reached the main account: %s", r.Header.Get("Date"))
+			}
+			if n := total(decode[struct {
+				FaultsInjected map[string]int `json:"faultsInjected"`
+			}](e.t, e.mustControl(200, "GET", "/_sandbox/requests?key="+key, "")).FaultsInjected); n != 0 {
+				e.t.Fatalf("%d faults counted for the main account", n)
+			}
+		},
+		"GET /_sandbox/flows": func(e seeded) {
+			if got := decode[[]Flow](e.t, e.mustControl(200, "GET", "/_sandbox/flows"+o, "")); len(got) != 1 || got[0].FlowID != e.other.flow.FlowID {
+				e.t.Fatalf("the other account lists %+v", got)
+			}
+		},
+		"POST /_sandbox/flows": func(e seeded) {
+			e.mustControl(201, "POST", "/_sandbox/flows"+o, `{"name":"only-other","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
+			e.mainUnchanged()
+		},
+		"PATCH /_sandbox/flows/{id}": func(e seeded) {
+			if status, raw := e.control("PATCH", "/_sandbox/flows/"+id64(e.flow.FlowID)+o, `{"name":"taken-over"}`); status != 404 {
+				e.t.Fatalf("PATCH of another account's flow: %d %s", status, raw)
+			}
+			e.mainUnchanged()
+		},
+		"DELETE /_sandbox/flows/{id}": func(e seeded) {
+			if status, raw := e.control("DELETE", "/_sandbox/flows/"+id64(e.flow.FlowID)+o, ""); status != 404 {
+				e.t.Fatalf("DELETE of another account's flow: %d %s", status, raw)
+			}
+			e.mainUnchanged()
+		},
+		"GET /_sandbox/apps": func(e seeded) {
+			if got := decode[[]App](e.t, e.mustControl(200, "GET", "/_sandbox/apps"+o, "")); len(got) != 1 || got[0].AppID != e.other.app.AppID {
+				e.t.Fatalf("the other account lists %+v", got)
+			}
+		},
+		"POST /_sandbox/apps": func(e seeded) {
+			e.mustControl(201, "POST", "/_sandbox/apps"+o, `{"name":"only-other"}`)
+			e.mainUnchanged()
+		},
+		"PATCH /_sandbox/apps/{id}": func(e seeded) {
+			if status, raw := e.control("PATCH", "/_sandbox/apps/"+e.app.AppID+o, `{"name":"taken-over"}`); status != 404 {
+				e.t.Fatalf("PATCH of another account's app: %d %s", status, raw)
+			}
+			e.mainUnchanged()
+		},
+		"DELETE /_sandbox/apps/{id}": func(e seeded) {
+			e.mustControl(204, "DELETE", "/_sandbox/templates/"+id64(e.template.TemplateID)+"?key="+key, "")
+			if status, raw := e.control("DELETE", "/_sandbox/apps/"+e.app.AppID+o, ""); status != 404 {
+				e.t.Fatalf("DELETE of another account's app: %d %s", status, raw)
+			}
+			if len(e.srv.Apps(key)) != 1 {
+				e.t.Fatal("the app is gone")
+			}
+		},
+		"GET /_sandbox/templates": func(e seeded) {
+			if got := decode[[]Template](e.t, e.mustControl(200, "GET", "/_sandbox/templates"+o, "")); len(got) != 1 || got[0].TemplateID != e.other.template.TemplateID {
+				e.t.Fatalf("the other account lists %+v", got)
+			}
+		},
+		"POST /_sandbox/templates": func(e seeded) {
+			if status, raw := e.control("POST", "/_sandbox/templates"+o, `{"appId":"`+e.app.AppID+`","name":"borrowed","text":"##code##"}`); status != 400 || !strings.Contains(string(raw), "does not exist") {
+				e.t.Fatalf("a template on another account's app: %d %s", status, raw)
+			}
+			e.mainUnchanged()
+		},
+		"PATCH /_sandbox/templates/{id}": func(e seeded) {
+			if status, raw := e.control("PATCH", "/_sandbox/templates/"+id64(e.template.TemplateID)+o, `{"name":"taken-over"}`); status != 404 {
+				e.t.Fatalf("PATCH of another account's template: %d %s", status, raw)
+			}
+			e.mainUnchanged()
+		},
+		"DELETE /_sandbox/templates/{id}": func(e seeded) {
+			if status, raw := e.control("DELETE", "/_sandbox/templates/"+id64(e.template.TemplateID)+o, ""); status != 404 {
+				e.t.Fatalf("DELETE of another account's template: %d %s", status, raw)
+			}
+			e.mainUnchanged()
+		},
+	}
+	var routes []string
+	for _, r := range ControlRoutes() {
+		routes = append(routes, r.Method+" "+r.Path)
+	}
+	if got := slices.Sorted(maps.Keys(control)); !slices.Equal(got, slices.Sorted(slices.Values(routes))) {
+		t.Errorf("control routes with an isolation case %q, mounted %q", got, routes)
+	}
+	for route, check := range control {
+		t.Run(route, func(t *testing.T) { check(seed(t)) })
+	}
+}
+
+// Every control route needs ?key= on a sandbox of several accounts, and
+// refuses a key that names none: none falls back on some account.
+func TestEveryControlRouteNeedsAKeyWithSeveralAccounts(t *testing.T) {
+	e := seed(t)
+	for _, r := range ControlRoutes() {
+		path := strings.ReplaceAll(r.Path, "{id}", id64(e.flow.FlowID))
+		for _, query := range []string{"", "?key=nobody"} {
+			status, raw := e.control(r.Method, path+query, "{}")
+			if status != 400 || !strings.Contains(string(raw), "key") {
+				t.Errorf("%s %s%s: %d %s", r.Method, path, query, status, raw)
+			}
+		}
+	}
+	if status, raw := e.control("POST", "/_sandbox/reset", ""); !strings.Contains(string(raw), "several accounts: name one with ?key=") || status != 400 {
+		t.Fatalf("reset without a key: %d %s", status, raw)
+	}
+	e.mainUnchanged()
+	if len(e.srv.Flows(otherKey)) != 1 {
+		t.Fatal("the other account lost its flow")
+	}
+}
+
+func TestOpenAccounts(t *testing.T) {
+	const shared = "shared-secret"
+	e := newEnv(t, func(o *Options) {
+		o.Accounts = map[string]string{key: secret}
+		o.OpenAccounts, o.SharedSecret = true, shared
+	})
+	// A new key signed with the shared secret gets an empty account.
+	if got := decode[[]Flow](t, e.call("GET", "/otp/flow/list", "", e.signed("job-1", shared)).Data); len(got) != 0 {
+		t.Fatalf("a new account holds %+v", got)
+	}
+	first := decode[Flow](t, e.call("POST", "/otp/flow/add", validFlow, e.signed("job-1", shared)).Data)
+	// Another job's key, the same name: its own account.
+	if r := e.call("POST", "/otp/flow/add", validFlow, e.signed("job-2", shared)); r.Status != "0" {
+		t.Fatalf("the second job: %+v", r)
+	}
+	wantRefused(t, e.call("GET", "/otp/flow/details/"+id64(first.FlowID), "", e.signed("job-2", shared)), "-24", "flowId")
+	// A wrong secret opens nothing, and a configured account keeps its own.
+	wantRefused(t, e.call("GET", "/otp/flow/list", "", e.signed("job-3", "wrong")), "-1", "unknown Api-Key")
+	wantRefused(t, e.call("GET", "/otp/flow/list", "", e.signed(key, shared)), "-1", "signature")
+	e.must("GET", "/otp/flow/list", "")
+	if _, err := e.srv.Account("job-3"); err != nil {
+		t.Fatal(err) // the Go method opens one, as a control request does
+	}
+	e.mu(func(s *Server) {
+		if _, opened := s.accounts["job-4"]; opened {
+			t.Fatal("an account was opened before it was asked for")
+		}
+	})
+	// A control request naming a new key opens it, so that a job can set
+	// its faults before its first request; without a key, it is refused.
+	e.mustControl(200, "PUT", "/_sandbox/faults?key=job-4", `{"systemErrorRate":1}`)
+	wantRefused(t, e.call("GET", "/otp/flow/list", "", e.signed("job-4", shared)), "-18", "")
+	if r := e.call("GET", "/otp/flow/list", "", e.signed("job-1", shared)); r.Status != "0" {
+		t.Fatalf("job-1 got job-4's fault: %+v", r)
+	}
+	if status, raw := e.control("GET", "/_sandbox/flows", ""); status != 400 || !strings.Contains(string(raw), "open accounts") {
+		t.Fatalf("no key in open mode: %d %s", status, raw)
+	}
+	if status, _ := e.control("POST", "/_sandbox/reset", ""); status != 400 {
+		t.Fatalf("a key-less reset in open mode: %d", status)
+	}
+	if got := decode[[]Flow](t, e.mustControl(200, "GET", "/_sandbox/flows?key=job-2", "")); len(got) != 1 || got[0].Name != "login-fallback" {
+		t.Fatalf("job-2's flows %+v", got)
+	}
+	if _, err := New(Options{OpenAccounts: true}); err == nil {
+		t.Fatal("open accounts without a shared secret")
+	}
+	if _, err := New(Options{OpenAccounts: true, SharedSecret: shared}); err != nil {
+		t.Fatalf("open accounts and no configured one: %v", err)
+	}
+}
+
+// The key-less Go methods act on every account; Account(key) on one.
+func TestKeylessMethodsActOnEveryAccount(t *testing.T) {
+	e := seed(t)
+	if e.srv.Total() != 6 || e.srv.Counts()[RouteFlowAdd] != 2 {
+		t.Fatalf("counts %v", e.srv.Counts())
+	}
+	other, err := e.srv.Account(otherKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Key() != otherKey || other.Total() != 3 || other.Counts()[RouteAppAdd] != 1 || len(other.UserAgents()) != 1 {
+		t.Fatalf("the other account's counts %v", other.Counts())
+	}
+	e.srv.SetFaults(Faults{SystemErrorRate: 1, Limit: 1})
+	wantRefused(t, e.call("GET", "/otp/flow/list", "", nil), "-18", "")
+	wantRefused(t, e.asOther("GET", "/otp/flow/list", ""), "-18", "")
+	if e.srv.Injected()[FaultSystemError] != 2 || other.Injected()[FaultSystemError] != 1 || other.CurrentFaults().Limit != 1 {
+		t.Fatalf("injected %v, the other's %v", e.srv.Injected(), other.Injected())
+	}
+	other.SetFaults(Faults{})
+	if e.srv.CurrentFaults().Limit != 0 { // other-key sorts before sandbox-key
+		t.Fatalf("CurrentFaults: %+v", e.srv.CurrentFaults())
+	}
+	other.ResetCounts()
+	if other.Total() != 0 || e.srv.Total() == 0 {
+		t.Fatal("ResetCounts of one account")
+	}
+	if err := other.Reset(); err != nil || len(e.srv.Flows(otherKey)) != 0 || len(e.srv.Flows(key)) != 1 {
+		t.Fatalf("Reset of one account: %v", err)
+	}
+	if err := e.srv.Reset(); err != nil || len(e.srv.Flows(key)) != 0 || e.srv.Total() != 0 {
+		t.Fatalf("Reset of everything: %v", err)
+	}
+	if f := e.newFlow("after-reset"); f.FlowID != firstFlowID {
+		t.Fatalf("ids after a full reset start at %d", f.FlowID)
+	}
+	if _, err := e.srv.Account("nobody"); err == nil || !strings.Contains(err.Error(), `unknown API key "nobody"`) {
+		t.Fatalf("Account of an unknown key: %v", err)
+	}
+	if _, err := e.srv.AddFlow("nobody", Flow{Name: "abcd", Flow: []Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}}); err == nil || !strings.Contains(err.Error(), "unknown API key") {
+		t.Fatalf("AddFlow for an unknown key: %v", err)
+	}
+}
+
+// mu runs f with the server's lock held, to look inside.
+func (e *env) mu(f func(*Server)) {
+	e.srv.mu.Lock()
+	defer e.srv.mu.Unlock()
+	f(e.srv)
+}

@@ -67,6 +67,13 @@ templates) for one account (-key, -secret) at http://<listen>/otp, and a
 control surface for tests at http://<listen>/_sandbox/ (reset, request
 counters, faults, console edits): its routes are listed after the flags.
 
+It runs the OTP service too: sends make codes as the template says, checks
+follow the app's expiry and limits, task flows run their fallback steps on
+a clock that tests move (POST /_sandbox/clock), and every SMS and call is
+kept for tests to read (GET /_sandbox/messages) and logged on stderr. It
+reaches no phone and charges nothing; how it reads what the vendor leaves
+open is said after the control routes.
+
 The control surface requires the header "Authorization: Bearer <token>".
 The token is -control-token, else $` + controlTokenEnv + `, else a random
 one generated at start and printed on stderr; -token-file writes it to a
@@ -95,9 +102,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	addrFile := fs.String("addr-file", "", "write the base URL here once listening (for scripts that use port 0)")
 	controlToken := fs.String("control-token", "", `token the control surface (/_sandbox/) requires as "Authorization: Bearer <token>" (default $`+controlTokenEnv+`, else a random one printed at start; prefer the variable, flags show in process lists)`)
 	tokenFile := fs.String("token-file", "", "write the control token here (mode 0600) once listening, for scripts")
-	quiet := fs.Bool("quiet", false, "do not log requests")
+	quiet := fs.Bool("quiet", false, "do not log requests, nor the codes sent")
+	retention := fs.Int("retention", sandbox.DefaultRetention, "attempts (messages) of the OTP service each account keeps, with their verifications; past that the oldest verifications are forgotten")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *retention < 1 {
+		return fmt.Errorf("-retention must be 1 or more (got %d)", *retention)
 	}
 	if *secret == "" {
 		*secret = os.Getenv("OTP_API_SECRET")
@@ -128,6 +139,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		StateFile:    *stateFile,
 		Logger:       logger,
 		ControlToken: *controlToken,
+		Retention:    *retention,
 	})
 	if err != nil {
 		return err

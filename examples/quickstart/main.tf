@@ -1,6 +1,7 @@
 # The quick start: everything an application needs to send one-time
 # passwords, from one module. make demo applies this against the local
-# sandbox; with OTP_API_KEY and OTP_API_SECRET set (and no OTP_BASE_URL) it
+# sandbox, and check/ then tests that the sandbox's OTP service does what
+# it says; with OTP_API_KEY and OTP_API_SECRET set (and no OTP_BASE_URL) it
 # works against a real account just the same.
 terraform {
   required_providers {
@@ -24,11 +25,25 @@ variable "first_fallback_wait" {
   default     = 60
 }
 
+variable "code_length" {
+  description = "Characters of a login code, 4 to 10."
+  type        = number
+  default     = 6
+}
+
+variable "hourly_limit_per_number" {
+  description = "Most login codes sent to one phone number in an hour."
+  type        = number
+  default     = 5
+}
+
 module "login" {
-  source      = "./modules/otp"
-  name        = "quickstart-login"
-  code_expiry = var.code_expiry
-  text        = "##code## is your Shop login code. It expires in ${var.code_expiry} minutes."
+  source                  = "./modules/otp"
+  name                    = "quickstart-login"
+  code_expiry             = var.code_expiry
+  code_length             = var.code_length
+  text                    = "##code## is your Shop login code. It expires in ${var.code_expiry} minutes."
+  hourly_limit_per_number = var.hourly_limit_per_number
   fallback = [
     # The SMS again when the first was not delivered,
     { waiting_time = var.first_fallback_wait, status = 1, channel = "sms" },

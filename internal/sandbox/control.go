@@ -40,6 +40,7 @@ func (s *Server) Reset() error {
 	for _, a := range s.accounts {
 		a.resetLocked()
 	}
+	s.verificationIDs = verificationIDs{}
 	return nil
 }
 
@@ -303,7 +304,7 @@ type Field struct {
 const ControlConventions = `Every route requires the header "Authorization: Bearer <control token>" ` +
 	`and answers 401 without it (403 when the sandbox was started without a token). ` +
 	`Every route is about one account, named by the query parameter ?key=<API key>: ` +
-	`an account never sees or changes another's objects, counters or faults. ` +
+	`an account never sees or changes another's objects, counters, faults, messages or clock. ` +
 	`The key may be left out when the sandbox has one account and no open accounts; ` +
 	`with open accounts, a new key opens an empty account (so that a job can set its faults before its first request). ` +
 	`400 for an unknown key, or for none where one is required. ` +
@@ -350,7 +351,8 @@ func controlTable() []controlRoute {
 	table := []controlRoute{
 		{ControlRoute{
 			Method: "POST", Path: "/_sandbox/reset",
-			Does: "Forgets the account's objects, request counters and faults, and saves that (to the state file, if there is one); " +
+			Does: "Forgets the account's objects, request counters and faults, and its OTP service's verifications, messages, " +
+				"number outcomes and settings (its clock goes back to real time), and saves that (to the state file, if there is one); " +
 				"other accounts keep everything. Ids keep counting: they are unique across the sandbox. " +
 				"Without ?key=, on a sandbox of one account, forgets everything and empties the state file: ids start over, as in a new sandbox.",
 			Answer: "204",
@@ -428,7 +430,7 @@ func controlTable() []controlRoute {
 	for _, k := range kinds {
 		table = append(table, k.controlTable()...)
 	}
-	return table
+	return append(table, serviceControlTable()...)
 }
 
 // faultKinds are the names Injected counts faults by.

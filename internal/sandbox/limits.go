@@ -132,22 +132,3 @@ func (l *limits) sweep(now time.Time) {
 		}
 	}
 }
-
-// restore counts a send again after a restart, from a verification's
-// attempt; the next check with the app's current limits prunes it.
-func (l *limits) restore(appID, to string, at time.Time) {
-	if l.total == nil {
-		l.total, l.phone = map[string]*window{}, map[string]*window{}
-	}
-	for _, p := range []struct {
-		windows map[string]*window
-		k       string
-	}{{l.total, appID}, {l.phone, phoneKey(appID, to)}} {
-		w := p.windows[p.k]
-		if w == nil {
-			w = &window{length: 90 * 24 * time.Hour} // the longest period the API allows, until a check says
-			p.windows[p.k] = w
-		}
-		w.times = append(w.times, at.UnixNano())
-	}
-}

@@ -35,6 +35,12 @@ var reasons = map[string]string{
 	codeExisting:  "data existing",
 	codeParameter: "parameter exception",
 	codeNotFound:  "data unexisting",
+	// The send routes'.
+	codeBalance:    "balance insufficient",
+	codeFee:        "getting fee fail",
+	codeTotalLimit: "period total send limit",
+	codePhoneLimit: "period phone send limit",
+	codeSensitive:  "SMS content has sensitive words",
 }
 
 // Route names used by the request counters and by Faults.Routes. Apps have
@@ -88,6 +94,9 @@ type Options struct {
 	// non-loopback address does not hand reset, delete and faults to the
 	// network; the Go methods work either way.
 	ControlToken string
+	// Retention is how many attempts (messages) of the OTP service each
+	// account keeps, with their verifications; default DefaultRetention.
+	Retention int
 }
 
 // Faults make the sandbox misbehave the ways a real network and vendor can.
@@ -140,6 +149,9 @@ type Server struct {
 	mu       sync.Mutex
 	state    *state
 	accounts map[string]*account // by API key
+	// verificationIDs numbers the OTP service's verifications of every
+	// account, so that their ids are unique in the sandbox.
+	verificationIDs verificationIDs
 }
 
 // Fault kinds, as counted by Injected.
@@ -203,6 +215,7 @@ func (s *Server) mount(m router) {
 	for _, k := range kinds {
 		k.mountVendor(s, m)
 	}
+	s.mountService(m)
 	s.controlRoutes(m)
 }
 
@@ -259,6 +272,7 @@ const (
 	opUpdate
 	opDetails
 	opList
+	opService // the OTP service's routes: no drop faults
 )
 
 type endpoint struct {

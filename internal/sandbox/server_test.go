@@ -213,6 +213,7 @@ func TestRouteNamesAreTheConstants(t *testing.T) {
 		RouteFlowAdd, RouteFlowUpdate, RouteFlowDetails, RouteFlowList,
 		RouteAppAdd, RouteAppUpdate, RouteAppDetails,
 		RouteTemplateAdd, RouteTemplateUpdate, RouteTemplateDetails, RouteTemplateList,
+		RouteSend, RouteSendRule, RouteVerify, RouteResend, RouteRecord, RouteOrderRecord, RouteBackfill, RouteBackfillRate,
 	}
 	if got := routeNames(); !slices.Equal(got, want) {
 		t.Fatalf("routes %q, want %q", got, want)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -104,7 +105,7 @@ func FuzzServiceBodies(f *testing.F) {
 				continue
 			}
 			if !isPhoneNumber(r.To) || len(r.AppID) < appIDMin || (!rule && r.TemplateID <= 0) || r.FlowID < 0 ||
-				(rule && !isCode(r.Code, ruleCodeMin)) || !strings.Contains("sms call sna", r.Channel) {
+				(rule && !isCode(r.Code, ruleCodeMin)) || !slices.Contains(channels, r.Channel) {
 				t.Fatalf("accepted %q as %+v", raw, r)
 			}
 		}

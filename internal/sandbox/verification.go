@@ -232,7 +232,7 @@ type service struct {
 	changed chan struct{}
 }
 
-func newService(hooks serviceHooks, real func() time.Time, retention int) *service {
+func newService(hooks serviceHooks, realTime func() time.Time, retention int) *service {
 	if retention <= 0 {
 		retention = DefaultRetention
 	}
@@ -242,7 +242,7 @@ func newService(hooks serviceHooks, real func() time.Time, retention int) *servi
 	var seed [32]byte
 	_, _ = rand.Read(seed[:])
 	return &service{
-		hooks: hooks, clock: serviceClock{real: real}, retention: retention,
+		hooks: hooks, clock: serviceClock{real: realTime}, retention: retention,
 		rng:    mrand.New(mrand.NewChaCha8(seed)), //nolint:gosec // ChaCha8 from crypto/rand: codes a test reads anyway
 		verifs: map[string]*verification{}, orders: map[string][]*verification{}, sna: map[string]*verification{},
 		changed: make(chan struct{}),

@@ -20,7 +20,7 @@ type fakeConfig struct {
 	flows     map[int64]Flow
 }
 
-func (c *fakeConfig) app(id string) (App, bool)           { a, ok := c.apps[id]; return a, ok }
+func (c *fakeConfig) app(id string) (App, bool)          { a, ok := c.apps[id]; return a, ok }
 func (c *fakeConfig) template(id int64) (Template, bool) { t, ok := c.templates[id]; return t, ok }
 func (c *fakeConfig) flow(id int64) (Flow, bool)         { f, ok := c.flows[id]; return f, ok }
 
@@ -296,7 +296,7 @@ func TestSendChecksReferences(t *testing.T) {
 func TestSendLimits(t *testing.T) {
 	e := newSvcEnv(t, 0)
 	e.editApp(func(a *App) {
-		a.PeriodTotalSendLimit = limitOf(5, 2, 1) // 5 an hour
+		a.PeriodTotalSendLimit = limitOf(5, 2, 1)  // 5 an hour
 		a.PeriodPhoneSendLimit = limitOf(2, 3, 10) // 2 in 10 minutes to one number
 	})
 	e.sendTo("4915100000001")
@@ -341,10 +341,10 @@ func TestEverySendCountsInTheLimits(t *testing.T) {
 	e.editApp(func(a *App) { a.PeriodPhoneSendLimit = limitOf(4, 1, 1) })
 	e.setFlow(Node{WaitingTime: 30, Status: 2, Channel: channelSMS})
 	id := e.withFlow(delivered).VerificationID // 1
-	e.advance(30 * time.Second)                 // the flow step: 2
+	e.advance(30 * time.Second)                // the flow step: 2
 	r := e.req(delivered)
 	r.via, r.Code, r.TemplateID = viaSendRule, "4321", 0
-	e.send(r)                                                                 // 3
+	e.send(r)                                                         // 3
 	if _, err := e.sv.resend(e.cfg, id, channelSMS, ""); err != nil { // 4
 		t.Fatal(err)
 	}
@@ -369,8 +369,8 @@ func TestEverySendCountsInTheLimits(t *testing.T) {
 
 func TestFlowSteps(t *testing.T) {
 	nodes := []Node{
-		{WaitingTime: 60, Status: 1, Channel: channelCall},                // call when the SMS failed
-		{WaitingTime: 30, Status: 2, Channel: channelSMS},                 // then SMS while not checked
+		{WaitingTime: 60, Status: 1, Channel: channelCall},               // call when the SMS failed
+		{WaitingTime: 30, Status: 2, Channel: channelSMS},                // then SMS while not checked
 		{WaitingTime: 45, Status: 2, Channel: channelSMS, ChannelCut: 1}, // keep the last channel
 	}
 	for _, c := range []struct {

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5" //nolint:gosec // the vendor's signature scheme
 	"crypto/rand"
 	"encoding/hex"
@@ -194,7 +195,7 @@ func run() error {
 			return err
 		}
 		if n, err := c.count(id); err != nil || n != step+1 {
-			return fmt.Errorf("step %d ran early: %d messages, want %d (%v)", i+1, n, step+1, err)
+			return fmt.Errorf("step %d ran early: %d messages, want %d (%w)", i+1, n, step+1, err)
 		}
 		if err := c.advance(1); err != nil {
 			return err
@@ -231,8 +232,12 @@ func run() error {
 				return err
 			}
 		}
-		if _, status, err := send(to, false); err != nil || status != "-28" {
-			return fmt.Errorf("send %d to one number in %d %s: status %s, want -28 (%v)", l.Limit+1, l.Period, l.Unit, status, err)
+		_, status, err := send(to, false)
+		if err != nil {
+			return err
+		}
+		if status != "-28" {
+			return fmt.Errorf("send %d to one number in %d %s: status %s, want -28", l.Limit+1, l.Period, l.Unit, status)
 		}
 		if err := c.advance(l.Period * units[l.Unit]); err != nil {
 			return err
@@ -308,7 +313,7 @@ func (c *client) api(method, path string, body, data any) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(b))
+	req, err := http.NewRequestWithContext(context.Background(), method, c.base+path, bytes.NewReader(b))
 	if err != nil {
 		return "", err
 	}
@@ -346,7 +351,7 @@ type message struct {
 // messages reads the sandbox's message log of the account.
 func (c *client) messages(q url.Values) ([]message, error) {
 	q.Set("key", c.key)
-	req, err := http.NewRequest("GET", c.control+"/messages?"+q.Encode(), nil)
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, c.control+"/messages?"+q.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +375,7 @@ func (c *client) codeOf(id string) string {
 // advance moves the account's clock; the steps that fall due run before
 // it answers.
 func (c *client) advance(seconds int) error {
-	req, err := http.NewRequest("POST", c.control+"/clock?key="+url.QueryEscape(c.key), strings.NewReader(fmt.Sprintf(`{"advanceSeconds":%d}`, seconds)))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, c.control+"/clock?key="+url.QueryEscape(c.key), strings.NewReader(fmt.Sprintf(`{"advanceSeconds":%d}`, seconds)))
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,8 +62,20 @@ func run(args []string, out io.Writer) error {
 	sends := fs.Int("sends", 100000, "sends of the memory scenario")
 	retention := fs.Int("retention", sandbox.DefaultRetention, "the account's retention (attempts kept) in the memory scenario")
 	only := fs.String("only", "verify,memory", "scenarios to run, comma-separated")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (sandbox, calibration and clients) here")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(out, "Go %s, %s/%s, %d CPUs, GOMAXPROCS %d, %d clients\n\n", strings.TrimPrefix(runtime.Version(), "go"),
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), *clients)

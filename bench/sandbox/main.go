@@ -1,50 +1,59 @@
-// Command sandbox benchmarks the sandbox's OTP service through its HTTP
-// API, as a team's CI would use it, and prints markdown tables. A
-// benchmark, not a test: it asserts only that each verification succeeds.
+// Command sandbox is the sandbox's rows of make bench, in scenarios (-only):
 //
-//   - verify: complete verifications per second (send a code, read it from
-//     GET /_sandbox/messages, check it), each step a request through the
-//     signed API, from concurrent clients; beside a calibration handler
-//     that only checks each request's signature (or control token) and
-//     answers a fixed body of the same shape, driven by the same clients.
-//     The target: the sandbox serves at least half the calibration's
-//     request rate.
-//   - memory: the heap after every checkpoint of a stream of sends, with
-//     the account's retention cap: past the cap it must stay flat.
+// store: how long N creates
+// take through the signed API, with the sandbox in memory and with a state
+// file (-state), from one client and from 16, for N = 100, 1,000 and
+// 10,000. It runs the otp-sandbox binary as a user would (a child process,
+// on a free port, -quiet), a fresh one for every run, and creates task
+// flows of distinct names, each a signed POST /otp/flow/add that must
+// answer status "0".
 //
-// Both run the sandbox in this process on a loopback listener; the clients
-// share the machine with it, as they do with the calibration handler.
+// It prints a Markdown table of medians and checks them against the
+// targets of the state file: -state ÷ memory ≤ 1.5 at the largest N, and
+// the time per create at the largest N within 1.3× of that at the
+// smallest.
+//
+// verify and memory: the OTP service's throughput and memory (service.go).
+//
+// It is a benchmark, not a test: it fails only when a run fails.
+//
+//	go run ./bench/sandbox [-only store,verify,memory] [-n "100 1000 10000"] [-clients "1 16"] [-reps 3] [-sandbox path]
+//
+// Without -sandbox it builds ./cmd/otp-sandbox first, so run it from the
+// repository's root; -sandbox measures another build (an older one, for a
+// before-and-after).
 package main
 
 import (
-	"bytes"
-	"cmp"
 	"context"
 	"crypto/md5" //nolint:gosec // the vendor's signature scheme
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"runtime/pprof"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
 const (
-	benchKey    = "bench-key"
-	benchSecret = "bench-secret"
-	benchToken  = "bench-token"
+	apiKey    = "bench-key"
+	apiSecret = "bench-secret"
+	// The vendor's flows take one to five steps; one keeps the body small
+	// and the same at every N.
+	flowBody = `{"name":%q,"flow":[{"waitingTime":60,"status":1,"channel":"sms","channelCut":0}]}`
 )
 
 func main() {
@@ -54,40 +63,65 @@ func main() {
 	}
 }
 
+type options struct {
+	sandbox string
+	ns      []int
+	clients []int
+	reps    int
+	verbose bool
+}
+
 func run(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
-	clients := fs.Int("clients", 32, "concurrent clients")
+	var o options
+	fs := flag.NewFlagSet("bench/sandbox", flag.ContinueOnError)
+	fs.StringVar(&o.sandbox, "sandbox", "", "the otp-sandbox binary to measure (default: build ./cmd/otp-sandbox)")
+	ns := fs.String("n", "100 1000 10000", "numbers of creates, separated by spaces or commas")
+	clients := fs.String("clients", "1 16", "numbers of concurrent clients, separated by spaces or commas")
+	fs.IntVar(&o.reps, "reps", 3, "measured runs per cell (after one discarded warm-up run of each mode); the table shows the median")
+	fs.BoolVar(&o.verbose, "v", false, "print every run")
+	only := fs.String("only", "store,verify,memory", "scenarios to run, comma-separated: store, verify, memory")
+	serviceClients := fs.Int("service-clients", 32, "concurrent clients of the verify and memory scenarios")
 	duration := fs.Duration("duration", 5*time.Second, "length of each measured run of the verify scenario")
-	reps := fs.Int("reps", 3, "measured runs of each variant (the table shows medians); the variants take turns going first")
 	sends := fs.Int("sends", 100000, "sends of the memory scenario")
 	retention := fs.Int("retention", sandbox.DefaultRetention, "the account's retention (attempts kept) in the memory scenario")
-	only := fs.String("only", "verify,memory", "scenarios to run, comma-separated")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (sandbox, calibration and clients) here")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verify and memory scenarios (sandbox, calibration and clients) here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	fmt.Fprintf(out, "Go %s, %s/%s, %d CPUs, GOMAXPROCS %d, %d clients\n\n", strings.TrimPrefix(runtime.Version(), "go"),
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0), *clients)
-	for _, s := range strings.Split(*only, ",") {
+	var err error
+	if o.ns, err = intList(*ns); err != nil {
+		return fmt.Errorf("-n: %w", err)
+	}
+	if o.clients, err = intList(*clients); err != nil {
+		return fmt.Errorf("-clients: %w", err)
+	}
+	if o.reps < 1 {
+		return errors.New("-reps must be 1 or more")
+	}
+	for _, scenario := range strings.Split(*only, ",") {
 		var err error
-		switch strings.TrimSpace(s) {
-		case "verify":
-			err = benchVerify(out, *clients, *duration, *reps)
-		case "memory":
-			err = benchMemory(out, *clients, *sends, *retention)
+		switch strings.TrimSpace(scenario) {
+		case "store":
+			err = benchStore(out, o)
+		case "verify", "memory":
+			if *cpuProfile != "" {
+				stop, perr := profile(*cpuProfile)
+				if perr != nil {
+					return perr
+				}
+				defer stop()
+				*cpuProfile = ""
+			}
+			if scenario == "verify" {
+				err = benchVerify(out, *serviceClients, *duration, o.reps)
+			} else {
+				err = benchMemory(out, *serviceClients, *sends, *retention)
+			}
 		default:
-			err = fmt.Errorf("unknown scenario %q (verify, memory)", s)
+			err = fmt.Errorf("unknown scenario %q (store, verify, memory)", scenario)
 		}
 		if err != nil {
 			return err
@@ -96,336 +130,223 @@ func run(args []string, out io.Writer) error {
 	return nil
 }
 
-// target is a server under test: the sandbox, or the calibration handler.
-type target struct {
-	name    string
-	base    string // http://127.0.0.1:port
-	appID   string
-	tplID   int64
-	srv     *sandbox.Server
-	stop    func()
-	handler http.Handler
-}
-
-func serve(name string, h http.Handler) (*target, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	return &target{name: name, base: "http://" + ln.Addr().String(), handler: h, stop: func() { _ = hs.Close() }}, nil
-}
-
-// newSandbox starts a sandbox with one account, an app without limits and
-// a template of 6-digit codes.
-func newSandbox(retention int) (*target, error) {
-	srv, err := sandbox.New(sandbox.Options{
-		Accounts: map[string]string{benchKey: benchSecret}, ControlToken: benchToken, Retention: retention,
-	})
-	if err != nil {
-		return nil, err
-	}
-	app, err := srv.AddApp(benchKey, sandbox.App{Name: "bench-app"})
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := srv.AddTemplate(benchKey, sandbox.Template{AppID: app.AppID, Name: "bench-sms", Text: "##code## is your code.", CodeLength: 6, SpeechRate: 50})
-	if err != nil {
-		return nil, err
-	}
-	t, err := serve("sandbox", srv)
-	if err != nil {
-		return nil, err
-	}
-	t.srv, t.appID, t.tplID = srv, app.AppID, tpl.TemplateID
-	return t, nil
-}
-
-// calibration only checks what every request must carry, the signature
-// (or the control token), and answers a fixed body of the sandbox's shape.
-func calibration() http.Handler {
-	const id = "22603012000000000001"
-	send := []byte(`{"status":"0","reason":"success","data":{"verificationId":"` + id + `","to":"4915100000001","channel":"sms","snaUrl":null}}` + "\n")
-	verify := []byte(`{"status":"0","reason":"success","data":{"verificationId":"` + id + `","to":"4915100000001","channel":"sms","matched":0}}` + "\n")
-	messages := []byte(`[{"verificationId":"` + id + `","to":"4915100000001","channel":"sms","text":"123456 is your code.","code":"123456","step":0,` +
-		`"at":"2026-03-01T12:00:00Z","outcome":"delivered","via":"send","appId":"AAAAAAAA","templateId":20001,"flowId":null,"orderId":null,` +
-		`"sender":"","voice":null,"snaUrl":null}]` + "\n")
-	bad := []byte(`{"status":"-1","reason":"authentication error"}` + "\n")
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
-		var body []byte
-		switch {
-		case strings.HasPrefix(r.URL.Path, "/_sandbox/"):
-			if r.Header.Get("Authorization") != "Bearer "+benchToken {
-				w.WriteHeader(http.StatusUnauthorized)
-				return
-			}
-			body = messages
-		case !signed(r):
-			body = bad
-		case strings.HasSuffix(r.URL.Path, "/send"):
-			body = send
-		default:
-			body = verify
-		}
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		_, _ = w.Write(body)
-	})
-}
-
-func signed(r *http.Request) bool {
-	ts := r.Header.Get("Timestamp")
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || r.Header.Get("Api-Key") != benchKey {
-		return false
-	}
-	if d := time.Since(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
-		return false
-	}
-	sum := md5.Sum([]byte(benchKey + benchSecret + ts)) //nolint:gosec // the vendor's scheme
-	return strings.EqualFold(r.Header.Get("Sign"), hex.EncodeToString(sum[:]))
-}
-
-// client is one of the concurrent clients: a vendor API client and a
-// control-route reader, over one keep-alive transport shared by all.
-type client struct {
-	t    *target
-	http *http.Client
-	n    int // numbers: each client its own
-	id   int
-}
-
-func (c *client) number() string {
-	c.n++
-	return fmt.Sprintf("4915%02d%07d", c.id%100, c.n%10_000_000)
-}
-
-func (c *client) signedPost(path string, body any, data any) error {
-	b, err := json.Marshal(body)
+// benchStore is the store scenario.
+func benchStore(out io.Writer, o options) error {
+	work, err := os.MkdirTemp("", "otp-sandbox-bench-")
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, c.t.base+"/otp"+path, bytes.NewReader(b))
+	defer os.RemoveAll(work)
+	if o.sandbox == "" {
+		o.sandbox = filepath.Join(work, "otp-sandbox")
+		fmt.Fprintln(os.Stderr, "==> building ./cmd/otp-sandbox")
+		build := exec.CommandContext(context.Background(), "go", "build", "-o", o.sandbox, "./cmd/otp-sandbox") //nolint:gosec // our own build
+		if b, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %w\n%s", err, b)
+		}
+	}
+
+	modes := []bool{false, true} // with -state
+	for _, state := range modes {
+		if _, err := measure(o.sandbox, work, slices.Min(o.ns), 1, state); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	results := map[cell]result{}
+	// Modes and client counts take turns, so that a slow spell of the
+	// shared machine does not land on one column.
+	for _, n := range o.ns {
+		for rep := range o.reps {
+			for _, c := range o.clients {
+				for _, state := range modes {
+					r, err := measure(o.sandbox, work, n, c, state)
+					if err != nil {
+						return fmt.Errorf("%d creates, %d clients, state %v: %w", n, c, state, err)
+					}
+					if o.verbose {
+						fmt.Fprintf(os.Stderr, "N=%d clients=%d state=%v rep=%d: %.3f s, file %d bytes\n", n, c, state, rep, r.wall.Seconds(), r.fileBytes)
+					}
+					k := cell{n, c, state}
+					acc := results[k]
+					acc.walls = append(acc.walls, r.wall)
+					acc.fileBytes = r.fileBytes
+					results[k] = acc
+				}
+			}
+		}
+	}
+	report(out, o, results)
+	return nil
+}
+
+type cell struct {
+	n, clients int
+	state      bool
+}
+
+type result struct {
+	walls     []time.Duration
+	wall      time.Duration
+	fileBytes int64
+}
+
+func (r result) median() time.Duration {
+	w := slices.Clone(r.walls)
+	slices.Sort(w)
+	return w[len(w)/2]
+}
+
+// measure starts a fresh sandbox and times n creates from c clients.
+func measure(bin, work string, n, c int, state bool) (result, error) {
+	dir, err := os.MkdirTemp(work, "run-")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(dir)
+	addrFile, stateFile := filepath.Join(dir, "addr"), filepath.Join(dir, "state.json")
+	args := []string{"-listen", "127.0.0.1:0", "-addr-file", addrFile, "-quiet", "-control-token", "bench"}
+	if state {
+		args = append(args, "-state", stateFile)
+	}
+	cmd := exec.CommandContext(context.Background(), bin, args...) //nolint:gosec // the sandbox binary the user names
+	cmd.Env = append(os.Environ(), "OTP_API_KEY="+apiKey, "OTP_API_SECRET="+apiSecret)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	base, err := waitFor(addrFile, cmd)
+	if err != nil {
+		return result{}, fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c}, Timeout: time.Minute}
+	var next atomic.Int64
+	errs := make(chan error, c)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				if err := create(client, base, fmt.Sprintf("bench-flow-%d", i)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	close(errs)
+	if err := <-errs; err != nil {
+		return result{}, err
+	}
+	r := result{wall: wall}
+	if state {
+		fi, err := os.Stat(stateFile)
+		if err != nil {
+			return result{}, err
+		}
+		r.fileBytes = fi.Size()
+	}
+	return r, nil
+}
+
+func create(client *http.Client, base, name string) error {
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, base+"/flow/add", strings.NewReader(fmt.Sprintf(flowBody, name)))
 	if err != nil {
 		return err
 	}
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(benchKey + benchSecret + ts)) //nolint:gosec // the vendor's scheme
+	sum := md5.Sum([]byte(apiKey + apiSecret + ts)) //nolint:gosec // the vendor's scheme
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", benchKey)
+	req.Header.Set("Api-Key", apiKey)
 	req.Header.Set("Timestamp", ts)
 	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
-	var env struct {
-		Status string          `json:"status"`
-		Reason string          `json:"reason"`
-		Data   json.RawMessage `json:"data"`
-	}
-	if err := c.do(req, &env); err != nil {
-		return err
-	}
-	if env.Status != "0" {
-		return fmt.Errorf("%s: status %s, %s", path, env.Status, env.Reason)
-	}
-	return json.Unmarshal(env.Data, data)
-}
-
-func (c *client) do(req *http.Request, v any) error {
-	resp, err := c.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
+	var env struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
 	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: HTTP %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+		return fmt.Errorf("create %s: HTTP %d: %w", name, resp.StatusCode, err)
 	}
-	return json.Unmarshal(b, v)
-}
-
-func (c *client) send() (string, error) {
-	var d struct {
-		VerificationID string `json:"verificationId"`
-	}
-	err := c.signedPost("/verification/send", map[string]any{"appId": c.t.appID, "templateId": c.t.tplID, "to": c.number()}, &d)
-	return d.VerificationID, err
-}
-
-// verification is one complete verification: send, read, check.
-func (c *client) verification() error {
-	id, err := c.send()
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, c.t.base+"/_sandbox/messages?verificationId="+id, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+benchToken)
-	var msgs []struct {
-		Code string `json:"code"`
-	}
-	if err := c.do(req, &msgs); err != nil {
-		return err
-	}
-	if len(msgs) != 1 {
-		return fmt.Errorf("%d messages for %s", len(msgs), id)
-	}
-	var v struct {
-		Matched int `json:"matched"`
-	}
-	if err := c.signedPost("/verification/verify", map[string]any{"verificationId": id, "code": msgs[0].Code}, &v); err != nil {
-		return err
-	}
-	if v.Matched != 0 {
-		return fmt.Errorf("%s: matched %d", id, v.Matched)
+	if env.Status != "0" {
+		return fmt.Errorf("create %s: status %s %s", name, env.Status, env.Reason)
 	}
 	return nil
 }
 
-func clientsFor(t *target, n int) []*client {
-	tr := &http.Transport{MaxIdleConns: 2 * n, MaxIdleConnsPerHost: 2 * n, IdleConnTimeout: time.Minute}
-	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	out := make([]*client, n)
-	for i := range out {
-		out[i] = &client{t: t, http: hc, id: i}
-	}
-	return out
-}
-
-// drive runs f on every client until d has passed, and counts the calls.
-func drive(cs []*client, d time.Duration, f func(*client) error) (int64, time.Duration, error) {
-	var done atomic.Int64
-	var first error
-	var once sync.Once
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Go(func() {
-			for time.Now().Before(deadline) {
-				if err := f(c); err != nil {
-					once.Do(func() { first = err })
-					return
-				}
-				done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
-	return done.Load(), time.Since(start), first
-}
-
-func benchVerify(out io.Writer, clients int, d time.Duration, reps int) error {
-	sb, err := newSandbox(sandbox.DefaultRetention)
-	if err != nil {
-		return err
-	}
-	defer sb.stop()
-	cal, err := serve("calibration", calibration())
-	if err != nil {
-		return err
-	}
-	defer cal.stop()
-	cal.appID, cal.tplID = sb.appID, sb.tplID
-	rates := map[string][]float64{}
-	// A warm-up of each, then the measured runs, taking turns going first.
-	for i := -1; i < reps; i++ {
-		order := []*target{sb, cal}
-		if i%2 != 0 {
-			order = []*target{cal, sb}
+// waitFor waits for the sandbox to write its address file.
+func waitFor(addrFile string, cmd *exec.Cmd) (string, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 { //nolint:gosec // our own temporary file
+			return strings.TrimSpace(string(b)), nil
 		}
-		for _, t := range order {
-			length := d
-			if i < 0 {
-				length = d / 5
+		if cmd.ProcessState != nil {
+			return "", errors.New("the sandbox exited")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return "", errors.New("the sandbox did not start within 30 s")
+}
+
+func report(out io.Writer, o options, results map[cell]result) {
+	lo, hi := slices.Min(o.ns), slices.Max(o.ns)
+	fmt.Fprintf(out, "| creates | clients | memory (s) | -state (s) | -state ÷ memory | per create, memory (µs) | per create, -state (µs) | per create ÷ at N=%d, memory / -state | state file (KiB) |\n", lo)
+	fmt.Fprintln(out, "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	for _, n := range o.ns {
+		for _, c := range o.clients {
+			mem, st := results[cell{n, c, false}], results[cell{n, c, true}]
+			m, s := mem.median(), st.median()
+			ratio := s.Seconds() / m.Seconds()
+			perM, perS := perCreate(m, n), perCreate(s, n)
+			baseM, baseS := perCreate(results[cell{lo, c, false}].median(), lo), perCreate(results[cell{lo, c, true}].median(), lo)
+			ratioCell := fmt.Sprintf("%.2f", ratio)
+			growth := fmt.Sprintf("%.2f / %.2f", perM/baseM, perS/baseS)
+			if n == hi && hi != lo {
+				ratioCell += mark(ratio <= 1.5, "≤ 1.5")
+				growth += mark(perS/baseS <= 1.3 && perM/baseM <= 1.3, "≤ 1.3")
 			}
-			n, took, err := drive(clientsFor(t, clients), length, (*client).verification)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
-			}
-			if i >= 0 {
-				rates[t.name] = append(rates[t.name], float64(n)/took.Seconds())
-			}
+			fmt.Fprintf(out, "| %d | %d | %.3f | %.3f | %s | %.0f | %.0f | %s | %.0f |\n",
+				n, c, m.Seconds(), s.Seconds(), ratioCell, perM, perS, growth, float64(st.fileBytes)/1024)
 		}
 	}
-	s, c := median(rates["sandbox"]), median(rates["calibration"])
-	fmt.Fprintf(out, "| server | verifications/s | requests/s | ratio to the calibration | target |\n")
-	fmt.Fprintf(out, "| --- | ---: | ---: | ---: | --- |\n")
-	fmt.Fprintf(out, "| calibration (signature check, fixed answers) | %.0f | %.0f | 1.00 | |\n", c, 3*c)
-	mark := "✓"
-	if s < c/2 {
-		mark = "✗"
-	}
-	fmt.Fprintf(out, "| sandbox | %.0f | %.0f | %.2f | ≥ 0.50 %s |\n\n", s, 3*s, s/c, mark)
-	return nil
 }
 
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
+func perCreate(d time.Duration, n int) float64 { return float64(d.Microseconds()) / float64(n) }
+
+func mark(ok bool, target string) string {
+	if ok {
+		return " (" + target + " ✓)"
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
+	return " (" + target + " ✗)"
 }
 
-func benchMemory(out io.Writer, clients, sends, retention int) error {
-	sb, err := newSandbox(retention)
-	if err != nil {
-		return err
-	}
-	defer sb.stop()
-	cs := clientsFor(sb, clients)
-	checkpoints := []int{0, retention / 2, retention, 2 * retention, sends / 4, sends / 2, sends}
-	checkpoints = slices.Compact(slices.SortedFunc(slices.Values(checkpoints), cmp.Compare[int]))
-	fmt.Fprintf(out, "| sends | messages kept | heap in use (MiB) |\n| ---: | ---: | ---: |\n")
-	sent := 0
-	for _, cp := range checkpoints {
-		if cp > sends {
-			continue
+func intList(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' }) {
+		v, err := strconv.Atoi(f)
+		if err != nil || v < 1 {
+			return nil, fmt.Errorf("%q is not a positive whole number", f)
 		}
-		if err := sendN(cs, cp-sent); err != nil {
-			return err
-		}
-		sent = cp
-		kept := len(sb.srv.Messages(benchKey, sandbox.MessageFilter{}))
-		fmt.Fprintf(out, "| %d | %d | %.1f |\n", sent, kept, heapMiB())
+		out = append(out, v)
 	}
-	fmt.Fprintln(out)
-	return nil
-}
-
-// sendN makes n sends, spread over the clients.
-func sendN(cs []*client, n int) error {
-	var left atomic.Int64
-	left.Store(int64(n))
-	var first error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Go(func() {
-			for left.Add(-1) >= 0 {
-				if _, err := c.send(); err != nil {
-					once.Do(func() { first = err })
-					return
-				}
-			}
-		})
+	if len(out) == 0 {
+		return nil, errors.New("no numbers given")
 	}
-	wg.Wait()
-	return first
-}
-
-func heapMiB() float64 {
-	var m runtime.MemStats
-	for range 2 {
-		runtime.GC()
-	}
-	runtime.ReadMemStats(&m)
-	return float64(m.HeapAlloc) / (1 << 20)
+	return out, nil
 }

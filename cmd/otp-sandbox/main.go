@@ -79,6 +79,16 @@ The token is -control-token, else $` + controlTokenEnv + `, else a random
 one generated at start and printed on stderr; -token-file writes it to a
 file for scripts.
 
+The state file (-state) keeps the objects (task flows, apps, templates) of
+every account across restarts, and the OTP service's verifications with
+their attempts (so the messages). It does not keep faults, request
+counters, the service's clock, number outcomes or settings: they start
+empty, the clock at real time. A reset empties it. Every change is
+appended to it before it is answered, so killing the sandbox (even with
+SIGKILL) loses nothing it acknowledged; the file is synced to disk once a
+second, so a power loss can lose the last second's changes, never the
+file (a record cut short is dropped, with a log line, at the next start).
+
 Flags:
 `
 
@@ -95,7 +105,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(listen, "addr", "127.0.0.1:8787", "alias of -listen")
 	key := fs.String("key", os.Getenv("OTP_API_KEY"), "API key of the sandbox account (default $OTP_API_KEY, else "+defaultKey+")")
 	secret := fs.String("secret", "", "API secret of the sandbox account (default $OTP_API_SECRET, else "+defaultSecret+"; prefer the variable, flags show in process lists)")
-	stateFile := fs.String("state", "", "state file to load at start and rewrite after every change (default: in memory only)")
+	stateFile := fs.String("state", "", "state file: loaded at start, every change appended before it is answered; its directory must exist and be writable (default: in memory only)")
 	fs.StringVar(stateFile, "state-file", "", "alias of -state")
 	window := windowFlag(sandbox.DefaultWindow)
 	fs.Var(&window, "window", "how far a request timestamp may be from the sandbox clock: a duration (5m) or whole seconds (300)")
@@ -144,6 +154,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if err := srv.Close(); err != nil {
+			logger.Error("closing the state file failed", "error", err)
+		}
+	}()
 
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", *listen)

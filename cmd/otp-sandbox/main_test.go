@@ -45,7 +45,7 @@ func TestRunReportsACorruptStateFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := run(t.Context(), []string{"-state", path, "-listen", "127.0.0.1:0", "-key", "k", "-secret", "s"}, &syncBuffer{})
-	if err == nil || !strings.Contains(err.Error(), "corrupt") {
+	if err == nil || !strings.Contains(err.Error(), "cannot be loaded") {
 		t.Fatalf("got %v", err)
 	}
 }

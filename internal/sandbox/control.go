@@ -25,23 +25,28 @@ var ErrNotFound = errors.New("sandbox: no such object")
 var ErrInUse = errors.New("sandbox: still in use")
 
 // Reset forgets every object, counter and fault of every account, and
-// saves the empty state. Ids start over, as in a new sandbox. When the
-// state cannot be saved, nothing is forgotten: memory keeps matching the
-// file, as after any other failed change.
+// empties the state file. Ids start over, as in a new sandbox. When the
+// state file cannot be written, nothing is forgotten: memory keeps matching
+// the file, as after any other failed change.
 func (s *Server) Reset() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	prev := s.state
 	s.state = newState()
-	if err := s.persistLocked(); err != nil {
+	if err := s.save(record{Op: opReset}); err != nil {
 		s.state = prev
 		return err
 	}
+	s.resetAllInMemoryLocked()
+	return nil
+}
+
+func (s *Server) resetAllInMemoryLocked() {
+	s.state = newState()
 	for _, a := range s.accounts {
 		a.resetLocked()
 	}
 	s.verificationIDs = verificationIDs{}
-	return nil
 }
 
 // resetAccountLocked forgets one account's objects, counters and faults,
@@ -51,7 +56,7 @@ func (s *Server) resetAccountLocked(a *account) error {
 	for _, k := range kinds {
 		undo = append(undo, k.forget(s.state, a.key))
 	}
-	if err := s.persistLocked(); err != nil {
+	if err := s.save(record{Op: opReset, Key: a.key}); err != nil {
 		for _, u := range undo {
 			u()
 		}
@@ -59,6 +64,13 @@ func (s *Server) resetAccountLocked(a *account) error {
 	}
 	a.resetLocked()
 	return nil
+}
+
+func (s *Server) forgetAccountLocked(a *account) {
+	for _, k := range kinds {
+		k.forget(s.state, a.key)
+	}
+	a.resetLocked()
 }
 
 // The methods below without a key act on every account: on a sandbox of

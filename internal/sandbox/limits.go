@@ -132,3 +132,23 @@ func (l *limits) sweep(now time.Time) {
 		}
 	}
 }
+
+// restore counts a send again after a restart, from a verification's
+// attempt, in time order; the next check with the app's limits as they are
+// then prunes it (or forgets the window of a disabled limit).
+func (l *limits) restore(appID, to string, at time.Time) {
+	if l.total == nil {
+		l.total, l.phone = map[string]*window{}, map[string]*window{}
+	}
+	for _, p := range []struct {
+		windows map[string]*window
+		k       string
+	}{{l.total, appID}, {l.phone, phoneKey(appID, to)}} {
+		w := p.windows[p.k]
+		if w == nil {
+			w = &window{length: periodMax * 24 * time.Hour} // the longest period, until a check says
+			p.windows[p.k] = w
+		}
+		w.times = append(w.times, at.UnixNano())
+	}
+}

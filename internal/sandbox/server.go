@@ -82,7 +82,10 @@ type Options struct {
 	Prefix string
 	// Window is the timestamp tolerance; default DefaultWindow.
 	Window time.Duration
-	// StateFile, if set, is loaded at start and rewritten after every change.
+	// StateFile, if set, keeps the objects across restarts: it is loaded
+	// at start, and every change is appended to it before it is answered
+	// (journal.go). Its directory must exist and be writable. Close syncs
+	// and closes it.
 	StateFile string
 	// Now is the clock; default time.Now. Apps' createTime comes from it.
 	Now func() time.Time
@@ -149,6 +152,7 @@ type Server struct {
 	mu       sync.Mutex
 	state    *state
 	accounts map[string]*account // by API key
+	journal  *journal            // the state file; nil in memory
 	// verificationIDs numbers the OTP service's verifications of every
 	// account, so that their ids are unique in the sandbox.
 	verificationIDs verificationIDs
@@ -188,20 +192,18 @@ func New(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	st := newState()
-	if opts.StateFile != "" {
-		var err error
-		if st, err = loadState(opts.StateFile); err != nil {
-			return nil, err
-		}
-	}
-	s := &Server{opts: opts, state: st, accounts: map[string]*account{}}
+	s := &Server{opts: opts, state: newState(), accounts: map[string]*account{}}
 	for key, secret := range opts.Accounts {
 		s.accounts[key] = newAccount(key, secret)
 	}
-	for _, k := range kinds {
-		for _, key := range k.keys(st) {
-			s.holderLocked(key)
+	if opts.StateFile != "" {
+		// Nothing else can reach s yet; the lock is for the methods'
+		// sake.
+		s.mu.Lock()
+		err := s.openState(opts.StateFile)
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
 		}
 	}
 	m := http.NewServeMux()
@@ -507,19 +509,4 @@ func (s *Server) authenticate(a *account, r *http.Request) answer {
 func signatureMatches(key, secret, ts, sign string) bool {
 	sum := md5.Sum([]byte(key + secret + ts)) //nolint:gosec // vendor scheme
 	return strings.EqualFold(sign, hex.EncodeToString(sum[:]))
-}
-
-// errNotSaved marks a failure to write the state file: the change was
-// rolled back, and it is the sandbox's fault, not the caller's.
-var errNotSaved = errors.New("sandbox: the state file could not be saved")
-
-func (s *Server) persistLocked() error {
-	if s.opts.StateFile == "" {
-		return nil
-	}
-	if err := saveState(s.opts.StateFile, s.state); err != nil {
-		s.opts.Logger.Error("saving state failed", "error", err)
-		return fmt.Errorf("%w: %w", errNotSaved, err)
-	}
-	return nil
 }

@@ -39,6 +39,7 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = srv.Close() })
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	now := opts.Now

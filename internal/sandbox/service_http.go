@@ -42,13 +42,36 @@ func find[T any](k *kind[T], st *state, key, id string) (T, bool) {
 	return k.coll(st).Accounts[key][i], true
 }
 
-// serviceLocked is the account's service, made on first use on the
-// server's clock, ids and logger.
+// serviceLocked is the account's service, ready for use, and the
+// configuration it reads.
 func (s *Server) serviceLocked(a *account) (*service, serviceConfig) {
-	if a.svc == nil {
-		a.svc = newService(serviceHooks{ids: &s.verificationIDs, logger: s.opts.Logger.With("key", a.key)}, s.opts.Now, s.opts.Retention)
+	sv := s.makeServiceLocked(a)
+	sv.rebuild()
+	return sv, accountConfig{s.state, a.key}
+}
+
+// makeServiceLocked makes the account's service on first use, on the
+// server's clock, ids, logger and state file.
+func (s *Server) makeServiceLocked(a *account) *service {
+	if a.svc != nil {
+		return a.svc
 	}
-	return a.svc, accountConfig{s.state, a.key}
+	key := a.key
+	a.svc = newService(serviceHooks{
+		ids:    &s.verificationIDs,
+		logger: s.opts.Logger.With("key", key),
+		save: func(v *verification) error {
+			rec, err := verificationRecord(key, v)
+			if err != nil {
+				return err
+			}
+			return s.save(rec)
+		},
+		forget: func(v *verification) error {
+			return s.save(record{Op: opDelete, Key: key, Kind: journalVerification, ID: v.ID})
+		},
+	}, s.opts.Now, s.opts.Retention)
+	return a.svc
 }
 
 // withService runs f on the account's service, under the lock.
@@ -77,7 +100,7 @@ var serviceHandlers = map[string]func(s *Server, a *account, r *http.Request, bo
 		if reason != "" {
 			return fail(codeParameter, reason)
 		}
-		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return ok(sv.verify(cfg, id, code)) })
+		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.verify(cfg, id, code)) })
 	},
 	RouteResend: func(s *Server, a *account, r *http.Request, body []byte) answer {
 		id, channel, reason := parseResend(body)
@@ -156,16 +179,23 @@ func (s *Server) handleSNA(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
 	s.mu.Lock()
 	var ans verifyAnswer
+	var err error
 	found := false
 	for _, a := range s.accounts {
-		if a.svc != nil && a.svc.sna[token] != nil {
-			ans, found = a.svc.completeSNA(accountConfig{s.state, a.key}, token)
+		if a.svc == nil {
+			continue // no verification at all
+		}
+		if sv, cfg := s.serviceLocked(a); sv.sna[token] != nil {
+			ans, found, err = sv.completeSNA(cfg, token)
 			break
 		}
 	}
 	s.mu.Unlock()
 	status := http.StatusOK
 	switch {
+	case err != nil:
+		controlError(w, http.StatusInternalServerError, err)
+		return
 	case !found:
 		controlError(w, http.StatusNotFound, errors.New("no verification has this sna URL"))
 		return

@@ -84,6 +84,10 @@ func ServiceNotes() []Field {
 			"-retention): past that, its oldest verifications are forgotten whole, with their attempts; a forgotten verificationId "+
 			"answers as an unknown one and its orderId is free again. The limit windows keep one time per counted send still "+
 			"inside its period.", DefaultRetention)},
+		{Name: "state file", Values: "With -state, the verifications and their attempts (so the messages) are kept across " +
+			"restarts, each written before the send, resend or successful check it records is answered (-18 when it cannot " +
+			"be): codes still check, flows go on, the limits still count. The clock's offset, the number outcomes and the " +
+			"settings are not kept: test set-up, like the faults."},
 		{Name: "not emulated", Values: "Real delivery, audio, and delivery reports pushed to a customer's server (the vendor documents " +
 			"none); prices and balances (-10 and -26 come only from the settings); IP allow-lists (-2) and -25 (out of time range); " +
 			"several SMS routes (channelCut switches the channel, not a route); the console's statistics. " +

@@ -678,7 +678,7 @@ func TestServiceNotesAreComplete(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"routes", "order of checks", "codes", "verify", "records", "task flows", "send limits", "resend",
-		"orderId", "sna", "null and absent", "phone numbers", "clock", "memory", "not emulated"} {
+		"orderId", "sna", "null and absent", "phone numbers", "clock", "memory", "state file", "not emulated"} {
 		if !slices.Contains(topics, want) {
 			t.Errorf("no note on %s", want)
 		}

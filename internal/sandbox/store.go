@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -57,6 +56,7 @@ type kind[T any] struct {
 
 // anyKind lets the server loop over kinds of different types.
 type anyKind interface {
+	journaled
 	init(*state)
 	check(*state) error
 	keys(*state) []string
@@ -106,6 +106,9 @@ type idScheme interface {
 	next(st *idState, rng *rand.Rand) string
 	// issued says why an id could not have come from next, or "".
 	issued(st *idState, id string) string
+	// note records that id was given out, as next did, for an id read
+	// from the state file.
+	note(st *idState, id string)
 	show(id string) string
 	compare(a, b string) int // list order
 	init(st *idState)
@@ -149,6 +152,13 @@ func (counter) issued(st *idState, id string) string {
 		return fmt.Sprintf("is not below nextId %d", st.NextID)
 	}
 	return ""
+}
+
+func (c counter) note(st *idState, id string) {
+	c.init(st)
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil && n >= st.NextID {
+		st.NextID = n + 1
+	}
 }
 
 func (counter) show(id string) string { return id }
@@ -196,6 +206,11 @@ func (randomIDs) issued(st *idState, id string) string {
 		return "is not among usedIds"
 	}
 	return ""
+}
+
+func (r randomIDs) note(st *idState, id string) {
+	r.init(st)
+	st.UsedIDs[id] = true
 }
 
 func (randomIDs) show(id string) string { return strconv.Quote(id) }
@@ -321,8 +336,11 @@ func (k *kind[T]) insert(s *Server, a *account, obj T) (T, error) {
 	// A failed save below burns the id; ids are never given out twice.
 	k.setID(&obj, k.ids.next(&c.idState, a.idRNG))
 	before := c.Accounts[key]
-	c.Accounts[key] = append(slices.Clip(before), obj)
-	if err := s.persistLocked(); err != nil {
+	// Undone by putting back the slice header: the element appended past
+	// its length is harmless, and copying the slice on every create would
+	// make a create's cost grow with the account.
+	c.Accounts[key] = append(before, obj)
+	if err := s.save(k.put(key, obj)); err != nil {
 		c.Accounts[key] = before
 		return zero, err
 	}
@@ -349,7 +367,7 @@ func (k *kind[T]) replace(s *Server, a *account, id string, obj T) (T, error) {
 		k.keep(&obj, &old, now)
 	}
 	objs[i] = obj
-	if err := s.persistLocked(); err != nil {
+	if err := s.save(k.put(key, obj)); err != nil {
 		objs[i] = old
 		return zero, err
 	}
@@ -371,9 +389,85 @@ func (k *kind[T]) remove(s *Server, key, id string) error {
 	c := k.coll(s.state)
 	before := c.Accounts[key]
 	c.Accounts[key] = slices.Delete(slices.Clone(before), i, i+1)
-	if err := s.persistLocked(); err != nil {
+	if err := s.save(record{Op: opDelete, Key: key, Kind: k.one, ID: id}); err != nil {
 		c.Accounts[key] = before
 		return err
+	}
+	return nil
+}
+
+// What the journal needs of a kind (journal.go): records named by k.one.
+
+func (k *kind[T]) journalKind() string { return k.one }
+
+func (k *kind[T]) put(key string, obj T) record {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		panic(fmt.Sprintf("sandbox: %T does not encode: %v", obj, err))
+	}
+	return record{Op: opPut, Key: key, Kind: k.one, ID: k.id(obj), Obj: b}
+}
+
+func (k *kind[T]) load(s *Server, a *account, rec record) error {
+	c := k.coll(s.state)
+	if rec.Op == opIDs {
+		var ids idState
+		if err := decodeExact(rec.Obj, &ids); err != nil {
+			return err
+		}
+		// At least what the record says: the order of records does not
+		// matter, and ids are never given out twice.
+		c.NextID = max(c.NextID, ids.NextID)
+		for id := range ids.UsedIDs {
+			k.ids.note(&c.idState, id)
+		}
+		return nil
+	}
+	if a == nil {
+		return errors.New("the record names no account (key)")
+	}
+	switch rec.Op {
+	case opPut:
+		var obj T
+		if err := decodeExact(rec.Obj, &obj); err != nil {
+			return err
+		}
+		if got := k.id(obj); got != rec.ID {
+			return fmt.Errorf("the object's %s is %s", k.idField, k.ids.show(got))
+		}
+		k.ids.note(&c.idState, rec.ID)
+		if i := k.index(s.state, a.key, rec.ID); i >= 0 {
+			c.Accounts[a.key][i] = obj
+		} else {
+			c.Accounts[a.key] = append(c.Accounts[a.key], obj)
+		}
+	case opDelete:
+		i := k.index(s.state, a.key, rec.ID)
+		if i < 0 {
+			return fmt.Errorf("the account has no such %s", k.one)
+		}
+		c.Accounts[a.key] = slices.Delete(c.Accounts[a.key], i, i+1)
+	default:
+		return fmt.Errorf("unknown operation %q", rec.Op)
+	}
+	return nil
+}
+
+func (k *kind[T]) snapshot(s *Server, emit func(record) error) error {
+	c := k.coll(s.state)
+	ids, err := json.Marshal(c.idState)
+	if err != nil {
+		return err
+	}
+	if err := emit(record{Op: opIDs, Kind: k.one, Obj: ids}); err != nil {
+		return err
+	}
+	for _, key := range slices.Sorted(maps.Keys(c.Accounts)) {
+		for _, obj := range c.Accounts[key] {
+			if err := emit(k.put(key, obj)); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -444,76 +538,6 @@ func (k *kind[T]) check(st *state) error {
 				}
 			}
 		}
-	}
-	return nil
-}
-
-// stateFile is the file's layout: the state, plus the layout from before
-// apps and templates, which held flows only, so that such files still load.
-type stateFile struct {
-	state
-	LegacyNextID   int64             `json:"nextId,omitempty"`
-	LegacyAccounts map[string][]Flow `json:"accounts,omitempty"`
-}
-
-// loadState reads a state file. A missing file is an empty state; a file
-// that does not parse or is inconsistent is an error, and the caller must
-// not overwrite it.
-func loadState(path string) (*state, error) {
-	b, err := os.ReadFile(path) //nolint:gosec // the operator names the state file
-	if errors.Is(err, os.ErrNotExist) {
-		return newState(), nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("sandbox: reading state file %s: %w", path, err)
-	}
-	corrupt := func(err error) error {
-		return fmt.Errorf("sandbox: state file %s is corrupt (%w); fix or remove it, it will not be overwritten", path, err)
-	}
-	var f stateFile
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, corrupt(err)
-	}
-	if f.LegacyAccounts != nil || f.LegacyNextID != 0 {
-		if f.Flows.Accounts != nil {
-			return nil, corrupt(errors.New("it has both the old layout (nextId, accounts) and the new one (flows)"))
-		}
-		f.Flows = collection[Flow]{idState: idState{NextID: f.LegacyNextID}, Accounts: f.LegacyAccounts}
-	}
-	st := &f.state
-	for _, k := range kinds {
-		if err := k.check(st); err != nil {
-			return nil, corrupt(err)
-		}
-	}
-	return st, nil
-}
-
-// saveState writes the file atomically: a reader (or a crash) sees either
-// the old state or the new one, never half of one.
-func saveState(path string, s *state) error {
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("sandbox: writing state: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("sandbox: writing state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("sandbox: writing state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("sandbox: writing state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("sandbox: writing state: %w", err)
 	}
 	return nil
 }

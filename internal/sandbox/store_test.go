@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -81,10 +80,8 @@ func TestStateFileOldLayout(t *testing.T) {
 	if tp := e.newTemplate(a.AppID, "new-tpl"); tp.TemplateID != firstTemplateID {
 		t.Fatalf("first template id %d", tp.TemplateID)
 	}
-	// Saved in the new layout, which loads too.
-	b, _ := os.ReadFile(path)
-	var saved map[string]json.RawMessage
-	if err := json.Unmarshal(b, &saved); err != nil || saved["flows"] == nil || saved["accounts"] != nil {
+	// Converted to a journal at start, which loads too.
+	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), journalHeader+"\n") {
 		t.Fatalf("saved as %s", b)
 	}
 	if again := newEnv(t, func(o *Options) { o.StateFile = path }); len(again.srv.Flows(key)) != 3 || len(again.srv.Templates(key)) != 1 {
@@ -103,7 +100,9 @@ func TestCorruptStateFilesAreRefusedAndKept(t *testing.T) {
 		return `{"templateId":` + id64(int64(id)) + `,"appId":"` + appID + `","name":"some-tpl","text":"##code##","codeType":1,"codeLength":4,"speechRate":50,"language":"EN","maxDuration":59,"repeatCnt":1,"senderId":""}`
 	}
 	for _, tt := range []struct{ name, content, want string }{
-		{"not JSON", `{"flows": {`, "corrupt"},
+		{"not JSON", `{"flows": {`, "unexpected EOF"},
+		{"unknown top-level field", `{"flows":{"nextId":10001,"accounts":{}},"verifications":{}}`, `unknown field "verifications"`},
+		{"unknown field in an object", `{"flows":{"nextId":10002,"accounts":{"k":[` + strings.Replace(flow(10001, "abcd"), `"name"`, `"colour":"red","name"`, 1) + `]}}}`, `unknown field "colour"`},
 		{"flow id not below nextId", `{"flows":{"nextId":10002,"accounts":{"k":[` + flow(10002, "abcd") + `]}}}`, "not below nextId 10002"},
 		{"old layout, id not below nextId", `{"nextId":5,"accounts":{"k":[` + flow(10001, "abcd") + `]}}`, "not below nextId"},
 		{"both layouts", `{"nextId":10002,"accounts":{},"flows":{"accounts":{}}}`, "both the old layout"},
@@ -122,8 +121,8 @@ func TestCorruptStateFilesAreRefusedAndKept(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := New(Options{Accounts: map[string]string{key: secret}, StateFile: path})
-			if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("got %v, want corrupt with %q", err, tt.want)
+			if err == nil || !strings.Contains(err.Error(), "cannot be loaded") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want cannot be loaded with %q", err, tt.want)
 			}
 			if b, _ := os.ReadFile(path); !bytes.Equal(b, []byte(tt.content)) {
 				t.Fatal("the corrupt file was overwritten")
@@ -156,7 +155,13 @@ func TestFailedSavesAreRolledBack(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.StateFile = filepath.Join(dir, "state.json") })
 	a := e.newApp("kept-app")
 	tp := e.newTemplate(a.AppID, "kept-tpl")
-	// Without its directory the file cannot be written, even by root.
+	// The disk fails: the journal's handle cannot write (even for root);
+	// and without its directory, the file cannot be rewritten (a reset).
+	readOnly, err := os.Open(filepath.Join(dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.mu(func(s *Server) { s.journal.f = readOnly })
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}

@@ -200,9 +200,12 @@ func (g *verificationIDs) observe(id string) {
 type serviceHooks struct {
 	ids    *verificationIDs
 	logger *slog.Logger
-	// save is called after a verification changed, forget after it was
-	// dropped; both under the lock. An error from save is logged: a send
-	// is not undone because the state file could not take it.
+	// save writes a verification's new state to the state file, forget
+	// its deletion; both under the lock. What a client is answered about
+	// (a send, a resend, a successful check) is written before it changes
+	// memory, and an error answers -18 with nothing changed; what no one
+	// is answered about (a flow step, a failed check, the retention) is
+	// logged when it cannot be written.
 	save   func(*verification) error
 	forget func(*verification) error
 }
@@ -230,6 +233,9 @@ type service struct {
 	// changed is closed (and replaced) when an attempt is added: a wait on
 	// the messages wakes.
 	changed chan struct{}
+	// unbuilt says the state file put verifications in verifs whose
+	// indexes (byAge, log, orders, sna, due, limits) are not built yet.
+	unbuilt bool
 }
 
 func newService(hooks serviceHooks, realTime func() time.Time, retention int) *service {
@@ -339,12 +345,18 @@ func (sv *service) send(cfg serviceConfig, req sendRequest) (sendAnswer, error) 
 		ExpiresAt: now.Add(time.Duration(app.CodeExpiry) * time.Minute),
 		Nodes:     append([]Node(nil), nodes...),
 	}
-	sv.start(v, req.Channel, req.snaBase, now)
+	sv.prepare(v, req.Channel, req.snaBase, now)
+	if err := sv.persist(v); err != nil {
+		return sendAnswer{}, err
+	}
+	sv.limits.count(app, req.To, now)
+	sv.insert(v)
 	return answerOf(v), nil
 }
 
-// start gives a new verification its id, its first attempt and its flow.
-func (sv *service) start(v *verification, channel, snaBase string, now time.Time) {
+// prepare gives a new verification its id, its first attempt and its flow,
+// outside the service's indexes (insert puts it in).
+func (sv *service) prepare(v *verification, channel, snaBase string, now time.Time) {
 	v.ID = sv.hooks.ids.next(now)
 	sv.seq++
 	v.Seq = sv.seq
@@ -355,20 +367,35 @@ func (sv *service) start(v *verification, channel, snaBase string, now time.Time
 		}
 		v.SNAToken = hex.EncodeToString(b[:])
 		v.SNAURL = snaBase + snaPath + v.SNAToken
-		sv.sna[v.SNAToken] = v
 	}
 	if len(v.Nodes) > 0 {
 		v.NextAt = now.Add(time.Duration(v.Nodes[0].WaitingTime) * time.Second)
-		sv.due.add(v)
-	} else {
-		v.Next = len(v.Nodes)
 	}
+	sv.newAttempt(v, 0, channel, now)
+}
+
+// insert puts a prepared verification in the service's indexes.
+func (sv *service) insert(v *verification) {
 	sv.verifs[v.ID] = v
 	sv.byAge = append(sv.byAge, v)
+	if v.SNAToken != "" {
+		sv.sna[v.SNAToken] = v
+	}
 	if v.OrderID != "" {
 		sv.orders[v.OrderID] = append(sv.orders[v.OrderID], v)
 	}
-	sv.addAttempt(v, 0, channel, now)
+	if v.Next < len(v.Nodes) {
+		sv.due.add(v)
+	}
+	sv.announce(v.last())
+}
+
+// persist writes a verification's state before it is acknowledged.
+func (sv *service) persist(v *verification) error {
+	if sv.hooks.save == nil {
+		return nil
+	}
+	return sv.hooks.save(v)
 }
 
 // snaPath is where the sandbox serves sna URLs, off the vendor prefix: the
@@ -377,8 +404,8 @@ const snaPath = "/sna/"
 
 // admit applies what the vendor checks of every send besides its fields,
 // in this order: sensitive words (-29), the app's limit (-27), the
-// number's limit (-28), the fee (-26), the balance (-10); and counts the
-// send in the limits when it passes.
+// number's limit (-28), the fee (-26), the balance (-10). The caller counts
+// the send in the limits once it is made.
 func (sv *service) admit(app App, to, text string, now time.Time) error {
 	lower := strings.ToLower(text)
 	for _, w := range sv.settings.SensitiveWords {
@@ -395,7 +422,6 @@ func (sv *service) admit(app App, to, text string, now time.Time) error {
 	if sv.settings.InsufficientBalance {
 		return refuse(codeBalance, "the sandbox's settings say so (insufficientBalance)")
 	}
-	sv.limits.count(app, to, now)
 	return nil
 }
 
@@ -417,23 +443,30 @@ func (sv *service) makeCode(codeType, length int) string {
 	return string(b)
 }
 
-// addAttempt sends the code once more, by channel, at at.
-func (sv *service) addAttempt(v *verification, step int, channel string, at time.Time) {
+// newAttempt sends the code once more, by channel, at at: the network
+// decides its outcome now.
+func (sv *service) newAttempt(v *verification, step int, channel string, at time.Time) *attempt {
 	out, _ := sv.network.outcome(v.To)
 	failed, delay := out.result(channel)
 	sv.seq++
 	a := &attempt{Seq: sv.seq, Step: step, Channel: channel, At: at, Failed: failed, Delay: delay, v: v}
 	v.Attempts = append(v.Attempts, a)
-	sv.log = append(sv.log, a)
-	sv.attempts++
-	sv.hooks.logger.Info("code sent", "to", v.To, "channel", channel, "code", v.Code, "step", step,
-		"verificationId", v.ID, "outcome", a.outcome(at))
-	close(sv.changed)
-	sv.changed = make(chan struct{})
-	sv.retain(v)
-	sv.saved(v)
+	return a
 }
 
+// announce puts an attempt of a kept verification in the message log,
+// logs it, and wakes the waits on the messages.
+func (sv *service) announce(a *attempt) {
+	sv.log = append(sv.log, a)
+	sv.attempts++
+	sv.hooks.logger.Info("code sent", "to", a.v.To, "channel", a.Channel, "code", a.v.Code, "step", a.Step,
+		"verificationId", a.v.ID, "outcome", a.outcome(a.At))
+	close(sv.changed)
+	sv.changed = make(chan struct{})
+	sv.retain(a.v)
+}
+
+// saved writes what no client is answered about; a failure is logged.
 func (sv *service) saved(v *verification) {
 	if sv.hooks.save == nil {
 		return
@@ -549,13 +582,8 @@ func (sv *service) step(cfg serviceConfig, v *verification) {
 		if err != nil {
 			sv.hooks.logger.Info("flow step not sent", "to", v.To, "verificationId", v.ID, "step", n+1, "reason", err.Error())
 		} else {
-			v.Next = n + 1 // before the attempt, which saves the verification
-			if v.Next < len(v.Nodes) {
-				v.NextAt = at.Add(time.Duration(v.Nodes[v.Next].WaitingTime) * time.Second)
-			}
-			sv.addAttempt(v, n+1, channel, at)
-			sv.reschedule(v)
-			return
+			sv.limits.count(app, v.To, at)
+			sv.announce(sv.newAttempt(v, n+1, channel, at))
 		}
 	}
 	v.Next = n + 1
@@ -596,31 +624,30 @@ type verifyAnswer struct {
 // (whatever the code), 5 once expired or replaced by a resend (whatever the
 // code), 2 for a wrong code (the verification stays open: no attempt
 // limit), 0 for the right one, letters in any case.
-func (sv *service) verify(cfg serviceConfig, id, code string) verifyAnswer {
+func (sv *service) verify(cfg serviceConfig, id, code string) (verifyAnswer, error) {
 	now := sv.tick(cfg)
 	v := sv.verifs[id]
 	if v == nil {
-		return verifyAnswer{VerificationID: id, Matched: matchedUnknown}
+		return verifyAnswer{VerificationID: id, Matched: matchedUnknown}, nil
 	}
 	ans := checkAnswer(v)
 	switch {
 	case v.verified():
 		ans.Matched = matchedUsed
-		return ans
+		return ans, nil
 	case v.expired(now):
 		ans.Matched = matchedExpired
 	case !strings.EqualFold(code, v.Code):
 		ans.Matched = matchedWrong
 	default:
 		ans.Matched = matchedOK
-		sv.complete(v, now)
-		return ans
+		return ans, sv.complete(v, now)
 	}
 	if !v.Checked {
 		v.Checked = true
 		sv.saved(v)
 	}
-	return ans
+	return ans, nil
 }
 
 // checkAnswer is a check's answer about v, with copies of its fields: the
@@ -630,14 +657,19 @@ func checkAnswer(v *verification) verifyAnswer {
 	return verifyAnswer{VerificationID: v.ID, To: &to, Channel: &channel}
 }
 
-// complete marks a verification checked successfully; its flow ends.
-func (sv *service) complete(v *verification, now time.Time) {
-	v.VerifiedAt = now
+// complete marks a verification checked successfully, once that is
+// written; its flow ends.
+func (sv *service) complete(v *verification, now time.Time) error {
+	done := *v
+	done.VerifiedAt, done.Next, done.NextAt = now, len(v.Nodes), time.Time{}
+	if err := sv.persist(&done); err != nil {
+		return err
+	}
 	if v.Next < len(v.Nodes) {
 		sv.due.live--
 	}
-	v.Next, v.NextAt = len(v.Nodes), time.Time{}
-	sv.saved(v)
+	v.VerifiedAt, v.Next, v.NextAt = now, len(v.Nodes), time.Time{}
+	return nil
 }
 
 // resend sends a verification's code again under a new verificationId,
@@ -668,23 +700,27 @@ func (sv *service) resend(cfg serviceConfig, id, channel, snaBase string) (sendA
 		Code: old.Code, Text: old.Text, Voice: old.Voice, Sender: old.Sender, Created: now,
 		ExpiresAt: now.Add(time.Duration(app.CodeExpiry) * time.Minute), ResendOf: old.ID,
 	}
+	sv.prepare(v, channel, snaBase, now)
+	if err := sv.persist(v); err != nil {
+		return sendAnswer{}, err
+	}
+	sv.limits.count(app, old.To, now)
 	if old.Next < len(old.Nodes) {
 		sv.due.live--
 	}
-	old.Next, old.NextAt = len(old.Nodes), time.Time{}
-	sv.start(v, channel, snaBase, now)
-	old.SupersededBy = v.ID
+	old.Next, old.NextAt, old.SupersededBy = len(old.Nodes), time.Time{}, v.ID
+	sv.insert(v)
 	sv.saved(old)
 	return answerOf(v), nil
 }
 
 // completeSNA is a phone fetching an sna URL: it completes the
 // verification (matched 0), once, while the code is valid.
-func (sv *service) completeSNA(cfg serviceConfig, token string) (verifyAnswer, bool) {
+func (sv *service) completeSNA(cfg serviceConfig, token string) (verifyAnswer, bool, error) {
 	now := sv.tick(cfg)
 	v := sv.sna[token]
 	if v == nil {
-		return verifyAnswer{}, false
+		return verifyAnswer{}, false, nil
 	}
 	ans := checkAnswer(v)
 	switch {
@@ -693,9 +729,9 @@ func (sv *service) completeSNA(cfg serviceConfig, token string) (verifyAnswer, b
 	case v.expired(now):
 		ans.Matched = matchedExpired
 	default:
-		sv.complete(v, now)
+		return ans, true, sv.complete(v, now)
 	}
-	return ans, true
+	return ans, true, nil
 }
 
 // dueQueue orders the verifications whose flow has a node to run by its

@@ -118,7 +118,28 @@ func (e *svcEnv) code(id string) string {
 	return ms[0].Code
 }
 
-func (e *svcEnv) check(id, code string) int { return e.sv.verify(e.cfg, id, code).Matched }
+func (e *svcEnv) check(id, code string) int {
+	e.t.Helper()
+	return e.verify(id, code).Matched
+}
+
+func (e *svcEnv) verify(id, code string) verifyAnswer {
+	e.t.Helper()
+	a, err := e.sv.verify(e.cfg, id, code)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a
+}
+
+func (e *svcEnv) fetchSNA(token string) (verifyAnswer, bool) {
+	e.t.Helper()
+	a, found, err := e.sv.completeSNA(e.cfg, token)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return a, found
+}
 
 // wait moves real time (not the offset), as the sandbox's default clock does.
 func (e *svcEnv) wait(d time.Duration) { e.real = e.real.Add(d) }
@@ -204,10 +225,10 @@ func TestVerifyMatched(t *testing.T) {
 	if m := e.check(id, wrong); m != matchedUsed {
 		t.Fatalf("wrong code after success: matched %d, want 4", m)
 	}
-	if a := e.sv.verify(e.cfg, "22603012000009999999", code); a.Matched != matchedUnknown || a.To != nil || a.Channel != nil {
+	if a := e.verify("22603012000009999999", code); a.Matched != matchedUnknown || a.To != nil || a.Channel != nil {
 		t.Fatalf("unknown id: %+v, want matched 3 with null to and channel", a)
 	}
-	if a := e.sv.verify(e.cfg, id, code); *a.To != delivered || *a.Channel != channelSMS {
+	if a := e.verify(id, code); *a.To != delivered || *a.Channel != channelSMS {
 		t.Fatalf("answer %+v does not name the number and channel", a)
 	}
 }
@@ -616,21 +637,21 @@ func TestSNA(t *testing.T) {
 	if rec := e.sv.record(e.cfg, ans.VerificationID); len(rec.SNA) != 1 || rec.SNA[0].Status != -1 || rec.SMS != nil || rec.Call != nil {
 		t.Fatalf("record before the fetch %+v", rec)
 	}
-	if a, found := e.sv.completeSNA(e.cfg, token); !found || a.Matched != matchedOK {
+	if a, found := e.fetchSNA(token); !found || a.Matched != matchedOK {
 		t.Fatalf("fetch: %+v %v", a, found)
 	}
-	if a, _ := e.sv.completeSNA(e.cfg, token); a.Matched != matchedUsed {
+	if a, _ := e.fetchSNA(token); a.Matched != matchedUsed {
 		t.Fatalf("second fetch: %+v", a)
 	}
 	if rec := e.sv.record(e.cfg, ans.VerificationID); rec.Verifications.Matched != matchedOK || rec.SNA[0].Status != 0 || rec.SNA[0].DoneTime == nil {
 		t.Fatalf("record after the fetch %+v", rec)
 	}
-	if _, found := e.sv.completeSNA(e.cfg, "nope"); found {
+	if _, found := e.fetchSNA("nope"); found {
 		t.Fatal("an unknown token was found")
 	}
 	late := e.send(r)
 	e.advance(5 * time.Minute)
-	if a, _ := e.sv.completeSNA(e.cfg, strings.TrimPrefix(*late.SNAURL, "http://sandbox/sna/")); a.Matched != matchedExpired {
+	if a, _ := e.fetchSNA(strings.TrimPrefix(*late.SNAURL, "http://sandbox/sna/")); a.Matched != matchedExpired {
 		t.Fatalf("fetch after expiry: %+v", a)
 	}
 }

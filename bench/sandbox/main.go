@@ -26,8 +26,6 @@ package main
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // the vendor's signature scheme
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -265,12 +263,7 @@ func create(client *http.Client, base, name string) error {
 	if err != nil {
 		return err
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(apiKey + apiSecret + ts)) //nolint:gosec // the vendor's scheme
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", apiKey)
-	req.Header.Set("Timestamp", ts)
-	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+	signRequest(req)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

@@ -42,11 +42,18 @@ import (
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
-const (
-	benchKey    = "bench-key"
-	benchSecret = "bench-secret"
-	benchToken  = "bench-token"
-)
+// benchToken is the control token of the sandboxes this file starts.
+const benchToken = "bench-token"
+
+// signRequest signs a vendor request as the API requires.
+func signRequest(req *http.Request) {
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	sum := md5.Sum([]byte(apiKey + apiSecret + ts)) //nolint:gosec // the vendor's scheme
+	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
+	req.Header.Set("Api-Key", apiKey)
+	req.Header.Set("Timestamp", ts)
+	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+}
 
 // target is a server under test: the sandbox, or the calibration handler.
 type target struct {
@@ -74,16 +81,16 @@ func serve(name string, h http.Handler) (*target, error) {
 // a template of 6-digit codes.
 func newSandbox(retention int) (*target, error) {
 	srv, err := sandbox.New(sandbox.Options{
-		Accounts: map[string]string{benchKey: benchSecret}, ControlToken: benchToken, Retention: retention,
+		Accounts: map[string]string{apiKey: apiSecret}, ControlToken: benchToken, Retention: retention,
 	})
 	if err != nil {
 		return nil, err
 	}
-	app, err := srv.AddApp(benchKey, sandbox.App{Name: "bench-app"})
+	app, err := srv.AddApp(apiKey, sandbox.App{Name: "bench-app"})
 	if err != nil {
 		return nil, err
 	}
-	tpl, err := srv.AddTemplate(benchKey, sandbox.Template{AppID: app.AppID, Name: "bench-sms", Text: "##code## is your code.", CodeLength: 6, SpeechRate: 50})
+	tpl, err := srv.AddTemplate(apiKey, sandbox.Template{AppID: app.AppID, Name: "bench-sms", Text: "##code## is your code.", CodeLength: 6, SpeechRate: 50})
 	if err != nil {
 		return nil, err
 	}
@@ -130,13 +137,13 @@ func calibration() http.Handler {
 func signed(r *http.Request) bool {
 	ts := r.Header.Get("Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || r.Header.Get("Api-Key") != benchKey {
+	if err != nil || r.Header.Get("Api-Key") != apiKey {
 		return false
 	}
 	if d := time.Since(time.Unix(sec, 0)); d > 5*time.Minute || d < -5*time.Minute {
 		return false
 	}
-	sum := md5.Sum([]byte(benchKey + benchSecret + ts)) //nolint:gosec // the vendor's scheme
+	sum := md5.Sum([]byte(apiKey + apiSecret + ts)) //nolint:gosec // the vendor's scheme
 	return strings.EqualFold(r.Header.Get("Sign"), hex.EncodeToString(sum[:]))
 }
 
@@ -163,12 +170,7 @@ func (c *client) signedPost(path string, body any, data any) error {
 	if err != nil {
 		return err
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(benchKey + benchSecret + ts)) //nolint:gosec // the vendor's scheme
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", benchKey)
-	req.Header.Set("Timestamp", ts)
-	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+	signRequest(req)
 	var env struct {
 		Status string          `json:"status"`
 		Reason string          `json:"reason"`
@@ -345,7 +347,7 @@ func benchMemory(out io.Writer, clients, sends, retention int) error {
 			return err
 		}
 		sent = cp
-		kept := len(sb.srv.Messages(benchKey, sandbox.MessageFilter{}))
+		kept := len(sb.srv.Messages(apiKey, sandbox.MessageFilter{}))
 		fmt.Fprintf(out, "| %d | %d | %.1f |\n", sent, kept, heapMiB())
 	}
 	fmt.Fprintln(out)

@@ -424,13 +424,8 @@ func controlTable() []controlRoute {
 			Answer: "200 and the faults as set",
 			Errors: "400 for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name",
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			var f Faults
-			if err := decodeStrict(r.Body, &f); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			if err := checkFaults(f); err != nil {
-				controlError(w, http.StatusBadRequest, err)
+			f, ok := controlBody(w, r, func(f *Faults) error { return checkFaults(*f) })
+			if !ok {
 				return
 			}
 			s.mu.Lock()
@@ -653,6 +648,21 @@ func consoleStatus(err error) int {
 	default:
 		return http.StatusBadRequest
 	}
+}
+
+// controlBody reads a control route's body strictly into a T and checks
+// it (check may be nil); on failure it answers 400 and says so.
+func controlBody[T any](w http.ResponseWriter, r *http.Request, check func(*T) error) (T, bool) {
+	var v T
+	err := decodeStrict(r.Body, &v)
+	if err == nil && check != nil {
+		err = check(&v)
+	}
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return v, false
+	}
+	return v, true
 }
 
 func decodeStrict(r io.Reader, v any) error {

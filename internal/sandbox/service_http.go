@@ -334,6 +334,11 @@ type clockAnswer struct {
 	StepsRun      *int   `json:"stepsRun,omitempty"`
 }
 
+// advance is the body of POST /_sandbox/clock.
+type advance struct {
+	AdvanceSeconds *int64 `json:"advanceSeconds"`
+}
+
 // numberAnswer is a number's outcome and where it comes from.
 type numberAnswer struct {
 	To string `json:"to"`
@@ -423,15 +428,13 @@ func serviceControlTable() []controlRoute {
 			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>, "stepsRun": <flow steps run>}`,
 			Errors: "400 for invalid JSON, a negative or missing advanceSeconds",
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			var body struct {
-				AdvanceSeconds *int64 `json:"advanceSeconds"`
-			}
-			if err := decodeStrict(r.Body, &body); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			if body.AdvanceSeconds == nil || *body.AdvanceSeconds < 0 || *body.AdvanceSeconds > maxAdvanceSeconds {
-				controlError(w, http.StatusBadRequest, fmt.Errorf("advanceSeconds must be an integer from 0 to %d: the clock only moves forward", maxAdvanceSeconds))
+			body, ok := controlBody(w, r, func(b *advance) error {
+				if b.AdvanceSeconds == nil || *b.AdvanceSeconds < 0 || *b.AdvanceSeconds > maxAdvanceSeconds {
+					return fmt.Errorf("advanceSeconds must be an integer from 0 to %d: the clock only moves forward", maxAdvanceSeconds)
+				}
+				return nil
+			})
+			if !ok {
 				return
 			}
 			s.mu.Lock()
@@ -465,13 +468,8 @@ func serviceControlTable() []controlRoute {
 			if !ok {
 				return
 			}
-			var o NumberOutcome
-			if err := decodeStrict(r.Body, &o); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			if err := checkOutcome(&o); err != nil {
-				controlError(w, http.StatusBadRequest, err)
+			o, ok := controlBody(w, r, checkOutcome)
+			if !ok {
 				return
 			}
 			s.mu.Lock()
@@ -543,13 +541,8 @@ func serviceControlTable() []controlRoute {
 			Answer: "200 and the settings as set",
 			Errors: "400 for invalid JSON, an unknown field, a word too long or empty, too many words",
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			var set ServiceSettings
-			if err := decodeStrict(r.Body, &set); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			if err := checkSettings(set); err != nil {
-				controlError(w, http.StatusBadRequest, err)
+			set, ok := controlBody(w, r, checkSettings)
+			if !ok {
 				return
 			}
 			if set.SensitiveWords == nil {
@@ -569,7 +562,7 @@ const (
 	maxSensitiveWordChars = 64
 )
 
-func checkSettings(set ServiceSettings) error {
+func checkSettings(set *ServiceSettings) error {
 	if len(set.SensitiveWords) > maxSensitiveWords {
 		return fmt.Errorf("sensitiveWords may hold at most %d words (got %d)", maxSensitiveWords, len(set.SensitiveWords))
 	}

@@ -108,15 +108,7 @@ func (sv *service) rebuild() {
 		}
 		sv.attempts += len(v.Attempts)
 		sv.seq = max(sv.seq, v.Seq)
-		if v.SNAToken != "" {
-			sv.sna[v.SNAToken] = v
-		}
-		if v.OrderID != "" {
-			sv.orders[v.OrderID] = append(sv.orders[v.OrderID], v)
-		}
-		if v.Next < len(v.Nodes) {
-			sv.due.add(v)
-		}
+		sv.index(v)
 	}
 	sortAttempts(sv.log)
 	for _, a := range sv.log {

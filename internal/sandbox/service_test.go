@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -455,7 +454,7 @@ func TestServiceResetAndRetention(t *testing.T) {
 
 // Each attempt is one human line on the log: number, channel, code, step.
 func TestServiceLogsAttempts(t *testing.T) {
-	var logs syncBuffer
+	var logs syncBuf
 	e := newHTTPSvc(t, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	id := e.send("4915100000001", "")
 	line := regexp.MustCompile(`level=INFO msg="code sent" key=` + key + ` to=4915100000001 channel=sms code=(\d{6}) step=0 verificationId=` + id + ` outcome=delivered\n`)
@@ -463,23 +462,6 @@ func TestServiceLogsAttempts(t *testing.T) {
 	if m == nil || m[1] != e.code(id) {
 		t.Fatalf("no attempt line in\n%s", logs.String())
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // 32 clients send, read, check, resend and move the clock at once; run

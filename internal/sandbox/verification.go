@@ -378,6 +378,13 @@ func (sv *service) prepare(v *verification, channel, snaBase string, now time.Ti
 func (sv *service) insert(v *verification) {
 	sv.verifs[v.ID] = v
 	sv.byAge = append(sv.byAge, v)
+	sv.index(v)
+	sv.announce(v.last())
+}
+
+// index puts a verification in the indexes by sna token, by orderId, and
+// of the flow steps to run.
+func (sv *service) index(v *verification) {
 	if v.SNAToken != "" {
 		sv.sna[v.SNAToken] = v
 	}
@@ -387,7 +394,6 @@ func (sv *service) insert(v *verification) {
 	if v.Next < len(v.Nodes) {
 		sv.due.add(v)
 	}
-	sv.announce(v.last())
 }
 
 // persist writes a verification's state before it is acknowledged.

@@ -113,27 +113,32 @@ func (b *body) verificationID() string {
 	return id
 }
 
-func parseVerify(raw []byte) (id, code, reason string) {
+// verifyRequest is a check of a code; resendRequest a resend;
+// orderRequest a question about an order.
+type (
+	verifyRequest struct{ ID, Code string }
+	resendRequest struct{ ID, Channel string }
+	orderRequest  struct{ AppID, OrderID string }
+)
+
+func parseVerify(raw []byte) (verifyRequest, string) {
 	b := decodeBody(raw)
-	id = b.verificationID()
-	code = b.str("code", true, "")
-	b.chars("code", code, verifyCodeMin, codeMax)
-	return id, code, b.reason()
+	r := verifyRequest{ID: b.verificationID(), Code: b.str("code", true, "")}
+	b.chars("code", r.Code, verifyCodeMin, codeMax)
+	return r, b.reason()
 }
 
-func parseResend(raw []byte) (id, channel, reason string) {
+func parseResend(raw []byte) (resendRequest, string) {
 	b := decodeBody(raw)
-	id = b.verificationID()
-	channel = b.channel()
-	return id, channel, b.reason()
+	r := resendRequest{ID: b.verificationID(), Channel: b.channel()}
+	return r, b.reason()
 }
 
-func parseOrderRecord(raw []byte) (appID, orderID, reason string) {
+func parseOrderRecord(raw []byte) (orderRequest, string) {
 	b := decodeBody(raw)
-	appID = b.appID()
-	orderID = b.str("orderId", true, "")
-	b.chars("orderId", orderID, 1, orderIDMax)
-	return appID, orderID, b.reason()
+	r := orderRequest{AppID: b.appID(), OrderID: b.str("orderId", true, "")}
+	b.chars("orderId", r.OrderID, 1, orderIDMax)
+	return r, b.reason()
 }
 
 // backfill is a customer's report of a verified code; the sandbox checks

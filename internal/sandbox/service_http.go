@@ -91,60 +91,51 @@ func snaBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// serviceHandler answers a route of the service for a signed-in account.
+type serviceHandler func(s *Server, a *account, r *http.Request, body []byte) answer
+
+// parsed reads a route's body with its parser, answers -22 with the
+// parser's reason, and otherwise does the route's work.
+func parsed[T any](parse func([]byte) (T, string), do func(s *Server, a *account, r *http.Request, req T) answer) serviceHandler {
+	return func(s *Server, a *account, r *http.Request, body []byte) answer {
+		req, reason := parse(body)
+		if reason != "" {
+			return fail(codeParameter, reason)
+		}
+		return do(s, a, r, req)
+	}
+}
+
 // serviceHandlers answer the service's vendor routes, by route name.
-var serviceHandlers = map[string]func(s *Server, a *account, r *http.Request, body []byte) answer{
-	RouteSend:     sendHandler(false),
-	RouteSendRule: sendHandler(true),
-	RouteVerify: func(s *Server, a *account, _ *http.Request, body []byte) answer {
-		id, code, reason := parseVerify(body)
-		if reason != "" {
-			return fail(codeParameter, reason)
-		}
-		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.verify(cfg, id, code)) })
-	},
-	RouteResend: func(s *Server, a *account, r *http.Request, body []byte) answer {
-		id, channel, reason := parseResend(body)
-		if reason != "" {
-			return fail(codeParameter, reason)
-		}
-		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.resend(cfg, id, channel, snaBase(r))) })
-	},
+var serviceHandlers = map[string]serviceHandler{
+	RouteSend:     parsed(func(b []byte) (sendRequest, string) { return parseSend(b, false) }, send),
+	RouteSendRule: parsed(func(b []byte) (sendRequest, string) { return parseSend(b, true) }, send),
+	RouteVerify: parsed(parseVerify, func(s *Server, a *account, _ *http.Request, req verifyRequest) answer {
+		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.verify(cfg, req.ID, req.Code)) })
+	}),
+	RouteResend: parsed(parseResend, func(s *Server, a *account, r *http.Request, req resendRequest) answer {
+		return s.withService(a, func(sv *service, cfg serviceConfig) answer {
+			return reply(sv.resend(cfg, req.ID, req.Channel, snaBase(r)))
+		})
+	}),
 	RouteRecord: func(s *Server, a *account, r *http.Request, _ []byte) answer {
 		id := r.PathValue("verificationId")
 		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return ok(sv.record(cfg, id)) })
 	},
-	RouteOrderRecord: func(s *Server, a *account, _ *http.Request, body []byte) answer {
-		appID, orderID, reason := parseOrderRecord(body)
-		if reason != "" {
-			return fail(codeParameter, reason)
-		}
-		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.orderRecord(cfg, appID, orderID)) })
-	},
-	RouteBackfill: func(s *Server, a *account, _ *http.Request, body []byte) answer {
-		f, reason := parseBackfill(body)
-		if reason != "" {
-			return fail(codeParameter, reason)
-		}
+	RouteOrderRecord: parsed(parseOrderRecord, func(s *Server, a *account, _ *http.Request, req orderRequest) answer {
+		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.orderRecord(cfg, req.AppID, req.OrderID)) })
+	}),
+	RouteBackfill: parsed(parseBackfill, func(s *Server, a *account, _ *http.Request, f backfill) answer {
 		return s.acknowledge(a, f.AppID)
-	},
-	RouteBackfillRate: func(s *Server, a *account, _ *http.Request, body []byte) answer {
-		f, reason := parseBackfillRate(body)
-		if reason != "" {
-			return fail(codeParameter, reason)
-		}
+	}),
+	RouteBackfillRate: parsed(parseBackfillRate, func(s *Server, a *account, _ *http.Request, f backfillRate) answer {
 		return s.acknowledge(a, f.AppID)
-	},
+	}),
 }
 
-func sendHandler(rule bool) func(s *Server, a *account, r *http.Request, body []byte) answer {
-	return func(s *Server, a *account, r *http.Request, body []byte) answer {
-		req, reason := parseSend(body, rule)
-		if reason != "" {
-			return fail(codeParameter, reason)
-		}
-		req.snaBase = snaBase(r)
-		return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.send(cfg, req)) })
-	}
+func send(s *Server, a *account, r *http.Request, req sendRequest) answer {
+	req.snaBase = snaBase(r)
+	return s.withService(a, func(sv *service, cfg serviceConfig) answer { return reply(sv.send(cfg, req)) })
 }
 
 // acknowledge answers a report about an app of the account: checked, not kept.

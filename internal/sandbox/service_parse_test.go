@@ -11,9 +11,9 @@ import (
 func TestServiceBodies(t *testing.T) {
 	send := func(b string) string { _, r := parseSend([]byte(b), false); return r }
 	rule := func(b string) string { _, r := parseSend([]byte(b), true); return r }
-	verify := func(b string) string { _, _, r := parseVerify([]byte(b)); return r }
-	resend := func(b string) string { _, _, r := parseResend([]byte(b)); return r }
-	order := func(b string) string { _, _, r := parseOrderRecord([]byte(b)); return r }
+	verify := func(b string) string { _, r := parseVerify([]byte(b)); return r }
+	resend := func(b string) string { _, r := parseResend([]byte(b)); return r }
+	order := func(b string) string { _, r := parseOrderRecord([]byte(b)); return r }
 	backfillOf := func(b string) string { _, r := parseBackfill([]byte(b)); return r }
 	rate := func(b string) string { _, r := parseBackfillRate([]byte(b)); return r }
 	const ok = ""
@@ -109,11 +109,11 @@ func FuzzServiceBodies(f *testing.F) {
 				t.Fatalf("accepted %q as %+v", raw, r)
 			}
 		}
-		if _, code, reason := parseVerify(raw); reason == "" && (len([]rune(code)) < verifyCodeMin || len([]rune(code)) > codeMax) {
-			t.Fatalf("accepted code %q", code)
+		if v, reason := parseVerify(raw); reason == "" && (len([]rune(v.Code)) < verifyCodeMin || len([]rune(v.Code)) > codeMax) {
+			t.Fatalf("accepted code %q", v.Code)
 		}
-		_, _, _ = parseResend(raw)
-		_, _, _ = parseOrderRecord(raw)
+		_, _ = parseResend(raw)
+		_, _ = parseOrderRecord(raw)
 		_, _ = parseBackfill(raw)
 		if f, reason := parseBackfillRate(raw); reason == "" && (f.Now < 0 || f.Now > 100 || len(f.MCC) != 3) {
 			t.Fatalf("accepted %+v", f)

@@ -77,7 +77,7 @@ func (sv *service) selected(f MessageFilter) []*attempt {
 		}
 		return out
 	}
-	for _, a := range sv.log {
+	for _, a := range sv.log[sv.logHead:] {
 		if f.matches(a) {
 			out = append(out, a)
 		}

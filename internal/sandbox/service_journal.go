@@ -97,7 +97,7 @@ func (sv *service) rebuild() {
 	}
 	sv.unbuilt = false
 	vs := sv.bySeq()
-	sv.byAge, sv.ageHead, sv.log, sv.logGone, sv.attempts = vs, 0, nil, 0, 0
+	sv.byAge, sv.ageHead, sv.log, sv.logHead, sv.logGone, sv.attempts = vs, 0, nil, 0, 0, 0
 	sv.orders, sv.sna = map[string][]*verification{}, map[string]*verification{}
 	sv.due, sv.limits = dueQueue{}, limits{}
 	for _, v := range vs {

@@ -222,9 +222,10 @@ type service struct {
 	ageHead  int
 	orders   map[string][]*verification // orderId: the send and its resends
 	sna      map[string]*verification   // by token
-	log      []*attempt                 // the message log, oldest first
-	logGone  int                        // entries of log whose verification is gone
-	attempts int                        // attempts of the verifications kept
+	log      []*attempt                 // the message log, oldest first, from logHead on
+	logHead  int
+	logGone  int // entries of log past logHead whose verification is gone
+	attempts int // attempts of the verifications kept
 	seq      int64
 	due      dueQueue
 	limits   limits
@@ -498,15 +499,28 @@ func (sv *service) retain(keep *verification) {
 		sv.byAge = append(sv.byAge[:0], sv.byAge[sv.ageHead:]...)
 		sv.ageHead = 0
 	}
-	if sv.logGone > 64 && sv.logGone >= len(sv.log)/2 {
+	// The forgotten attempts are mostly the oldest, at the head of the
+	// log: let go of them at once, so that memory stays flat; the few left
+	// in the middle (flow steps of old verifications) when they add up.
+	for sv.logHead < len(sv.log) && sv.log[sv.logHead].v.gone {
+		sv.log[sv.logHead] = nil
+		sv.logHead++
+		sv.logGone--
+	}
+	if sv.logHead > 64 && sv.logHead >= len(sv.log)/2 {
+		sv.log = append(sv.log[:0], sv.log[sv.logHead:]...)
+		clear(sv.log[len(sv.log):cap(sv.log)])
+		sv.logHead = 0
+	}
+	if sv.logGone > 64 && sv.logGone >= (len(sv.log)-sv.logHead)/2 {
 		kept := sv.log[:0]
-		for _, a := range sv.log {
+		for _, a := range sv.log[sv.logHead:] {
 			if !a.v.gone {
 				kept = append(kept, a)
 			}
 		}
 		clear(sv.log[len(kept):])
-		sv.log, sv.logGone = kept, 0
+		sv.log, sv.logHead, sv.logGone = kept, 0, 0
 	}
 }
 

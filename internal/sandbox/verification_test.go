@@ -746,8 +746,8 @@ func TestRetention(t *testing.T) {
 	if n := len(e.messages(MessageFilter{})); n != 5 {
 		t.Fatalf("%d messages kept, want 5", n)
 	}
-	if len(e.sv.verifs) != 5 || len(e.sv.log) > 5+64+5 || len(e.sv.byAge)-e.sv.ageHead != 5 {
-		t.Fatalf("retention leaks: %d verifications, log %d, byAge %d", len(e.sv.verifs), len(e.sv.log), len(e.sv.byAge)-e.sv.ageHead)
+	if len(e.sv.verifs) != 5 || len(e.sv.log)-e.sv.logHead != 5 || len(e.sv.log) > 2*64 || len(e.sv.byAge)-e.sv.ageHead != 5 {
+		t.Fatalf("retention leaks: %d verifications, log %d from %d, byAge %d", len(e.sv.verifs), len(e.sv.log), e.sv.logHead, len(e.sv.byAge)-e.sv.ageHead)
 	}
 }
 

@@ -839,3 +839,26 @@ func TestDueQueueStaysSmall(t *testing.T) {
 		t.Fatalf("%d entries queued for %d live flows", n, e.sv.due.live)
 	}
 }
+
+// A wait on the messages sleeps until the next flow step falls due, on the
+// real clock, when nothing else wakes it.
+func TestNextWake(t *testing.T) {
+	e := newSvcEnv(t, 0)
+	if _, due := e.sv.nextWake(); due {
+		t.Fatal("a wake with no flow running")
+	}
+	e.setFlow(Node{WaitingTime: 30, Status: 2, Channel: channelSMS})
+	id := e.withFlow(delivered).VerificationID
+	if d, due := e.sv.nextWake(); !due || d != 30*time.Second {
+		t.Fatalf("wake in %s (%v), want 30s", d, due)
+	}
+	e.advance(10 * time.Second)
+	e.wait(5 * time.Second)
+	if d, _ := e.sv.nextWake(); d != 15*time.Second {
+		t.Fatalf("wake in %s, want 15s", d)
+	}
+	e.check(id, e.code(id)) // the flow ends: nothing to wake for
+	if d, due := e.sv.nextWake(); due {
+		t.Fatalf("a wake in %s for a flow that ended", d)
+	}
+}

@@ -76,9 +76,16 @@ func (s *Server) makeServiceLocked(a *account) *service {
 
 // withService runs f on the account's service, under the lock.
 func (s *Server) withService(a *account, f func(*service, serviceConfig) answer) answer {
+	var ans answer
+	s.inService(a, func(sv *service, cfg serviceConfig) { ans = f(sv, cfg) })
+	return ans
+}
+
+// inService runs f on the account's service, under the lock.
+func (s *Server) inService(a *account, f func(*service, serviceConfig)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return f(s.serviceLocked(a))
+	f(s.serviceLocked(a))
 }
 
 // snaBase is where the phone fetches sna URLs: the host the request was
@@ -391,10 +398,8 @@ func serviceControlTable() []controlRoute {
 				controlError(w, http.StatusBadRequest, err)
 				return
 			}
-			s.mu.Lock()
-			sv, cfg := s.serviceLocked(a)
-			n := sv.clearMessages(cfg, f)
-			s.mu.Unlock()
+			var n int
+			s.inService(a, func(sv *service, cfg serviceConfig) { n = sv.clearMessages(cfg, f) })
 			controlJSON(w, http.StatusOK, map[string]int{"deleted": n})
 		}},
 		{ControlRoute{
@@ -402,11 +407,10 @@ func serviceControlTable() []controlRoute {
 			Does:   "The account's service clock: real time plus the offset the advances added.",
 			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>}`,
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			s.mu.Lock()
-			sv, cfg := s.serviceLocked(a)
-			now := sv.tick(cfg)
-			ans := clockAnswer{Now: controlTime(now), OffsetSeconds: int64(sv.clock.offset / time.Second)}
-			s.mu.Unlock()
+			var ans clockAnswer
+			s.inService(a, func(sv *service, cfg serviceConfig) {
+				ans = clockAnswer{Now: controlTime(sv.tick(cfg)), OffsetSeconds: int64(sv.clock.offset / time.Second)}
+			})
 			controlJSON(w, http.StatusOK, ans)
 		}},
 		{ControlRoute{
@@ -428,11 +432,11 @@ func serviceControlTable() []controlRoute {
 			if !ok {
 				return
 			}
-			s.mu.Lock()
-			sv, cfg := s.serviceLocked(a)
-			ran := sv.advance(cfg, time.Duration(*body.AdvanceSeconds)*time.Second)
-			ans := clockAnswer{Now: controlTime(sv.clock.now()), OffsetSeconds: int64(sv.clock.offset / time.Second), StepsRun: &ran}
-			s.mu.Unlock()
+			var ans clockAnswer
+			s.inService(a, func(sv *service, cfg serviceConfig) {
+				ran := sv.advance(cfg, time.Duration(*body.AdvanceSeconds)*time.Second)
+				ans = clockAnswer{Now: controlTime(sv.clock.now()), OffsetSeconds: int64(sv.clock.offset / time.Second), StepsRun: &ran}
+			})
 			controlJSON(w, http.StatusOK, ans)
 		}},
 		{ControlRoute{
@@ -440,10 +444,8 @@ func serviceControlTable() []controlRoute {
 			Does:   "The numbers of the account whose outcome was set with PUT, and their outcomes. " + numberRangesDoc(),
 			Answer: `200 and {"<to>": {"sms": …, "call": …, "delaySeconds": …}}`,
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			s.mu.Lock()
-			sv, _ := s.serviceLocked(a)
-			list := sv.network.list()
-			s.mu.Unlock()
+			var list map[string]NumberOutcome
+			s.inService(a, func(sv *service, _ serviceConfig) { list = sv.network.list() })
 			controlJSON(w, http.StatusOK, list)
 		}},
 		{ControlRoute{
@@ -463,10 +465,7 @@ func serviceControlTable() []controlRoute {
 			if !ok {
 				return
 			}
-			s.mu.Lock()
-			sv, _ := s.serviceLocked(a)
-			sv.network.set(to, o)
-			s.mu.Unlock()
+			s.inService(a, func(sv *service, _ serviceConfig) { sv.network.set(to, o) })
 			controlJSON(w, http.StatusOK, numberAnswer{To: to, NumberOutcome: o, Source: "override"})
 		}},
 		{ControlRoute{
@@ -480,10 +479,9 @@ func serviceControlTable() []controlRoute {
 			if !ok {
 				return
 			}
-			s.mu.Lock()
-			sv, _ := s.serviceLocked(a)
-			o, source := sv.network.outcome(to)
-			s.mu.Unlock()
+			var o NumberOutcome
+			var source string
+			s.inService(a, func(sv *service, _ serviceConfig) { o, source = sv.network.outcome(to) })
 			controlJSON(w, http.StatusOK, numberAnswer{To: to, NumberOutcome: o, Source: source})
 		}},
 		{ControlRoute{
@@ -497,10 +495,7 @@ func serviceControlTable() []controlRoute {
 			if !ok {
 				return
 			}
-			s.mu.Lock()
-			sv, _ := s.serviceLocked(a)
-			sv.network.clear(to)
-			s.mu.Unlock()
+			s.inService(a, func(sv *service, _ serviceConfig) { sv.network.clear(to) })
 			w.WriteHeader(http.StatusNoContent)
 		}},
 		{ControlRoute{
@@ -508,11 +503,11 @@ func serviceControlTable() []controlRoute {
 			Does:   "The account's settings of what the vendor decides about money and content.",
 			Answer: "200 and the settings, in the fields PUT takes",
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			s.mu.Lock()
-			sv, _ := s.serviceLocked(a)
-			set := sv.settings
-			set.SensitiveWords = slices.Clone(set.SensitiveWords)
-			s.mu.Unlock()
+			var set ServiceSettings
+			s.inService(a, func(sv *service, _ serviceConfig) {
+				set = sv.settings
+				set.SensitiveWords = slices.Clone(set.SensitiveWords)
+			})
 			if set.SensitiveWords == nil {
 				set.SensitiveWords = []string{}
 			}
@@ -539,10 +534,7 @@ func serviceControlTable() []controlRoute {
 			if set.SensitiveWords == nil {
 				set.SensitiveWords = []string{}
 			}
-			s.mu.Lock()
-			sv, _ := s.serviceLocked(a)
-			sv.settings = set
-			s.mu.Unlock()
+			s.inService(a, func(sv *service, _ serviceConfig) { sv.settings = set })
 			controlJSON(w, http.StatusOK, set)
 		}},
 	}

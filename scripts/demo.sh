@@ -25,6 +25,7 @@ trap 'exit 130' INT TERM
 say "Building the provider and the sandbox"
 devenv_setup "$work"
 go build -o "$work/bin/otp-sandbox" ./cmd/otp-sandbox
+go build -o "$work/bin/check" ./examples/quickstart/check
 
 say "Finding a Terraform-compatible CLI"
 cli=$(scripts/cli.sh "${CLI:-any}")
@@ -61,6 +62,10 @@ say "The three ids an application passes to POST /verification/send"
 run output send_ids
 ids_before=$("$cli" output -json send_ids)
 
+say "The OTP service does what the configuration says (examples/quickstart/check: sends, reads, checks, moves the clock)"
+check() { "$cli" output -json | OTP_SANDBOX_CONTROL_TOKEN=$(cat "$work/token") "$work/bin/check"; }
+check || fail "the sandbox's OTP service does not follow the applied configuration"
+
 say "Plan again: nothing to change"
 set +e
 run plan -detailed-exitcode
@@ -68,9 +73,9 @@ code=$?
 set -e
 [ "$code" -eq 0 ] || fail "the plan after apply is not empty (exit code $code)"
 
-say "Change one value (code_expiry = 10): the app and the template's text, updated in place"
+say "Change two values (code_expiry = 10, first_fallback_wait = 45): the app, the template's text and the flow, updated in place"
 set +e
-run plan -detailed-exitcode -var code_expiry=10 -out=second.tfplan
+run plan -detailed-exitcode -var code_expiry=10 -var first_fallback_wait=45 -out=second.tfplan
 code=$?
 set -e
 [ "$code" -eq 2 ] || fail "changing a value did not plan a change (exit code $code)"
@@ -79,8 +84,11 @@ ids_after=$("$cli" output -json send_ids)
 [ "$ids_before" = "$ids_after" ] || fail "the ids changed: the update was not in place"
 echo "same ids as before: updated in place"
 
+say "The OTP service follows the change: codes valid 10 minutes, the first fallback after 45 s"
+check || fail "the sandbox's OTP service does not follow the changed configuration"
+
 say "Destroy: the OTP API cannot delete, so the three objects stay in the account"
-run destroy -auto-approve -var code_expiry=10
+run destroy -auto-approve -var code_expiry=10 -var first_fallback_wait=45
 if command -v curl >/dev/null; then
   # The sandbox's control surface plays the vendor console here; it needs
   # the token the sandbox wrote at start.

@@ -1,4 +1,6 @@
-// Command sandbox is the sandbox's row of make bench: how long N creates
+// Command sandbox is the sandbox's rows of make bench, in scenarios (-only):
+//
+// store: how long N creates
 // take through the signed API, with the sandbox in memory and with a state
 // file (-state), from one client and from 16, for N = 100, 1,000 and
 // 10,000. It runs the otp-sandbox binary as a user would (a child process,
@@ -9,9 +11,13 @@
 // It prints a Markdown table of medians and checks them against the
 // targets of the state file: -state ÷ memory ≤ 1.5 at the largest N, and
 // the time per create at the largest N within 1.3× of that at the
-// smallest. It is a benchmark, not a test: it fails only when a run fails.
+// smallest.
 //
-//	go run ./bench/sandbox [-n "100 1000 10000"] [-clients "1 16"] [-reps 3] [-sandbox path]
+// verify and memory: the OTP service's throughput and memory (service.go).
+//
+// It is a benchmark, not a test: it fails only when a run fails.
+//
+//	go run ./bench/sandbox [-only store,verify,memory] [-n "100 1000 10000"] [-clients "1 16"] [-reps 3] [-sandbox path]
 //
 // Without -sandbox it builds ./cmd/otp-sandbox first, so run it from the
 // repository's root; -sandbox measures another build (an older one, for a
@@ -20,8 +26,6 @@ package main
 
 import (
 	"context"
-	"crypto/md5" //nolint:gosec // the vendor's signature scheme
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -38,6 +42,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
 const (
@@ -71,6 +77,12 @@ func run(args []string, out io.Writer) error {
 	clients := fs.String("clients", "1 16", "numbers of concurrent clients, separated by spaces or commas")
 	fs.IntVar(&o.reps, "reps", 3, "measured runs per cell (after one discarded warm-up run of each mode); the table shows the median")
 	fs.BoolVar(&o.verbose, "v", false, "print every run")
+	only := fs.String("only", "store,verify,memory", "scenarios to run, comma-separated: store, verify, memory")
+	serviceClients := fs.Int("service-clients", 32, "concurrent clients of the verify and memory scenarios")
+	duration := fs.Duration("duration", 5*time.Second, "length of each measured run of the verify scenario")
+	sends := fs.Int("sends", 100000, "sends of the memory scenario")
+	retention := fs.Int("retention", sandbox.DefaultRetention, "the account's retention (attempts kept) in the memory scenario")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verify and memory scenarios (sandbox, calibration and clients) here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,6 +99,37 @@ func run(args []string, out io.Writer) error {
 	if o.reps < 1 {
 		return errors.New("-reps must be 1 or more")
 	}
+	for _, scenario := range strings.Split(*only, ",") {
+		var err error
+		switch strings.TrimSpace(scenario) {
+		case "store":
+			err = benchStore(out, o)
+		case "verify", "memory":
+			if *cpuProfile != "" {
+				stop, perr := profile(*cpuProfile)
+				if perr != nil {
+					return perr
+				}
+				defer stop()
+				*cpuProfile = ""
+			}
+			if scenario == "verify" {
+				err = benchVerify(out, *serviceClients, *duration, o.reps)
+			} else {
+				err = benchMemory(out, *serviceClients, *sends, *retention)
+			}
+		default:
+			err = fmt.Errorf("unknown scenario %q (store, verify, memory)", scenario)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchStore is the store scenario.
+func benchStore(out io.Writer, o options) error {
 	work, err := os.MkdirTemp("", "otp-sandbox-bench-")
 	if err != nil {
 		return err
@@ -235,12 +278,7 @@ func send(client *http.Client, method, url, body string) error {
 	if err != nil {
 		return err
 	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(apiKey + apiSecret + ts)) //nolint:gosec // the vendor's scheme
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", apiKey)
-	req.Header.Set("Timestamp", ts)
-	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
+	signRequest(req)
 	resp, err := client.Do(req)
 	if err != nil {
 		return err

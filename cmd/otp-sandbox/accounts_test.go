@@ -109,7 +109,7 @@ func TestHelpSaysWhatTheStateFileKeepsAndWhoOpenAccountsAreFor(t *testing.T) {
 	help := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
 		"-account KEY:SECRET", "$OTP_SANDBOX_ACCOUNTS", "-open-accounts", "for test machines only",
-		"keeps the objects", "It does not keep faults, request counters or the clock", "A reset empties it",
+		"keeps the objects", "It does not keep faults, request counters, the service's clock", "A reset empties it",
 		"SIGKILL", "a power loss can lose the last second's changes",
 	} {
 		if !strings.Contains(help, want) {

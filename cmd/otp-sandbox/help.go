@@ -33,6 +33,11 @@ func writeControlHelp(w io.Writer) {
 			wrap(&b, "    ", "    ", "Fails with "+r.Errors+".")
 		}
 	}
+	b.WriteString("\nThe OTP service: what it does where the vendor's documentation is silent:\n")
+	for _, n := range sandbox.ServiceNotes() {
+		b.WriteString("\n")
+		wrap(&b, "", "    ", n.Name+": "+n.Values)
+	}
 	_, _ = io.WriteString(w, b.String())
 }
 

@@ -87,14 +87,23 @@ own on its first request, so that each CI job can use its own key against
 one sandbox with nothing configured. Anyone who can reach the sandbox and
 knows that secret can open accounts: for test machines only.
 
+It runs the OTP service too: sends make codes as the template says, checks
+follow the app's expiry and limits, task flows run their fallback steps on
+a clock that tests move (POST /_sandbox/clock), and every SMS and call is
+kept for tests to read (GET /_sandbox/messages) and logged on stderr. It
+reaches no phone and charges nothing; how it reads what the vendor leaves
+open is said after the control routes.
+
 The control surface requires the header "Authorization: Bearer <token>".
 The token is -control-token, else $` + controlTokenEnv + `, else a random
 one generated at start and printed on stderr; -token-file writes it to a
 file for scripts.
 
 The state file (-state) keeps the objects (task flows, apps, templates) of
-every account across restarts. It does not keep faults, request counters
-or the clock: they start empty. A reset empties it. Every change is
+every account across restarts, and the OTP service's verifications with
+their attempts (so the messages). It does not keep faults, request
+counters, the service's clock, number outcomes or settings: they start
+empty, the clock at real time. A reset empties it. Every change is
 appended to it before it is answered, so killing the sandbox (even with
 SIGKILL) loses nothing it acknowledged; the file is synced to disk once a
 second, so a power loss can lose the last second's changes, never the
@@ -126,12 +135,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	addrFile := fs.String("addr-file", "", "write the base URL here once listening (for scripts that use port 0)")
 	controlToken := fs.String("control-token", "", `token the control surface (/_sandbox/) requires as "Authorization: Bearer <token>" (default $`+controlTokenEnv+`, else a random one printed at start; prefer the variable, flags show in process lists)`)
 	tokenFile := fs.String("token-file", "", "write the control token here (mode 0600) once listening, for scripts")
-	quiet := fs.Bool("quiet", false, "do not log requests")
+	quiet := fs.Bool("quiet", false, "do not log requests, nor the codes sent")
+	retention := fs.Int("retention", sandbox.DefaultRetention, "attempts (messages) of the OTP service each account keeps, with their verifications; past that the oldest verifications are forgotten")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: otp-sandbox takes flags only (otp-sandbox -h lists them)", fs.Arg(0))
+	}
+	if *retention < 1 {
+		return fmt.Errorf("-retention must be 1 or more (got %d)", *retention)
 	}
 	secretGiven := *secret != ""
 	if *secret == "" {
@@ -173,6 +186,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		StateFile:    *stateFile,
 		Logger:       logger,
 		ControlToken: *controlToken,
+		Retention:    *retention,
 	})
 	if err != nil {
 		return err

@@ -70,6 +70,10 @@ func controlMarkdown() string {
 		fmt.Fprintf(&b, "\n`%s %s` takes %s:\n\n| field | values |\n| --- | --- |\n", r.Method, r.Path, md(r.Body))
 		fieldRows(&b, r.Fields, "")
 	}
+	b.WriteString("\nThe OTP service, where the vendor's documentation is silent:\n\n| topic | what the sandbox does |\n| --- | --- |\n")
+	for _, n := range sandbox.ServiceNotes() {
+		fmt.Fprintf(&b, "| %s | %s |\n", n.Name, md(n.Values))
+	}
 	b.WriteString("\n")
 	return b.String()
 }

@@ -31,10 +31,10 @@ type account struct {
 	rng     *rand.Rand     // fault draws
 	idRNG   *rand.Rand     // app ids: a separate stream, so creating apps does not shift which requests fail
 	injects map[string]int // by fault kind
-
-	// The OTP service's state of the account (verifications, messages,
-	// its clock) belongs here too: made in newAccount, emptied in
-	// resetLocked, so that nothing of one account reaches another.
+	// svc is the account's OTP service (verifications, messages, its
+	// clock, its numbers and settings): made on first use
+	// (Server.serviceLocked), dropped by a reset.
+	svc *service
 }
 
 func newAccount(key, secret string) *account {
@@ -44,10 +44,11 @@ func newAccount(key, secret string) *account {
 }
 
 // resetLocked forgets what the account holds in memory but its objects:
-// counters, user agents, faults.
+// counters, user agents, faults, the OTP service.
 func (a *account) resetLocked() {
 	a.resetCountsLocked()
 	a.setFaultsLocked(Faults{})
+	a.svc = nil
 }
 
 func (a *account) resetCountsLocked() {

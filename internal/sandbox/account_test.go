@@ -113,6 +113,7 @@ func TestAccountIsolation(t *testing.T) {
 			}
 		},
 	}
+	maps.Copy(vendor, serviceIsolationVendor)
 	if got, want := slices.Sorted(maps.Keys(vendor)), slices.Sorted(slices.Values(routeNames())); !slices.Equal(got, want) {
 		t.Errorf("vendor routes with an isolation case %q, mounted %q", got, want)
 	}
@@ -249,6 +250,7 @@ func TestAccountIsolation(t *testing.T) {
 			e.mainUnchanged()
 		},
 	}
+	maps.Copy(control, serviceIsolationControl)
 	var routes []string
 	for _, r := range ControlRoutes() {
 		routes = append(routes, r.Method+" "+r.Path)

@@ -46,6 +46,7 @@ func (s *Server) resetAllInMemoryLocked() {
 	for _, a := range s.accounts {
 		a.resetLocked()
 	}
+	s.verificationIDs = verificationIDs{}
 }
 
 // resetAccountLocked forgets one account's objects, counters and faults,
@@ -315,7 +316,7 @@ type Field struct {
 const ControlConventions = `Every route requires the header "Authorization: Bearer <control token>" ` +
 	`and answers 401 without it (403 when the sandbox was started without a token). ` +
 	`Every route is about one account, named by the query parameter ?key=<API key>: ` +
-	`an account never sees or changes another's objects, counters or faults. ` +
+	`an account never sees or changes another's objects, counters, faults, messages or clock. ` +
 	`The key may be left out when the sandbox has one account and no open accounts; ` +
 	`with open accounts, a new key opens an empty account (so that a job can set its faults before its first request). ` +
 	`400 for an unknown key, or for none where one is required. ` +
@@ -362,7 +363,8 @@ func controlTable() []controlRoute {
 	table := []controlRoute{
 		{ControlRoute{
 			Method: "POST", Path: "/_sandbox/reset",
-			Does: "Forgets the account's objects, request counters and faults, and saves that (to the state file, if there is one); " +
+			Does: "Forgets the account's objects, request counters and faults, and its OTP service's verifications, messages, " +
+				"number outcomes and settings (its clock goes back to real time), and saves that (to the state file, if there is one); " +
 				"other accounts keep everything. Ids keep counting: they are unique across the sandbox. " +
 				"Without ?key=, on a sandbox of one account, forgets everything and empties the state file: ids start over, as in a new sandbox.",
 			Answer: "204",
@@ -422,13 +424,8 @@ func controlTable() []controlRoute {
 			Answer: "200 and the faults as set",
 			Errors: "400 for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name",
 		}, func(s *Server, a *account, w http.ResponseWriter, r *http.Request) {
-			var f Faults
-			if err := decodeStrict(r.Body, &f); err != nil {
-				controlError(w, http.StatusBadRequest, err)
-				return
-			}
-			if err := checkFaults(f); err != nil {
-				controlError(w, http.StatusBadRequest, err)
+			f, ok := controlBody(w, r, func(f *Faults) error { return checkFaults(*f) })
+			if !ok {
 				return
 			}
 			s.mu.Lock()
@@ -440,7 +437,7 @@ func controlTable() []controlRoute {
 	for _, k := range kinds {
 		table = append(table, k.controlTable()...)
 	}
-	return table
+	return append(table, serviceControlTable()...)
 }
 
 // faultKinds are the names Injected counts faults by.
@@ -651,6 +648,21 @@ func consoleStatus(err error) int {
 	default:
 		return http.StatusBadRequest
 	}
+}
+
+// controlBody reads a control route's body strictly into a T and checks
+// it (check may be nil); on failure it answers 400 and says so.
+func controlBody[T any](w http.ResponseWriter, r *http.Request, check func(*T) error) (T, bool) {
+	var v T
+	err := decodeStrict(r.Body, &v)
+	if err == nil && check != nil {
+		err = check(&v)
+	}
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return v, false
+	}
+	return v, true
 }
 
 func decodeStrict(r io.Reader, v any) error {

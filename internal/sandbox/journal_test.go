@@ -250,7 +250,7 @@ func TestUnreadableJournalsAreRefusedAndKept(t *testing.T) {
 	for _, tt := range []struct{ name, content, want string }{
 		{"unknown record field", journalHeader + "\n" + strings.Replace(flowPut, `"op"`, `"when":1,"op"`, 1) + "\n", `line 2: unknown field "when"`},
 		{"unknown object field", journalHeader + "\n" + strings.Replace(flowPut, `"name"`, `"colour":"red","name"`, 1) + "\n", `line 2: put flow "10001": unknown field "colour"`},
-		{"unknown kind", journalHeader + "\n" + `{"op":"put","key":"k","kind":"verification","id":"v1","obj":{}}` + "\n", `line 2: unknown record kind "verification"`},
+		{"unknown kind", journalHeader + "\n" + `{"op":"put","key":"k","kind":"invoice","id":"v1","obj":{}}` + "\n", `line 2: unknown record kind "invoice"`},
 		{"unknown operation", journalHeader + "\n" + `{"op":"merge","key":"k","kind":"flow","id":"10001"}` + "\n", `unknown operation "merge"`},
 		{"unknown header field", `{"journal":"otp-sandbox","version":1,"compressed":true}` + "\n", `line 1: unknown field "compressed"`},
 		{"newer version", `{"journal":"otp-sandbox","version":2}` + "\n", "version 1"},

@@ -35,6 +35,12 @@ var reasons = map[string]string{
 	codeExisting:  "data existing",
 	codeParameter: "parameter exception",
 	codeNotFound:  "data unexisting",
+	// The send routes'.
+	codeBalance:    "balance insufficient",
+	codeFee:        "getting fee fail",
+	codeTotalLimit: "period total send limit",
+	codePhoneLimit: "period phone send limit",
+	codeSensitive:  "SMS content has sensitive words",
 }
 
 // Route names used by the request counters and by Faults.Routes. Apps have
@@ -91,6 +97,9 @@ type Options struct {
 	// non-loopback address does not hand reset, delete and faults to the
 	// network; the Go methods work either way.
 	ControlToken string
+	// Retention is how many attempts (messages) of the OTP service each
+	// account keeps, with their verifications; default DefaultRetention.
+	Retention int
 }
 
 // Faults make the sandbox misbehave the ways a real network and vendor can.
@@ -144,6 +153,9 @@ type Server struct {
 	state    *state
 	accounts map[string]*account // by API key
 	journal  *journal            // the state file; nil in memory
+	// verificationIDs numbers the OTP service's verifications of every
+	// account, so that their ids are unique in the sandbox.
+	verificationIDs verificationIDs
 }
 
 // Fault kinds, as counted by Injected.
@@ -205,6 +217,7 @@ func (s *Server) mount(m router) {
 	for _, k := range kinds {
 		k.mountVendor(s, m)
 	}
+	s.mountService(m)
 	s.controlRoutes(m)
 }
 
@@ -261,6 +274,7 @@ const (
 	opUpdate
 	opDetails
 	opList
+	opService // the OTP service's routes: no drop faults
 )
 
 type endpoint struct {

@@ -214,6 +214,7 @@ func TestRouteNamesAreTheConstants(t *testing.T) {
 		RouteFlowAdd, RouteFlowUpdate, RouteFlowDetails, RouteFlowList,
 		RouteAppAdd, RouteAppUpdate, RouteAppDetails,
 		RouteTemplateAdd, RouteTemplateUpdate, RouteTemplateDetails, RouteTemplateList,
+		RouteSend, RouteSendRule, RouteVerify, RouteResend, RouteRecord, RouteOrderRecord, RouteBackfill, RouteBackfillRate,
 	}
 	if got := routeNames(); !slices.Equal(got, want) {
 		t.Fatalf("routes %q, want %q", got, want)
@@ -267,7 +268,7 @@ func TestAuthentication(t *testing.T) {
 }
 
 // The vendor has no delete endpoint for anything and no list of apps:
-// such paths are plain 404s (or 405 for a known path), never answered 200.
+// such paths are 404s (or 405 for a known path) in the vendor's envelope, never answered 200.
 func TestRoutesTheVendorDoesNotHave(t *testing.T) {
 	e := newEnv(t)
 	f := e.newFlow("some-flow")

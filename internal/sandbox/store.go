@@ -80,7 +80,7 @@ func routeNames() []string {
 	for _, k := range kinds {
 		out = append(out, k.routes()...)
 	}
-	return out
+	return append(out, serviceRoutes...)
 }
 
 func (k *kind[T]) routes() []string {

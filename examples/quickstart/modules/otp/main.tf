@@ -42,6 +42,28 @@ variable "daily_limit" {
   }
 }
 
+variable "code_length" {
+  description = "Characters of a code, 4 to 10."
+  type        = number
+  default     = 6
+
+  validation {
+    condition     = var.code_length >= 4 && var.code_length <= 10 && floor(var.code_length) == var.code_length
+    error_message = "code_length must be a whole number from 4 to 10."
+  }
+}
+
+variable "hourly_limit_per_number" {
+  description = "Most codes the app may send to one phone number in an hour."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.hourly_limit_per_number >= 1 && var.hourly_limit_per_number <= 10000000000
+    error_message = "hourly_limit_per_number must be from 1 to 10000000000."
+  }
+}
+
 variable "text" {
   description = "The message, 1 to 256 characters; ##code## is where the code goes."
   type        = string
@@ -79,11 +101,10 @@ resource "otp_app" "this" {
     limit  = var.daily_limit
   }
 
-  # At most five codes an hour to one phone number.
   period_phone_send_limit {
     unit   = "hour"
     period = 1
-    limit  = 5
+    limit  = var.hourly_limit_per_number
   }
 }
 
@@ -91,7 +112,7 @@ resource "otp_template" "sms" {
   app_id      = otp_app.this.id
   name        = "${var.name}-sms"
   text        = var.text
-  code_length = 6
+  code_length = var.code_length
 }
 
 resource "otp_task_flow" "fallback" {
@@ -114,5 +135,17 @@ output "send_ids" {
     appId      = otp_app.this.id
     templateId = otp_template.sms.id
     flowId     = otp_task_flow.fallback.id
+  }
+}
+
+output "settings" {
+  description = "What the objects make the OTP service do: the code, its expiry, the limit per phone number and the fallback steps."
+  value = {
+    code_expiry      = otp_app.this.code_expiry
+    code_type        = otp_template.sms.code_type
+    code_length      = otp_template.sms.code_length
+    text             = otp_template.sms.text
+    phone_send_limit = otp_app.this.period_phone_send_limit
+    fallback         = otp_task_flow.fallback.flow
   }
 }

@@ -100,18 +100,31 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	}
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
 	for _, k := range allKinds {
-		want := []string{"Warning: Adopting " + k.title + " " + ids[k.typeName], fmt.Sprintf(`already has %s named "warned-`, k.info.a()),
-			"which is not in this state", "sends no update: it matches the configuration", "Nothing is kept between commands",
-			"would manage the same " + k.info.noun}
+		want := []string{"Warning: Adopting Existing " + k.title + "s That Match", fmt.Sprintf(`already has %s named "warned-`, k.info.a()),
+			"(id " + ids[k.typeName] + ")", "which is not in this state", "sends no update: it matches the configuration",
+			"Nothing is kept between commands", "would manage the same " + k.info.noun}
 		if !expectError(want...).MatchString(out) {
 			t.Errorf("the plan lacks the adoption warning of %s %v:\n%s", k.typeName, want, out)
 		}
 	}
-	// A difference: named in the warning.
-	w.config(taskFlow("changed", "warned-task-flow", node(90, 2, "call")))
+
+	// A difference: the warning of its own names the object and the change.
+	// Those that match share one summary, which the CLI shows once and counts
+	// ("and N more similar warnings"): dozens of adoptions in a test run are
+	// one warning to read, and no time spent printing the others.
+	more := taskFlow("changed", "warned-task-flow", node(90, 2, "call"))
+	for i := range 3 {
+		name := fmt.Sprintf("warned-same-%d", i)
+		tkFlow.adoptable(e, name)
+		more += tkFlow.hcl(e, fmt.Sprintf("same_%d", i), name, 0)
+	}
+	w.config(more)
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
 	if !regexp.MustCompile(`(?s)Adopting Task Flow ` + ids["task_flow"] + `.*updates it to match the\s+configuration:\s+flow\n`).MatchString(out) {
 		t.Errorf("the plan does not say what the adoption changes:\n%s", out)
+	}
+	if n := strings.Count(out, "Warning: Adopting Existing Task Flows That Match"); n != 1 || !strings.Contains(out, "(and 2 more similar warnings elsewhere)") {
+		t.Errorf("the plan shows %d warnings for the adoptions that match, want 1 and the count of the others:\n%s", n, out)
 	}
 }
 

@@ -284,6 +284,13 @@ func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, p
 // adoption still depends on. The CLI shows it at plan and again in the
 // apply, which plans again. explain adds how adoption behaves: once per
 // kind and process is enough, and a module test adopts dozens.
+//
+// An adoption that changes something has a summary of its own, with the
+// id, so the CLI shows each. Those that change nothing share one summary per
+// kind, so the CLI shows the first and counts the others ("and N more
+// similar warnings"): a run of a module test adopts every object it made
+// last time, and a screen of identical warnings, each taking the CLI time
+// to print, tells the user nothing more than their number.
 func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string, explain bool) {
 	detail := fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), which is not in this state. ", i.a(), name, id)
 	if condition != "" {
@@ -303,7 +310,11 @@ func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes 
 			"Taken\"). Any other configuration that uses this name with adopt_existing on would manage the same %s. (Said once; "+
 			"the other %ss adopted here are told in one paragraph.)", i.noun, i.noun, i.noun, i.noun)
 	}
-	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail)
+	summary := fmt.Sprintf("Adopting %s %s", i.title, id)
+	if len(changes) == 0 && condition == "" {
+		summary = fmt.Sprintf("Adopting Existing %ss That Match", i.title)
+	}
+	diags.AddAttributeWarning(path.Root("name"), summary, detail)
 }
 
 // addAdopted is the apply's warning on an adoption that its plan did not

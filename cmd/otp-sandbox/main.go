@@ -178,10 +178,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		level = slog.LevelError
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	shared := "" // the secret that opens accounts: only with -open-accounts
+	if *open {
+		shared = *secret
+	}
 	srv, err := sandbox.New(sandbox.Options{
 		Accounts:     configured,
 		OpenAccounts: *open,
-		SharedSecret: map[bool]string{true: *secret}[*open],
+		SharedSecret: shared,
 		Window:       time.Duration(window),
 		StateFile:    *stateFile,
 		Logger:       logger,

@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -53,40 +52,22 @@ func lookupByName[M objectModel, T any](ctx context.Context, pd *providerData, k
 	return zero, false, nil
 }
 
-// warnAdoption is the plan of a create, with adoption on, whose name holder
-// holds: a warning that says which object the apply adopts and what it will
-// change in it, or an error when it cannot adopt it.
-func (r *objectResource[M, T]) warnAdoption(ctx context.Context, resp *resource.ModifyPlanResponse, name string, holder T) {
-	objects := r.k.objects(r.pd.client)
-	id := objects.ID(holder)
+// warnAdoption is the warning of a plan that adopts (the steps before it
+// decided that it may): which object the apply adopts, and what it will
+// change in it.
+func (r *objectResource[M, T]) warnAdoption(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange[T]) {
 	// What the apply will compare the object with: the plan, with the
 	// parent the holder has when the plan does not know its own yet.
 	compared := resp.Plan
-	parentUnknown := false
-	if p := r.k.parent; p != nil {
-		var want types.String
-		resp.Diagnostics.Append(resp.Plan.GetAttribute(ctx, path.Root(p.attribute), &want)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		has := p.of(holder)
-		if parentUnknown = want.IsUnknown(); !parentUnknown && want.ValueString() != has {
-			r.k.addCannotAdoptFromParent(&resp.Diagnostics, p.attribute, p.kind, id, name, has, want.ValueString())
-			return
-		}
-		resp.Diagnostics.Append(compared.SetAttribute(ctx, path.Root(p.attribute), has)...)
-	}
-	o := objectKey{r.k.typeName, id}
-	if !r.pd.planAdoption(o, name) {
-		r.k.addManagedElsewhere(&resp.Diagnostics, name, id, r.pd.claimOf(o, name))
-		return
+	if parent := r.k.parent; parent != nil && p.parentUnknown {
+		resp.Diagnostics.Append(compared.SetAttribute(ctx, path.Root(parent.attribute), parent.of(p.holder))...)
 	}
 	var plan M
 	resp.Diagnostics.Append(compared.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.k.addAdopting(&resp.Diagnostics, id, name, r.changes(ctx, holder, plan), r.k.parentCondition(holder, parentUnknown),
+	r.k.addAdopting(&resp.Diagnostics, p.holderID, p.name.ValueString(), r.changes(ctx, p.holder, plan), r.k.parentCondition(p.holder, p.parentUnknown),
 		r.pd.firstTime("adoption explained: "+r.k.typeName))
 }
 

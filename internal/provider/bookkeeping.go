@@ -62,16 +62,15 @@ func newProviderData(client *otp.Client, readFromList bool) *providerData {
 		managed: map[objectKey]bool{}, adopting: map[objectKey]string{}, creating: map[nameKey]int{}, said: map[string]bool{}}
 }
 
-// manage records that a resource of this configuration manages the object,
-// and returns the name under which another resource plans to adopt it, if
-// one does (under the same lock as planAdoption, so that whichever of the
-// two is planned second learns of the other).
-func (pd *providerData) manage(o objectKey) (adoptedAs string, adopted bool) {
+// manage records that a resource of this configuration manages the object.
+// Recorded before its resource looks for a planned adoption of the object
+// (adoptionPlanned), while planAdoption looks for it before recording an
+// adoption: whichever of the two resources is planned second learns of the
+// other.
+func (pd *providerData) manage(o objectKey) {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	pd.managed[o] = true
-	adoptedAs, adopted = pd.adopting[o]
-	return adoptedAs, adopted
 }
 
 // isManaged reports whether a resource of this configuration was seen

@@ -38,7 +38,7 @@ func (r *objectResource[M, T]) warnDestroy(ctx context.Context, req resource.Mod
 // warnReplacement is the plan of a replacement: the new object is planned
 // as a create (Terraform plans it next, which checks its name); the old one
 // is only forgotten.
-func (r *objectResource[M, T]) warnReplacement(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange) {
+func (r *objectResource[M, T]) warnReplacement(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange[T]) {
 	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true, r.pd.adoptExisting)
 	markWarned(ctx, resp)
 }

@@ -25,6 +25,9 @@ type providerData struct {
 	// adoptExisting: a create whose name another object of the kind holds
 	// adopts it (adoption.go).
 	adoptExisting bool
+	// underTest: the process serves terraform test (cli_command.go), whose
+	// plans do not announce adoptions; the test's teardown tells them.
+	underTest bool
 
 	mu       sync.Mutex
 	catalogs map[string]any // resource type → *catalog[T] (catalog.go)

@@ -32,13 +32,13 @@ func offline(more map[string]tftypes.Value) map[string]tftypes.Value {
 // plan warned of says it.
 func TestDestroyWarnsOncePerObject(t *testing.T) {
 	const flows = "otp_task_flow"
-	w := newWire(t, offline(nil))
+	w := newWire(t, "", offline(nil))
 	prior := valueOf(t, taskFlowKind, flowModel(otp.Flow{ID: 10001, Name: "login-flow", Nodes: []otp.Node{{WaitingTime: 60, Status: 1, Channel: "sms", ChannelCut: otp.Int(0)}}}))
 	planned := w.plan(flows, prior, w.null(flows), nil)
 	if got := warnings(planned.Diagnostics); len(got) != 1 || !strings.HasPrefix(got[0], "Task Flow 10001 Stays in the OTP Account: ") {
 		t.Fatalf("the destroy's plan warns %q, want that task flow 10001 stays", got)
 	}
-	for name, applier := range map[string]*wire{"the planning process": w, "another process": newWire(t, offline(nil))} {
+	for name, applier := range map[string]*wire{"the planning process": w, "another process": newWire(t, "", offline(nil))} {
 		if got := warnings(applier.apply(flows, prior, w.null(flows), planned).Diagnostics); len(got) != 0 {
 			t.Errorf("the apply in %s of a destroy whose plan warned warns again: %q", name, got)
 		}

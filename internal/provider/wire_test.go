@@ -15,17 +15,17 @@ import (
 // wire serves the provider as the CLI does, over the plugin protocol, but in
 // the test's process: what a test sees is what crosses the wire, the
 // diagnostics and the private state that a plan carries to its apply. Each
-// wire is one provider process.
+// wire is one provider process; command is the CLI command it serves.
 type wire struct {
 	t     *testing.T
 	s     tfprotov6.ProviderServer
 	types map[string]tftypes.Type // resource type → its value's type
 }
 
-func newWire(t *testing.T, settings map[string]tftypes.Value) *wire {
+func newWire(t *testing.T, command string, settings map[string]tftypes.Value) *wire {
 	t.Helper()
 	ctx := context.Background()
-	w := &wire{t: t, s: providerserver.NewProtocol6(New("test")())(), types: map[string]tftypes.Type{}}
+	w := &wire{t: t, s: providerserver.NewProtocol6(New("test", command)())(), types: map[string]tftypes.Type{}}
 	schemas, err := w.s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
 	w.ok("GetProviderSchema", err, schemas.Diagnostics)
 	for name, s := range schemas.ResourceSchemas {

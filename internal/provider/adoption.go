@@ -53,9 +53,15 @@ func lookupByName[M objectModel, T any](ctx context.Context, pd *providerData, k
 }
 
 // warnAdoption is the warning of a plan that adopts (the steps before it
-// decided that it may): which object the apply adopts, and what it will
-// change in it.
+// decided that it may): which object, and what the apply will change in it;
+// how adoption behaves, once per process. Under terraform test the plan says
+// nothing: its runs plan the same resources again and again, plan-only runs
+// included, and nobody reviews those plans; the destroy of the test's
+// teardown says what was adopted (destroy.go).
 func (r *objectResource[M, T]) warnAdoption(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange[T]) {
+	if r.pd.underTest {
+		return
+	}
 	// What the apply will compare the object with: the plan, with the
 	// parent the holder has when the plan does not know its own yet.
 	compared := resp.Plan
@@ -67,8 +73,10 @@ func (r *objectResource[M, T]) warnAdoption(ctx context.Context, resp *resource.
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.k.addAdopting(&resp.Diagnostics, p.holderID, p.name.ValueString(), r.changes(ctx, p.holder, plan), r.k.parentCondition(p.holder, p.parentUnknown),
-		r.pd.firstTime("adoption explained: "+r.k.typeName))
+	r.k.addAdopting(&resp.Diagnostics, p.holderID, p.name.ValueString(), r.changes(ctx, p.holder, plan), r.k.parentCondition(p.holder, p.parentUnknown))
+	if r.pd.firstTime("adoption explained") {
+		addAdoptionExplained(&resp.Diagnostics)
+	}
 }
 
 // parentCondition is what an adoption planned before its parent is known
@@ -79,8 +87,8 @@ func (k *kind[M, T]) parentCondition(holder T, unknown bool) string {
 	if p == nil || !unknown {
 		return ""
 	}
-	return fmt.Sprintf("It belongs to %s %q, and %s is known only at apply: the apply checks that %s is that %s then, "+
-		"and otherwise stops with an error, since %ss cannot move to another %s.",
+	return fmt.Sprintf("It belongs to %s %q, and %s is known only at apply: the apply adopts it only if %s is that %s then "+
+		"(%ss cannot move to another %s), and otherwise stops with an error.",
 		p.kind.noun, p.of(holder), p.attribute, p.attribute, p.kind.noun, k.noun, p.kind.noun)
 }
 
@@ -155,8 +163,12 @@ func (r *objectResource[M, T]) adopt(ctx context.Context, plan M, holder T, resp
 	}
 	state := r.k.written(plan, obj, r.k.model(holder))
 	wrote(r.pd, r.k, state)
-	if !warned || warnedAs != name {
-		// The plan of this command did not show this adoption (the name was
+	switch {
+	case r.pd.underTest:
+		// The test's teardown says it, with the destroy (destroy.go).
+		rememberAdoption(ctx, resp, changes)
+	case !warned || warnedAs != name:
+		// The plan of this process did not show this adoption (the name was
 		// taken after it): say it now.
 		r.k.addAdopted(&resp.Diagnostics, id, name, changes)
 	}

@@ -9,9 +9,10 @@ import (
 
 // The CLI starts each provider process as its child, so the CLI command a
 // process serves (terraform plan, tofu test, …) is its parent's command
-// line. Only one thing depends on it: under terraform test, which plans the
-// same resources run after run (plan-only runs included), a plan does not
-// announce adoptions; the apply that adopts says so (adoption.go).
+// line. Only what adoption says depends on it: under terraform test, which
+// plans the same resources run after run (plan-only runs included), a plan
+// does not announce adoptions (adoption.go), and the destroy at the test's
+// teardown says what was adopted, with the object's destroy (destroy.go).
 //
 // Where the system does not say, or the provider is not the CLI's child (a
 // debugger, the provider served inside go test), the command is "", and the

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -24,21 +25,62 @@ import (
 // warned.
 const privateDestroyWarned = "destroy_warned"
 
+// privateAdopted is the private key of an object that adopt_existing adopted
+// under terraform test; its value is what the adoption changed (a JSON list,
+// empty when nothing). The test's teardown destroys every object, so the
+// destroy's warning tells the adoption too: one warning per object and
+// test, where a warning at the adoption and another at the teardown would
+// name every object twice at every run of a suite. The state of a test dies
+// with the command, so the adoption was this command's.
+const privateAdopted = "adopted_in_test"
+
+// rememberAdoption keeps, for the destroy, what an adoption under terraform
+// test changed.
+func rememberAdoption(ctx context.Context, resp *resource.CreateResponse, changes []string) {
+	if resp.Private == nil {
+		return
+	}
+	b, err := json.Marshal(append([]string{}, changes...))
+	if err != nil {
+		return // strings always marshal
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdopted, b)...)
+}
+
+// adoptionInThisTest returns what the adoption of the object under this test
+// changed, from its private state (empty: nothing), or nil when this test
+// did not adopt it.
+func (r *objectResource[M, T]) adoptionInThisTest(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, diags *diag.Diagnostics) []string {
+	if !r.pd.underTest {
+		return nil
+	}
+	b, d := private.GetKey(ctx, privateAdopted)
+	diags.Append(d...)
+	var changes []string
+	if len(b) == 0 || json.Unmarshal(b, &changes) != nil {
+		return nil
+	}
+	return append([]string{}, changes...)
+}
+
 // warnDestroy is the plan of a destroy.
 func (r *objectResource[M, T]) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	id, name, ok := r.stateID(ctx, req.State, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	r.k.addStays(&resp.Diagnostics, id, name, false, r.pd.adoptExisting)
+	r.k.addStays(&resp.Diagnostics, id, name, false, r.pd.adoptExisting, r.adoptionInThisTest(ctx, req.Private, &resp.Diagnostics))
 	markWarned(ctx, resp)
 }
 
 // warnReplacement is the plan of a replacement: the new object is planned
 // as a create (Terraform plans it next, which checks its name); the old one
 // is only forgotten.
-func (r *objectResource[M, T]) warnReplacement(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange[T]) {
-	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true, r.pd.adoptExisting)
+func (r *objectResource[M, T]) warnReplacement(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, p plannedChange[T]) {
+	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true, r.pd.adoptExisting,
+		r.adoptionInThisTest(ctx, req.Private, &resp.Diagnostics))
 	markWarned(ctx, resp)
 }
 
@@ -65,7 +107,7 @@ func (r *objectResource[M, T]) Delete(ctx context.Context, req resource.DeleteRe
 		resp.Diagnostics.Append(diags...)
 	}
 	if len(warned) == 0 {
-		r.k.addStillExists(&resp.Diagnostics, id, name)
+		r.k.addStillExists(&resp.Diagnostics, id, name, r.pd.adoptExisting, r.adoptionInThisTest(ctx, req.Private, &resp.Diagnostics))
 	}
 	tflog.Info(ctx, upperFirst(r.k.noun)+" removed from state only; the OTP API cannot delete it", map[string]any{"id": id, "name": name})
 }

@@ -80,6 +80,24 @@ func TestAccDestroy_warnsAtPlan(t *testing.T) {
 	}
 }
 
+// TestAccDestroy_underAdoption: with adopt_existing on, what a destroy says
+// of each object is one sentence: the import command is no use when the next
+// create adopts it.
+func TestAccDestroy_underAdoption(t *testing.T) {
+	e := newAccEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	on := []string{EnvAdoptExisting + "=true"}
+	w.config(taskFlow("one", "short-one", node(60, 1, "sms")))
+	w.must(on, "apply", "-auto-approve")
+	one := e.idOf(tkFlow, "short-one")
+	out := w.must(on, "destroy", "-auto-approve")
+	want := fmt.Sprintf(`Destroying it only forgets task flow %s ("short-one"): the OTP API cannot delete. adopt_existing is on: a later create of its name adopts it.`, one)
+	warnedOnce(t, "terraform destroy", out, map[string]string{"Task Flow " + one: "Stays"})
+	if !expectError(want).MatchString(out) || strings.Contains(out, "terraform import") || strings.Contains(out, "vendor console") {
+		t.Errorf("the destroy under adoption does not say it in one sentence (%q):\n%s", want, out)
+	}
+}
+
 // warnedOnce checks that a command's output warns exactly once of each
 // object, with the wording given (Stays: the plan's; Still Exists: the
 // apply's; "": neither), and never with the other.

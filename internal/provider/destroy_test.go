@@ -66,3 +66,25 @@ func TestDestroyWarnsOncePerObject(t *testing.T) {
 		t.Fatal("the replacement's plan did not mark its change")
 	}
 }
+
+// TestDestroyWarningsUnderAdoption: with adopt_existing on, a destroy's
+// warning is one sentence that names the object and says that a later create
+// adopts it; without it, the warning says how to import it again.
+func TestDestroyWarningsUnderAdoption(t *testing.T) {
+	const flows = "otp_task_flow"
+	prior := valueOf(t, taskFlowKind, flowModel(otp.Flow{ID: 10001, Name: "login-flow", Nodes: []otp.Node{{WaitingTime: 60, Status: 1, Channel: "sms", ChannelCut: otp.Int(0)}}}))
+	for _, adopting := range []bool{false, true} {
+		w := newWire(t, "", offline(map[string]tftypes.Value{"adopt_existing": tftypes.NewValue(tftypes.Bool, adopting)}))
+		got := warnings(w.plan(flows, prior, w.null(flows), nil).Diagnostics)
+		short := `Task Flow 10001 Stays in the OTP Account: Destroying it only forgets task flow 10001 ("login-flow"): ` +
+			`the OTP API cannot delete. adopt_existing is on: a later create of its name adopts it.`
+		switch {
+		case len(got) != 1:
+			t.Fatalf("adopt_existing %v: warnings %q, want one", adopting, got)
+		case adopting && got[0] != short:
+			t.Errorf("with adopt_existing on, the destroy warns %q, want %q", got[0], short)
+		case !adopting && !strings.Contains(got[0], "terraform import otp_task_flow.<name> 10001"):
+			t.Errorf("with adopt_existing off, the destroy warning lacks how to import it again: %q", got[0])
+		}
+	}
+}

@@ -34,7 +34,7 @@ func (r *objectResource[M, T]) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 	if p.replacing {
-		r.warnReplacement(ctx, resp, p)
+		r.warnReplacement(ctx, req, resp, p)
 		return
 	}
 	if !p.takesNewName() {

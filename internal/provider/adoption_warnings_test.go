@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -17,12 +16,7 @@ import (
 // "other-flow" (which differs); and their ids.
 func adoptionWires(t *testing.T) (start func(command string) *wire, same, other string) {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{Accounts: map[string]string{"k": "s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(sb)
-	t.Cleanup(hs.Close)
+	sb, base := sandboxServer(t)
 	ids := map[string]string{}
 	for name, wait := range map[string]int{"same-flow": 60, "other-flow": 90} {
 		f, err := sb.AddFlow("k", sandbox.Flow{Name: name, Flow: []sandbox.Node{{WaitingTime: wait, Status: 1, Channel: "sms"}}})
@@ -32,7 +26,7 @@ func adoptionWires(t *testing.T) (start func(command string) *wire, same, other 
 		ids[name] = formatIntID(f.FlowID)
 	}
 	settings := map[string]tftypes.Value{
-		"base_url":       tftypes.NewValue(tftypes.String, hs.URL+sb.Prefix()),
+		"base_url":       tftypes.NewValue(tftypes.String, base),
 		"api_key":        tftypes.NewValue(tftypes.String, "k"),
 		"api_secret":     tftypes.NewValue(tftypes.String, "s"),
 		"adopt_existing": tftypes.NewValue(tftypes.Bool, true),

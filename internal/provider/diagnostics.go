@@ -279,19 +279,24 @@ func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, p
 }
 
 // addAdopting is the plan's warning on a resource that adopts an object of
-// the account instead of creating one: one per object, and short, since a
-// module test run again adopts every object it made the time before. changes
-// are what the apply updates in it (none: it matches); condition, when set,
-// is what the adoption still depends on. How adoption behaves is said apart,
-// once (addAdoptionExplained). The summary is the object's, the same in the
-// apply's own plan, so that the CLI folds the two where it prints both
-// together (apply -auto-approve).
-func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string) {
+// the account instead of creating one: short, since a rebuilt environment
+// adopts every object it has. changes are what the apply updates in it (none:
+// it matches); condition, when set, is what the adoption still depends on.
+// How adoption behaves is said apart, once (addAdoptionExplained). A named
+// adoption has the object in its summary, the same in the apply's own plan,
+// so that the CLI folds the two where it prints both (apply -auto-approve);
+// the others share one summary per kind, which the CLI prints once, with
+// their number (adoptionsNamed).
+func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string, named bool) {
 	detail := fmt.Sprintf("adopt_existing is on: the apply adopts %s %s (%q), which the account already has, instead of creating one", i.noun, id, name)
 	if condition != "" {
 		detail = condition + "\n\n" + detail
 	}
-	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopting %s %s", i.title, id), detail+i.adoptionChanges(changes, "updates", "It matches"))
+	summary := fmt.Sprintf("Adopting %s %s", i.title, id)
+	if !named {
+		summary = fmt.Sprintf("Adopting More %ss That Match", i.title)
+	}
+	diags.AddAttributeWarning(path.Root("name"), summary, detail+i.adoptionChanges(changes, "updates", "It matches"))
 }
 
 // adoptionChanges ends an adoption's warning with what the update changes,

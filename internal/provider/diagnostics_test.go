@@ -30,8 +30,9 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 		i.addNameTaken(&d, "taken", "1", "2", "old", adopting, cause)
 		i.addNameTaken(&d, "taken", "2", "2", "old", adopting, cause)
 	}
-	i.addAdopting(&d, "1", "x", nil, "")
-	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.")
+	i.addAdopting(&d, "1", "x", nil, "", true)
+	i.addAdopting(&d, "1", "x", nil, "", false)
+	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.", true)
 	addAdoptionExplained(&d)
 	i.addAdopted(&d, "1", "x", nil)
 	i.addAdopted(&d, "1", "x", []string{"a: 1 → 2"})

@@ -28,9 +28,13 @@ func main() {
 	// Served by tf6server rather than providerserver.Serve, which is the
 	// same call without a way to hand go-plugin a logger.
 	var opts []tf6server.ServeOpt
+	command := ""
 	if debug {
 		opts = append(opts, tf6server.WithManagedDebug())
 	} else {
+		// The CLI starts the provider as its child (under a debugger, the
+		// parent is not the CLI, and the command stays unknown).
+		command = provider.ParentCLICommand()
 		// Write no log line the CLI will throw away (provider.QuietLoggers).
 		// go-plugin's default logger writes at TRACE whatever TF_LOG says.
 		level := provider.QuietLoggers()
@@ -38,7 +42,7 @@ func main() {
 			Level: level, Output: os.Stderr, JSONFormat: true,
 		})))
 	}
-	if err := tf6server.Serve(Address, providerserver.NewProtocol6(provider.New(version)()), opts...); err != nil {
+	if err := tf6server.Serve(Address, providerserver.NewProtocol6(provider.New(version, command)()), opts...); err != nil {
 		log.Fatal(err.Error())
 	}
 }

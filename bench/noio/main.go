@@ -35,7 +35,7 @@ const address = "registry.terraform.io/itniotech/otp"
 
 func main() {
 	err := providerserver.Serve(context.Background(), func() provider.Provider {
-		return &noioProvider{real: otpprovider.New("bench")()}
+		return &noioProvider{real: otpprovider.New("bench", "")()}
 	}, providerserver.ServeOpts{Address: address})
 	if err != nil {
 		log.Fatal(err.Error())

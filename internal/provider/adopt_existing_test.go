@@ -81,9 +81,11 @@ func TestAccKinds_adoptExisting(t *testing.T) {
 	})
 }
 
-// TestAccKinds_adoptionWarnsAtPlan: the plan says, on the resource, which
-// object it adopts and what the apply will change in it; with adoption
-// off, the name-taken error says how to turn it on.
+// TestAccKinds_adoptionWarnsAtPlan: the plan says, on each resource, which
+// object it adopts and what the apply will change in it, in a warning of its
+// own that names the object (beyond a few of a kind that match, in one
+// warning that the CLI counts), and how adoption behaves once, apart; with
+// adoption off, the name-taken error says how to turn it on.
 func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	e := newAccEnv(t)
 	w := newCLIWorkspace(t, e, nil)
@@ -100,31 +102,55 @@ func TestAccKinds_adoptionWarnsAtPlan(t *testing.T) {
 	}
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
 	for _, k := range allKinds {
-		want := []string{"Warning: Adopting Existing " + k.title + "s That Match", fmt.Sprintf(`already has %s named "warned-`, k.info.a()),
-			"(id " + ids[k.typeName] + ")", "which is not in this state", "sends no update: it matches the configuration",
-			"Nothing is kept between commands", "would manage the same " + k.info.noun}
+		id := ids[k.typeName]
+		want := []string{"Warning: Adopting " + k.title + " " + id,
+			fmt.Sprintf(`adopt_existing is on: the apply adopts %s %s ("warned-%s"), which the account already has, instead of creating one. It matches the configuration.`,
+				k.info.noun, id, strings.ReplaceAll(k.typeName, "_", "-"))}
 		if !expectError(want...).MatchString(out) {
 			t.Errorf("the plan lacks the adoption warning of %s %v:\n%s", k.typeName, want, out)
 		}
 	}
+	explainedOnce(t, "the plan", out)
 
-	// A difference: the warning of its own names the object and the change.
-	// Those that match share one summary, which the CLI shows once and counts
-	// ("and N more similar warnings"): dozens of adoptions in a test run are
-	// one warning to read, and no time spent printing the others.
+	// One that differs says what the apply changes, in a warning of its own;
+	// so do the first adoptionsNamed that match, each naming its object. The
+	// others share one summary, which the CLI prints once, with their number.
 	more := taskFlow("changed", "warned-task-flow", node(90, 2, "call"))
-	for i := range 3 {
+	same := map[string]string{}
+	for i := range adoptionsNamed + 2 {
 		name := fmt.Sprintf("warned-same-%d", i)
-		tkFlow.adoptable(e, name)
+		same[name] = tkFlow.adoptable(e, name)
 		more += tkFlow.hcl(e, fmt.Sprintf("same_%d", i), name, 0)
 	}
 	w.config(more)
 	out = w.must([]string{EnvAdoptExisting + "=true"}, "plan")
-	if !regexp.MustCompile(`(?s)Adopting Task Flow ` + ids["task_flow"] + `.*updates it to match the\s+configuration:\s+flow\n`).MatchString(out) {
+	if !regexp.MustCompile(`(?s)Warning: Adopting Task Flow ` + ids["task_flow"] + `\n.*instead of creating one, and\s+updates:\n  flow\n`).MatchString(out) {
 		t.Errorf("the plan does not say what the adoption changes:\n%s", out)
 	}
-	if n := strings.Count(out, "Warning: Adopting Existing Task Flows That Match"); n != 1 || !strings.Contains(out, "(and 2 more similar warnings elsewhere)") {
-		t.Errorf("the plan shows %d warnings for the adoptions that match, want 1 and the count of the others:\n%s", n, out)
+	named := 0
+	for name, id := range same {
+		switch n := strings.Count(out, "Warning: Adopting Task Flow "+id+"\n"); {
+		case n > 1:
+			t.Errorf("the plan names the adoption of %s %d times:\n%s", id, n, out)
+		case n == 1 && !expectError(fmt.Sprintf(`task flow %s (%q)`, id, name)).MatchString(out):
+			t.Errorf("the warning of %s does not name it:\n%s", id, out)
+		}
+		named += strings.Count(out, "Warning: Adopting Task Flow "+id+"\n")
+	}
+	if named != adoptionsNamed || strings.Count(out, "Warning: Adopting More Task Flows That Match") != 1 ||
+		!strings.Contains(out, "(and one more similar warning elsewhere)") {
+		t.Errorf("the plan names %d adoptions that match, want %d, then one summary for the other two:\n%s", named, adoptionsNamed, out)
+	}
+	explainedOnce(t, "the plan", out)
+}
+
+// explainedOnce checks that a command's output says how adoption behaves,
+// once.
+func explainedOnce(t *testing.T, what, out string) {
+	t.Helper()
+	if n := strings.Count(out, "Warning: How adopt_existing Adopts"); n != 1 ||
+		!expectError("Nothing is kept between commands, so a saved plan may be applied anywhere, as long as adopt_existing is still on").MatchString(out) {
+		t.Errorf("%s explains adoption %d times, want once, with the saved-plan note:\n%s", what, n, out)
 	}
 }
 

@@ -25,6 +25,9 @@ type providerData struct {
 	// adoptExisting: a create whose name another object of the kind holds
 	// adopts it (adoption.go).
 	adoptExisting bool
+	// underTest: the process serves terraform test (cli_command.go), whose
+	// plans do not announce adoptions; the test's teardown tells them.
+	underTest bool
 
 	mu       sync.Mutex
 	catalogs map[string]any // resource type → *catalog[T] (catalog.go)
@@ -44,8 +47,8 @@ type providerData struct {
 	// resources of one configuration that create one name in one apply
 	// meet here (claims cannot tell them apart at plan).
 	creating map[nameKey]int
-	// said holds what was said once per process (firstTime).
-	said map[string]bool
+	// said counts what this process said (timesSaid).
+	said map[string]int
 	// refusalReported: an error already told the user that the API
 	// refused the credentials or this machine (addAPIError).
 	refusalReported atomic.Bool
@@ -59,19 +62,18 @@ type nameKey struct{ typeName, name string }
 
 func newProviderData(client *otp.Client, readFromList bool) *providerData {
 	return &providerData{client: client, readFromList: readFromList, catalogs: map[string]any{}, claims: newClaims(),
-		managed: map[objectKey]bool{}, adopting: map[objectKey]string{}, creating: map[nameKey]int{}, said: map[string]bool{}}
+		managed: map[objectKey]bool{}, adopting: map[objectKey]string{}, creating: map[nameKey]int{}, said: map[string]int{}}
 }
 
-// manage records that a resource of this configuration manages the object,
-// and returns the name under which another resource plans to adopt it, if
-// one does (under the same lock as planAdoption, so that whichever of the
-// two is planned second learns of the other).
-func (pd *providerData) manage(o objectKey) (adoptedAs string, adopted bool) {
+// manage records that a resource of this configuration manages the object.
+// Recorded before its resource looks for a planned adoption of the object
+// (adoptionPlanned), while planAdoption looks for it before recording an
+// adoption: whichever of the two resources is planned second learns of the
+// other.
+func (pd *providerData) manage(o objectKey) {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
 	pd.managed[o] = true
-	adoptedAs, adopted = pd.adopting[o]
-	return adoptedAs, adopted
 }
 
 // isManaged reports whether a resource of this configuration was seen
@@ -94,14 +96,15 @@ func (pd *providerData) planAdoption(o objectKey, name string) bool {
 	return true
 }
 
-// firstTime reports whether this process meets what for the first time: a
-// long explanation is worth one reading, not one per resource.
-func (pd *providerData) firstTime(what string) bool {
+// timesSaid returns how many times this process said what before, and
+// counts this time: a long explanation is worth one reading, not one per
+// resource, and a screen of alike warnings no more than a few.
+func (pd *providerData) timesSaid(what string) int {
 	pd.mu.Lock()
 	defer pd.mu.Unlock()
-	first := !pd.said[what]
-	pd.said[what] = true
-	return first
+	n := pd.said[what]
+	pd.said[what]++
+	return n
 }
 
 // managedHolder returns the object of this configuration that holds the

@@ -15,13 +15,8 @@ import (
 
 func catalogEnv(t *testing.T) (*sandbox.Server, *providerData) {
 	t.Helper()
-	sb, err := sandbox.New(sandbox.Options{Accounts: map[string]string{"k": "s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(sb)
-	t.Cleanup(hs.Close)
-	c, err := otp.New(otp.Config{BaseURL: hs.URL + sb.Prefix(), APIKey: "k", APISecret: "s", MaxRetries: -1})
+	sb, base := sandboxServer(t)
+	c, err := otp.New(otp.Config{BaseURL: base, APIKey: "k", APISecret: "s", MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,4 +214,17 @@ func TestAppsReadOnceAndFoundThroughTemplates(t *testing.T) {
 	if c := sb.Counts(); c[sandbox.RouteAppDetails] != 2 || c[sandbox.RouteTemplateList] != 1 || sb.Total() != 3 {
 		t.Fatalf("listing the apps made %v, want one template list on top", c)
 	}
+}
+
+// sandboxServer serves a sandbox with one account, key "k" and secret "s",
+// until the test ends; it returns the API's base URL.
+func sandboxServer(t *testing.T) (*sandbox.Server, string) {
+	t.Helper()
+	sb, err := sandbox.New(sandbox.Options{Accounts: map[string]string{"k": "s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(sb)
+	t.Cleanup(hs.Close)
+	return sb, hs.URL + sb.Prefix()
 }

@@ -209,7 +209,7 @@ func TestAccModule_twoPipelinesAtOnce(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = p.test(fmt.Sprintf("round %d, pipeline %d", round, i+1))
+				_, errs[i] = p.test(fmt.Sprintf("round %d, pipeline %d", round, i+1))
 			}()
 		}
 		wg.Wait()

@@ -3,10 +3,6 @@ package provider
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"strings"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -16,14 +12,58 @@ import (
 // The API cannot delete: a destroy only forgets the object, and the user
 // must hear so once per object per command. The plan says it, before
 // anything is applied (plan -destroy, the destroy's own plan, a planned
-// replacement), and marks the planned change with the command that showed
-// it. The apply says it only when the command applying it did not show that
-// plan: a saved plan applied by a later command (the CLIs do not repeat a
-// saved plan's warnings), or a CLI that did not plan the destroy.
+// replacement), and marks the planned change: the apply says it only for a
+// planned change that no plan warned of (a CLI that does not plan destroys).
+//
+// The mark says only that the plan warned, not which command showed it: a
+// plan's warnings are shown to whoever makes it, before anything is applied,
+// and a saved plan is applied as it was reviewed, so the apply of a saved
+// plan does not say it again. Nothing here depends on the system: the mark
+// travels in the plan, wherever it is applied.
 
 // privateDestroyWarned is the private key of a planned destroy whose plan
-// warned; its value is the command that showed the warning (cliInvocation).
+// warned.
 const privateDestroyWarned = "destroy_warned"
+
+// privateAdopted is the private key of an object that adopt_existing adopted
+// under terraform test; its value is what the adoption changed (a JSON list,
+// empty when nothing). The test's teardown destroys every object, so the
+// destroy's warning tells the adoption too: one warning per object and
+// test, where a warning at the adoption and another at the teardown would
+// name every object twice at every run of a suite. The state of a test dies
+// with the command, so the adoption was this command's.
+const privateAdopted = "adopted_in_test"
+
+// rememberAdoption keeps, for the destroy, what an adoption under terraform
+// test changed.
+func rememberAdoption(ctx context.Context, resp *resource.CreateResponse, changes []string) {
+	if resp.Private == nil {
+		return
+	}
+	b, err := json.Marshal(append([]string{}, changes...))
+	if err != nil {
+		return // strings always marshal
+	}
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateAdopted, b)...)
+}
+
+// adoptionInThisTest returns what the adoption of the object under this test
+// changed, from its private state (empty: nothing), or nil when this test
+// did not adopt it.
+func (r *objectResource[M, T]) adoptionInThisTest(ctx context.Context, private interface {
+	GetKey(context.Context, string) ([]byte, diag.Diagnostics)
+}, diags *diag.Diagnostics) []string {
+	if !r.pd.underTest {
+		return nil
+	}
+	b, d := private.GetKey(ctx, privateAdopted)
+	diags.Append(d...)
+	var changes []string
+	if len(b) == 0 || json.Unmarshal(b, &changes) != nil {
+		return nil
+	}
+	return append([]string{}, changes...)
+}
 
 // warnDestroy is the plan of a destroy.
 func (r *objectResource[M, T]) warnDestroy(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -31,15 +71,16 @@ func (r *objectResource[M, T]) warnDestroy(ctx context.Context, req resource.Mod
 	if !ok {
 		return
 	}
-	r.k.addStays(&resp.Diagnostics, id, name, false, r.pd.adoptExisting)
+	r.k.addStays(&resp.Diagnostics, id, name, false, r.pd.adoptExisting, r.adoptionInThisTest(ctx, req.Private, &resp.Diagnostics))
 	markWarned(ctx, resp)
 }
 
 // warnReplacement is the plan of a replacement: the new object is planned
 // as a create (Terraform plans it next, which checks its name); the old one
 // is only forgotten.
-func (r *objectResource[M, T]) warnReplacement(ctx context.Context, resp *resource.ModifyPlanResponse, p plannedChange) {
-	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true, r.pd.adoptExisting)
+func (r *objectResource[M, T]) warnReplacement(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse, p plannedChange[T]) {
+	r.k.addStays(&resp.Diagnostics, p.priorID.ValueString(), p.priorName.ValueString(), true, r.pd.adoptExisting,
+		r.adoptionInThisTest(ctx, req.Private, &resp.Diagnostics))
 	markWarned(ctx, resp)
 }
 
@@ -47,7 +88,7 @@ func markWarned(ctx context.Context, resp *resource.ModifyPlanResponse) {
 	if resp.Private == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDestroyWarned, invocationJSON())...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateDestroyWarned, []byte("true"))...)
 }
 
 // Delete only forgets the object: the vendor API has no way to delete one.
@@ -59,44 +100,14 @@ func (r *objectResource[M, T]) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	id, name := state.objectID().ValueString(), state.objectName().ValueString()
 	r.pd.forget(objectKey{r.k.typeName, id})
-	var warnedBy []byte
+	var warned []byte
 	if req.Private != nil {
 		var diags diag.Diagnostics
-		warnedBy, diags = req.Private.GetKey(ctx, privateDestroyWarned)
+		warned, diags = req.Private.GetKey(ctx, privateDestroyWarned)
 		resp.Diagnostics.Append(diags...)
 	}
-	if string(warnedBy) != string(invocationJSON()) {
-		r.k.addStillExists(&resp.Diagnostics, id, name)
+	if len(warned) == 0 {
+		r.k.addStillExists(&resp.Diagnostics, id, name, r.pd.adoptExisting, r.adoptionInThisTest(ctx, req.Private, &resp.Diagnostics))
 	}
 	tflog.Info(ctx, upperFirst(r.k.noun)+" removed from state only; the OTP API cannot delete it", map[string]any{"id": id, "name": name})
-}
-
-// invocationJSON is cliInvocation as the JSON that private state holds.
-var invocationJSON = sync.OnceValue(func() []byte {
-	b, _ := json.Marshal(cliInvocation())
-	return b
-})
-
-// cliInvocation identifies the CLI command this provider process serves.
-// The CLI starts a provider process for each walk of a command (the plan,
-// then the apply), so the command is the parent process: its host, its
-// process id, and, where the system tells it (Linux), when it started, so
-// that a command on another runner or container that happens to have the
-// same process id is not taken for it. A provider served in the test
-// process or in debug mode sees one "command" for all, which only ever
-// drops the apply's repetition of a warning.
-func cliInvocation() string {
-	host, _ := os.Hostname()
-	ppid := os.Getppid()
-	id := fmt.Sprintf("%s/%d", host, ppid)
-	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", ppid)); err == nil {
-		// "pid (command) state ppid …": the start time is the 22nd field,
-		// the 20th after the command, which may hold spaces.
-		if i := strings.LastIndexByte(string(stat), ')'); i >= 0 {
-			if fields := strings.Fields(string(stat[i+1:])); len(fields) > 19 {
-				id += "/" + fields[19]
-			}
-		}
-	}
-	return id
 }

@@ -65,8 +65,8 @@ func TestAccDestroy_warnsAtPlan(t *testing.T) {
 	warnedOnce(t, "terraform destroy", out, map[string]string{
 		"Task Flow " + one: "Stays", "Task Flow " + two: "Stays", "Template " + tpl: "Stays"})
 
-	// A saved destroy plan applied later: the CLIs do not show a saved
-	// plan's warnings again, so the apply says it, once per object.
+	// A saved destroy plan applied later: its plan warned whoever made it,
+	// and the apply of what was reviewed says it no more.
 	// (The names are taken by what the destroy left: adopt them back.)
 	w.must([]string{EnvAdoptExisting + "=true"}, "apply", "-auto-approve")
 	out = w.must(nil, "plan", "-destroy", "-out=destroy.tfplan")
@@ -74,12 +74,33 @@ func TestAccDestroy_warnsAtPlan(t *testing.T) {
 		"Task Flow " + one: "Stays", "Task Flow " + two: "Stays", "Template " + tpl: "Stays"})
 	out = w.must(nil, "apply", "destroy.tfplan")
 	warnedOnce(t, "apply of the saved destroy plan", out, map[string]string{
-		"Task Flow " + one: "Still Exists", "Task Flow " + two: "Still Exists", "Template " + tpl: "Still Exists"})
+		"Task Flow " + one: "", "Task Flow " + two: "", "Template " + tpl: ""})
+	if !strings.Contains(out, "3 destroyed") || strings.Contains(out, "in the OTP Account") {
+		t.Errorf("the apply of the saved destroy plan:\n%s", out)
+	}
+}
+
+// TestAccDestroy_underAdoption: with adopt_existing on, what a destroy says
+// of each object is one sentence: the import command is no use when the next
+// create adopts it.
+func TestAccDestroy_underAdoption(t *testing.T) {
+	e := newAccEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	on := []string{EnvAdoptExisting + "=true"}
+	w.config(taskFlow("one", "short-one", node(60, 1, "sms")))
+	w.must(on, "apply", "-auto-approve")
+	one := e.idOf(tkFlow, "short-one")
+	out := w.must(on, "destroy", "-auto-approve")
+	want := fmt.Sprintf(`Destroying it only forgets task flow %s ("short-one"): the OTP API cannot delete. adopt_existing is on: a later create of its name adopts it.`, one)
+	warnedOnce(t, "terraform destroy", out, map[string]string{"Task Flow " + one: "Stays"})
+	if !expectError(want).MatchString(out) || strings.Contains(out, "terraform import") || strings.Contains(out, "vendor console") {
+		t.Errorf("the destroy under adoption does not say it in one sentence (%q):\n%s", want, out)
+	}
 }
 
 // warnedOnce checks that a command's output warns exactly once of each
 // object, with the wording given (Stays: the plan's; Still Exists: the
-// apply's), and never with the other.
+// apply's; "": neither), and never with the other.
 func warnedOnce(t *testing.T, what, out string, want map[string]string) {
 	t.Helper()
 	for object, wording := range want {

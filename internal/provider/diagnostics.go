@@ -279,55 +279,56 @@ func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, p
 }
 
 // addAdopting is the plan's warning on a resource that adopts an object of
-// the account instead of creating one; changes are what the apply updates
-// in it (none: it already matches); condition, when set, is what the
-// adoption still depends on. The CLI shows it at plan and again in the
-// apply, which plans again. explain adds how adoption behaves: once per
-// kind and process is enough, and a module test adopts dozens.
-//
-// An adoption that changes something has a summary of its own, with the
-// id, so the CLI shows each. Those that change nothing share one summary per
-// kind, so the CLI shows the first and counts the others ("and N more
-// similar warnings"): a run of a module test adopts every object it made
-// last time, and a screen of identical warnings, each taking the CLI time
-// to print, tells the user nothing more than their number.
-func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string, explain bool) {
-	detail := fmt.Sprintf("adopt_existing is on, and the account already has %s named %q (id %s), which is not in this state. ", i.a(), name, id)
+// the account instead of creating one: short, since a rebuilt environment
+// adopts every object it has. changes are what the apply updates in it (none:
+// it matches); condition, when set, is what the adoption still depends on.
+// How adoption behaves is said apart, once (addAdoptionExplained). A named
+// adoption has the object in its summary, the same in the apply's own plan,
+// so that the CLI folds the two where it prints both (apply -auto-approve);
+// the others share one summary per kind, which the CLI prints once, with
+// their number (adoptionsNamed).
+func (i kindInfo) addAdopting(diags *diag.Diagnostics, id, name string, changes []string, condition string, named bool) {
+	detail := fmt.Sprintf("adopt_existing is on: the apply adopts %s %s (%q), which the account already has, instead of creating one", i.noun, id, name)
 	if condition != "" {
-		detail += condition + " If it is, this resource adopts it"
-	} else {
-		detail += "This resource adopts it"
-	}
-	if len(changes) == 0 {
-		detail += " instead of creating one, and sends no update: it matches the configuration."
-	} else {
-		detail += fmt.Sprintf(" instead of creating one, and updates it to match the configuration:\n\n  %s", strings.Join(changes, "\n  "))
-	}
-	if explain {
-		detail += fmt.Sprintf("\n\nThe apply looks the name up again: if the %s is gone by then, it creates one; if another %s holds "+
-			"the name then, it adopts that one and says so. Nothing is kept between commands, so a saved plan may be applied "+
-			"anywhere, as long as adopt_existing is still on (without it, the apply stops at this resource with \"Name Already "+
-			"Taken\"). Any other configuration that uses this name with adopt_existing on would manage the same %s. (Said once; "+
-			"the other %ss adopted here are told in one paragraph.)", i.noun, i.noun, i.noun, i.noun)
+		detail = condition + "\n\n" + detail
 	}
 	summary := fmt.Sprintf("Adopting %s %s", i.title, id)
-	if len(changes) == 0 && condition == "" {
-		summary = fmt.Sprintf("Adopting Existing %ss That Match", i.title)
+	if !named {
+		summary = fmt.Sprintf("Adopting More %ss That Match", i.title)
 	}
-	diags.AddAttributeWarning(path.Root("name"), summary, detail)
+	diags.AddAttributeWarning(path.Root("name"), summary, detail+i.adoptionChanges(changes, "updates", "It matches"))
+}
+
+// adoptionChanges ends an adoption's warning with what the update changes,
+// one attribute a line (lines that start with a space are never wrapped), or
+// with the sentence that nothing does.
+func (i kindInfo) adoptionChanges(changes []string, updates, matches string) string {
+	if len(changes) == 0 {
+		return ". " + matches + " the configuration."
+	}
+	return fmt.Sprintf(", and %s:\n  %s", updates, strings.Join(changes, "\n  "))
+}
+
+// addAdoptionExplained says how adoption behaves, once per provider process
+// (a plan that adopts fifty objects needs it once, not fifty times), apart
+// from the warnings that name the objects. It has its own summary, so that
+// the CLI folds it with the apply's own plan's where it prints both.
+func addAdoptionExplained(diags *diag.Diagnostics) {
+	diags.AddAttributeWarning(path.Root("name"), "How adopt_existing Adopts",
+		"A resource planned for creation whose name an object of its kind already holds in the account adopts that object "+
+			"(the warnings \"Adopting ...\" name each one): nothing is created, and the object is updated only where it differs "+
+			"from the configuration. The apply looks each name up again: if the object is gone by then, it creates one; if another "+
+			"object holds the name then, it adopts that one and says so. Nothing is kept between commands, so a saved plan may be "+
+			"applied anywhere, as long as adopt_existing is still on (without it, the apply stops with \"Name Already Taken\"). "+
+			"Any other configuration that uses these names with adopt_existing on manages the same objects.")
 }
 
 // addAdopted is the apply's warning on an adoption that its plan did not
 // show: the name was taken after the plan.
 func (i kindInfo) addAdopted(diags *diag.Diagnostics, id, name string, changes []string) {
-	detail := fmt.Sprintf("adopt_existing is on, and when this resource was applied the account had %s named %q (id %s), "+
-		"which its plan did not show (made since, by another pipeline or in the vendor console). This resource adopted it "+
-		"instead of creating one", i.a(), name, id)
-	if len(changes) == 0 {
-		detail += ", and sent no update: it already matched the configuration."
-	} else {
-		detail += fmt.Sprintf(", and updated it to match the configuration:\n\n  %s", strings.Join(changes, "\n  "))
-	}
+	detail := fmt.Sprintf("adopt_existing is on, and when this resource was applied the account had %s %s (%q), which its plan did "+
+		"not show (made since, by another pipeline or in the vendor console). This resource adopted it instead of creating one", i.noun, id, name)
+	detail += i.adoptionChanges(changes, "updated it", "It already matched")
 	detail += fmt.Sprintf("\n\nWhatever made it may still use it: any other configuration that uses this name with adopt_existing "+
 		"on manages the same %s.", i.noun)
 	diags.AddAttributeWarning(path.Root("name"), fmt.Sprintf("Adopted %s %s", i.title, id), detail)
@@ -373,22 +374,47 @@ func (i kindInfo) addAdoptedElsewhere(diags *diag.Diagnostics, id, name string) 
 }
 
 // addStays is the plan's warning, before anything is applied, that a
-// destroy (replaced false) or a replacement only forgets the object;
-// adopting says adopt_existing is on.
-func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced, adopting bool) {
-	what := fmt.Sprintf("Destroying it only removes %s %s (%q) from the Terraform state", i.noun, id, name)
-	if replaced {
-		what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s %s (%q), only leaves the Terraform state", i.noun, i.noun, id, name)
+// destroy (replaced false) or a replacement only forgets the object. With
+// adopt_existing on (adopting), the user has said that objects outlive their
+// resources, and a module test says it at every teardown: one sentence.
+// adopted, when not nil, is what adopt_existing changed when it adopted the
+// object in this test (empty: nothing), told here so that a test says each
+// object once (destroy.go).
+func (i kindInfo) addStays(diags *diag.Diagnostics, id, name string, replaced, adopting bool, adopted []string) {
+	object := fmt.Sprintf("%s %s (%q)", i.noun, id, name)
+	forgets := func(what string) string {
+		if replaced {
+			return fmt.Sprintf("Replacing it creates a new %s and only forgets %s", i.noun, what)
+		}
+		return "Destroying it only forgets " + what
 	}
-	diags.AddWarning(fmt.Sprintf("%s %s Stays in the OTP Account", i.title, id),
-		fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
-			"console if it is no longer needed. %s%s", what, i.reuse(adopting), i.reimport(id)))
+	var detail string
+	switch {
+	case adopted != nil:
+		detail = i.adoptedInTest(object, adopted) + "\n" + forgets("it") + ": the OTP API cannot delete, and a later create of its name adopts it again."
+	case adopting:
+		detail = forgets(object) + ": the OTP API cannot delete. " + i.reuse(true)
+	default:
+		what := "Destroying it only removes " + object + " from the Terraform state"
+		if replaced {
+			what = fmt.Sprintf("Replacing it creates a new %s; the old one, %s, only leaves the Terraform state", i.noun, object)
+		}
+		detail = fmt.Sprintf("%s: the OTP API cannot delete, so it stays in the account, and its name stays taken. Remove it in the vendor "+
+			"console if it is no longer needed. %s%s", what, i.reuse(false), i.reimport(id))
+	}
+	diags.AddWarning(fmt.Sprintf("%s %s Stays in the OTP Account", i.title, id), detail)
+}
+
+// adoptedInTest says that adopt_existing adopted the object in this test,
+// and what it changed.
+func (i kindInfo) adoptedInTest(object string, changes []string) string {
+	return fmt.Sprintf("adopt_existing adopted %s in this test instead of creating one", object) + i.adoptionChanges(changes, "updated it", "It matched")
 }
 
 // reuse says what a later create of a forgotten object's name meets.
 func (i kindInfo) reuse(adopting bool) string {
 	if adopting {
-		return "adopt_existing is on: a later create of the name (the next run of a test, say) adopts it."
+		return "adopt_existing is on: a later create of its name adopts it."
 	}
 	return fmt.Sprintf("A later %s that uses the name again stops with \"Name Already Taken\", unless the provider's "+
 		"adopt_existing is on, which adopts it.", i.checkedAt())
@@ -408,13 +434,21 @@ func (i kindInfo) checkedAt() string {
 	return "apply"
 }
 
-// addStillExists is the apply's destroy warning, for a destroy whose plan
-// did not warn in the same command (a saved plan applied later).
-func (i kindInfo) addStillExists(diags *diag.Diagnostics, id, name string) {
-	diags.AddWarning(fmt.Sprintf("%s %s Still Exists in the OTP Account", i.title, id),
-		fmt.Sprintf("%s %s (%q) was removed from the Terraform state only. The OTP API cannot delete %ss, "+
-			"so it still exists in the account, and its name stays taken. To delete it, remove it in the vendor console.%s",
-			upperFirst(i.noun), id, name, i.noun, i.reimport(id)))
+// addStillExists is the apply's destroy warning, for a destroy that no plan
+// warned of (a CLI that does not plan destroys); adopting and adopted as for
+// addStays.
+func (i kindInfo) addStillExists(diags *diag.Diagnostics, id, name string, adopting bool, adopted []string) {
+	detail := fmt.Sprintf("%s %s (%q) was removed from the Terraform state only. The OTP API cannot delete %ss, "+
+		"so it still exists in the account, and its name stays taken. To delete it, remove it in the vendor console.%s",
+		upperFirst(i.noun), id, name, i.noun, i.reimport(id))
+	if adopting {
+		detail = fmt.Sprintf("The destroy only forgot %s %s (%q): the OTP API cannot delete. %s", i.noun, id, name, i.reuse(true))
+	}
+	if adopted != nil {
+		detail = i.adoptedInTest(fmt.Sprintf("%s %s (%q)", i.noun, id, name), adopted) +
+			"\nThe destroy only forgot it: the OTP API cannot delete, and a later create of its name adopts it again."
+	}
+	diags.AddWarning(fmt.Sprintf("%s %s Still Exists in the OTP Account", i.title, id), detail)
 }
 
 // addNameNotFound reports a lookup by name (an import, a data source) that

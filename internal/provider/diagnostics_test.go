@@ -31,14 +31,22 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 		i.addNameTaken(&d, "taken", "2", "2", "old", adopting, cause)
 	}
 	i.addAdopting(&d, "1", "x", nil, "", true)
-	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.", false)
+	i.addAdopting(&d, "1", "x", nil, "", false)
+	i.addAdopting(&d, "1", "x", []string{"a: 1 → 2"}, "It belongs to an app.", true)
+	addAdoptionExplained(&d)
 	i.addAdopted(&d, "1", "x", nil)
 	i.addAdopted(&d, "1", "x", []string{"a: 1 → 2"})
 	i.addCreatedInstead(&d, "2", "1", "x")
 	i.addHolderGone(&d, "1", "x")
 	i.addAdoptedElsewhere(&d, "1", "x")
-	i.addStays(&d, "1", "x", false, false)
-	i.addStays(&d, "1", "x", true, true)
+	for _, adopted := range [][]string{nil, {}, {"a: 1 → 2"}} {
+		for _, replaced := range []bool{false, true} {
+			i.addStays(&d, "1", "x", replaced, false, adopted)
+			i.addStays(&d, "1", "x", replaced, true, adopted)
+		}
+		i.addStillExists(&d, "1", "x", false, adopted)
+		i.addStillExists(&d, "1", "x", true, adopted)
+	}
 	for _, parent := range kindInfos {
 		i.addCannotAdoptFromParent(&d, "parent_id", parent, "1", "x", "2", "3")
 	}
@@ -50,7 +58,6 @@ func everyDiagnostic(i kindInfo) diag.Diagnostics {
 	i.addManagedElsewhere(&d, "held", "1", "other")
 	i.addUnconfirmedCreate(&d, &otp.UnconfirmedCreateError{Kind: i.noun, Name: "x", Exists: true, Err: cause})
 	i.addUnconfirmedCreate(&d, &otp.UnconfirmedCreateError{Kind: i.noun, Name: "x", Err: cause})
-	i.addStillExists(&d, "1", "x")
 	i.addImportNotFound(&d, "1", cause)
 	i.addGoneBeforeUpdate(&d, "1", "x", cause)
 	i.addNameNotFound(&d, path.Empty(), "", "x", 3, "X")
@@ -148,12 +155,11 @@ func TestRequiredMarkers(t *testing.T) {
 
 // TestDiagnosticsSayWhichStepStops: a reused name stops the plan of a kind
 // the API lists and the apply of one it cannot; only the errors a plan
-// raises from the account's objects say how to destroy past them, and the
-// adoption warning says a saved plan needs adoption at apply too.
+// raises from the account's objects say how to destroy past them.
 func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 	for _, i := range kindInfos {
 		var d diag.Diagnostics
-		i.addStays(&d, "1", "x", false, false)
+		i.addStays(&d, "1", "x", false, false, nil)
 		step := map[bool]string{true: "A later plan that uses the name again", false: "A later apply that uses the name again"}[i.canList]
 		if got := d[0].Detail(); !strings.Contains(got, step) {
 			t.Errorf("%s: stays warning lacks %q: %s", i.noun, step, got)
@@ -174,11 +180,6 @@ func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 			if strings.Contains(e.Detail(), "terraform destroy -refresh=false") {
 				t.Errorf("%s: apply-time %q has the destroy hint: %s", i.noun, e.Summary(), e.Detail())
 			}
-		}
-		d = nil
-		i.addAdopting(&d, "1", "x", nil, "", true)
-		if got := d[0].Detail(); !strings.Contains(got, "a saved plan may be applied anywhere, as long as adopt_existing is still on") {
-			t.Errorf("%s: adoption warning lacks the saved-plan note: %s", i.noun, got)
 		}
 	}
 }

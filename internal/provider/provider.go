@@ -48,11 +48,13 @@ var (
 
 type otpProvider struct {
 	version string
+	command string
 }
 
-// New returns a constructor of the provider for providerserver.
-func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &otpProvider{version: version} }
+// New returns a constructor of the provider for providerserver. command is
+// the CLI command the process serves (ParentCLICommand), "" where unknown.
+func New(version, command string) func() provider.Provider {
+	return func() provider.Provider { return &otpProvider{version: version, command: command} }
 }
 
 type providerModel struct {
@@ -245,6 +247,7 @@ func (p *otpProvider) Configure(ctx context.Context, req provider.ConfigureReque
 	}
 	data := newProviderData(client, readFromList)
 	data.adoptExisting = adopt
+	data.underTest = p.command == commandTest
 	resp.ResourceData = data
 	resp.DataSourceData = data
 	resp.ListResourceData = data

@@ -29,7 +29,7 @@ import (
 // testAccProtoV6ProviderFactories runs the provider in the test process, so
 // that the sandbox, the provider and the assertions share one process.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"otp": providerserver.NewProtocol6WithError(New("test")()),
+	"otp": providerserver.NewProtocol6WithError(New("test", "")()),
 }
 
 // EnvRealAccount switches the acceptance tests from the in-process sandbox to

@@ -1,0 +1,168 @@
+package engine
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The phone network the OTP service sends through. Every number gets its
+// codes, unless it lies in one of the documented ranges below, whose
+// outcomes are fixed so that parallel tests can each take a number of the
+// outcome they need without sharing state; or unless a test set the
+// number's outcome (SetOutcome).
+
+// Outcomes of an attempt, as the messages and the records report them.
+const (
+	outcomeDelivered = "delivered" // an SMS reached the phone
+	outcomeAnswered  = "answered"  // a call was answered and the code played
+	outcomeFailed    = "failed"    // neither
+	outcomeSending   = "sending"   // not yet known: the delay has not passed
+	outcomeSent      = "sent"      // an sna attempt: its URL was handed out
+)
+
+// NumberOutcome is what the network does with the attempts to one number.
+type NumberOutcome struct {
+	// SMS is "delivered" or "failed".
+	SMS string `json:"sms"`
+	// Call is "answered" or "failed" (not answered).
+	Call string `json:"call"`
+	// DelaySeconds is how long each attempt stays "sending" before its
+	// outcome is known, on the service's clock.
+	DelaySeconds int64 `json:"delaySeconds"`
+}
+
+// MaxDelaySeconds bounds a number's delay: a day is longer than any code
+// stays valid (codeExpiry is at most an hour).
+const MaxDelaySeconds = 86400
+
+// slowDelaySeconds is the delay of the slow range: longer than the longest
+// waitingTime (120 s), so that a step triggered by a failed send does not
+// fire while the code is still on its way.
+const slowDelaySeconds = 150
+
+var deliverEverything = NumberOutcome{SMS: outcomeDelivered, Call: outcomeAnswered}
+
+// numberRange is a documented block of numbers with a fixed outcome. 999 is
+// no country's calling code, so no real phone can be reached by mistake.
+type numberRange struct {
+	prefix  string
+	outcome NumberOutcome
+	does    string
+}
+
+var numberRanges = []numberRange{
+	{"9991", NumberOutcome{SMS: outcomeFailed, Call: outcomeAnswered}, "SMS not delivered; calls answered"},
+	{"9992", NumberOutcome{SMS: outcomeDelivered, Call: outcomeFailed}, "calls not answered; SMS delivered"},
+	{"9993", NumberOutcome{SMS: outcomeFailed, Call: outcomeFailed}, "neither SMS nor calls get through"},
+	{"9994", NumberOutcome{SMS: outcomeDelivered, Call: outcomeAnswered, DelaySeconds: slowDelaySeconds},
+		fmt.Sprintf("delivered slowly: every attempt is \"sending\" for %d seconds of the sandbox's clock, then delivered or answered", slowDelaySeconds)},
+}
+
+// NumberRanges describes the ranges for the reference.
+func NumberRanges() string {
+	parts := make([]string, 0, len(numberRanges)+1)
+	for _, r := range numberRanges {
+		parts = append(parts, fmt.Sprintf("%s… %s", r.prefix, r.does))
+	}
+	parts = append(parts, "every other number (9990… for instance) gets every SMS and answers every call at once")
+	return "Numbers starting 999 (no country's calling code, so no real phone is reached by mistake) have fixed outcomes: " +
+		strings.Join(parts, "; ") + "."
+}
+
+// network holds an account's per-number outcomes.
+type network struct {
+	overrides map[string]NumberOutcome
+}
+
+// outcome is what happens to attempts to a number, and why: "override",
+// "range 9991…" or "default".
+func (n *network) outcome(to string) (NumberOutcome, string) {
+	if o, set := n.overrides[to]; set {
+		return o, "override"
+	}
+	for _, r := range numberRanges {
+		if strings.HasPrefix(to, r.prefix) {
+			return r.outcome, "range " + r.prefix + "…"
+		}
+	}
+	return deliverEverything, "default"
+}
+
+// Outcome is what happens to the account's attempts to a number, and why:
+// "override", "range 9991…" or "default".
+func (s *Service) Outcome(to string) (NumberOutcome, string) { return s.network.outcome(to) }
+
+// SetOutcome sets what happens to the account's next attempts to a
+// number, over its range; CheckOutcome first.
+func (s *Service) SetOutcome(to string, o NumberOutcome) {
+	if s.network.overrides == nil {
+		s.network.overrides = map[string]NumberOutcome{}
+	}
+	s.network.overrides[to] = o
+}
+
+// ClearOutcome gives a number back the outcome of its range.
+func (s *Service) ClearOutcome(to string) { delete(s.network.overrides, to) }
+
+// Outcomes are the numbers whose outcome was set, and their outcomes.
+func (s *Service) Outcomes() map[string]NumberOutcome {
+	out := maps.Clone(s.network.overrides)
+	if out == nil {
+		out = map[string]NumberOutcome{}
+	}
+	return out
+}
+
+// CheckOutcome validates an outcome from the control surface; what it
+// leaves out is the default, delivered at once.
+func CheckOutcome(o *NumberOutcome) error {
+	if o.SMS == "" {
+		o.SMS = outcomeDelivered
+	}
+	if o.Call == "" {
+		o.Call = outcomeAnswered
+	}
+	if !slices.Contains([]string{outcomeDelivered, outcomeFailed}, o.SMS) {
+		return fmt.Errorf(`sms must be "delivered" or "failed" (got %q)`, o.SMS)
+	}
+	if !slices.Contains([]string{outcomeAnswered, outcomeFailed}, o.Call) {
+		return fmt.Errorf(`call must be "answered" or "failed" (got %q)`, o.Call)
+	}
+	if o.DelaySeconds < 0 || o.DelaySeconds > MaxDelaySeconds {
+		return fmt.Errorf("delaySeconds must be between 0 and %d (got %d)", MaxDelaySeconds, o.DelaySeconds)
+	}
+	return nil
+}
+
+// result is an outcome applied to one attempt's channel.
+func (o NumberOutcome) result(channel string) (failed bool, delay time.Duration) {
+	delay = time.Duration(o.DelaySeconds) * time.Second
+	switch channel {
+	case ChannelSMS:
+		return o.SMS == outcomeFailed, delay
+	case ChannelCall:
+		return o.Call == outcomeFailed, delay
+	default: // sna: the URL is handed out; whether it is fetched is the test's business
+		return false, 0
+	}
+}
+
+// IsPhoneNumber is the vendor's rule for "to": the country code and the
+// number, 10 to 14 digits, no "+".
+func IsPhoneNumber(to string) bool {
+	if len(to) < 10 || len(to) > 14 {
+		return false
+	}
+	for _, c := range to {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// PhoneRule says what IsPhoneNumber accepts.
+const PhoneRule = "10 to 14 digits: the country code and the number, without + or spaces"

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -381,9 +382,33 @@ func TestKeylessMethodsActOnEveryAccount(t *testing.T) {
 	}
 }
 
-// mu runs f with the server's lock held, to look inside.
+// mu runs f with the map of accounts' lock held, to look inside.
 func (e *env) mu(f func(*Server)) {
 	e.srv.mu.Lock()
 	defer e.srv.mu.Unlock()
 	f(e.srv)
+}
+
+// inAccountOf runs f under the lock of the account of key, to look inside.
+func inAccountOf(t *testing.T, s *Server, key string, f func(a *account)) {
+	t.Helper()
+	a := s.lookup(key)
+	if a == nil || !a.lock() {
+		t.Fatalf("no account %s", key)
+	}
+	defer a.mu.Unlock()
+	f(a)
+}
+
+// failAt makes the state file fail at these points from now on, as a full
+// or broken disk would.
+func (e *env) failAt(points ...string) {
+	e.t.Helper()
+	fail := func(point string) error {
+		if slices.Contains(points, point) {
+			return errors.New("injected failure at " + point)
+		}
+		return nil
+	}
+	e.srv.journal.failHook.Store(&fail)
 }

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
+
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -25,7 +27,7 @@ func TestControlRoutesDescribeEveryMountedRoute(t *testing.T) {
 		switch _, path, _ := strings.Cut(p, " "); {
 		case strings.HasPrefix(path, "/_sandbox/"):
 			control = append(control, p)
-		case strings.HasPrefix(path, snaPath), !strings.Contains(p, " "): // sna URLs; the envelope for unknown paths
+		case strings.HasPrefix(path, engine.SNAPath), !strings.Contains(p, " "): // sna URLs; the envelope for unknown paths
 		default:
 			vendor++
 		}
@@ -51,7 +53,7 @@ func TestControlRoutesDescribeEveryMountedRoute(t *testing.T) {
 // The field lists are written by hand beside each parser; here they are
 // held to the JSON the sandbox really reads and answers.
 func TestControlFieldsAreTheJSONFields(t *testing.T) {
-	byPath := map[string]ControlRoute{}
+	byPath := map[string]Route{}
 	for _, r := range ControlRoutes() {
 		byPath[r.Method+" "+r.Path] = r
 	}
@@ -95,7 +97,7 @@ func TestControlFieldsAreTheJSONFields(t *testing.T) {
 }
 
 func TestControlReferenceFollowsTheKinds(t *testing.T) {
-	byPath := map[string]ControlRoute{}
+	byPath := map[string]Route{}
 	for _, r := range ControlRoutes() {
 		byPath[r.Method+" "+r.Path] = r
 	}

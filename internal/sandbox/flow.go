@@ -3,15 +3,13 @@ package sandbox
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
-// Node is one step of a task flow, in the API's field names.
-type Node struct {
-	WaitingTime int    `json:"waitingTime"`
-	Status      int    `json:"status"`
-	Channel     string `json:"channel"`
-	ChannelCut  int    `json:"channelCut"`
-}
+// Node is one step of a task flow, in the API's field names: the OTP
+// engine runs them as they are.
+type Node = engine.Node
 
 // Flow is a task flow: a named, ordered list of fallback steps.
 type Flow struct {
@@ -28,10 +26,8 @@ const (
 
 var flowKind = &kind[Flow]{
 	one: "flow", many: "flows", idField: "flowId",
-	ids: counter{first: firstFlowID},
-	endpoints: []endpoint{
-		{RouteFlowAdd, opAdd}, {RouteFlowUpdate, opUpdate}, {RouteFlowDetails, opDetails}, {RouteFlowList, opList},
-	},
+	ids:    counter{first: firstFlowID},
+	routes: []op{opAdd, opUpdate, opDetails, opList},
 	fields: []Field{
 		nameField("flows"),
 		{Name: "flow", Values: "array of 1 or more steps, which run in order; required", Fields: []Field{
@@ -41,7 +37,7 @@ var flowKind = &kind[Flow]{
 			{Name: "channelCut", Values: "0 (switch channel; the default) or 1 (keep the channel)"},
 		}},
 	},
-	coll:  func(st *state) *collection[Flow] { return &st.Flows },
+	of:    func(o *objects) *list[Flow] { return &o.flows },
 	id:    func(f Flow) string { return strconv.FormatInt(f.FlowID, 10) },
 	setID: func(f *Flow, id string) { f.FlowID = intID(id) },
 	name:  func(f Flow) string { return f.Name },

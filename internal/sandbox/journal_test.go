@@ -123,11 +123,9 @@ func TestJournalReplaysEveryChange(t *testing.T) {
 	if g := again.newFlow("next-flow"); g.FlowID != last.FlowID+1 {
 		t.Fatalf("flow ids go on at %d, want %d", g.FlowID, last.FlowID+1)
 	}
-	again.mu(func(s *Server) {
-		if !s.state.Apps.UsedIDs[gone.AppID] {
-			t.Error("the deleted app's id was forgotten: it could be given out again")
-		}
-	})
+	if !appIDUsed(again.srv, gone.AppID) {
+		t.Error("the deleted app's id was forgotten: it could be given out again")
+	}
 }
 
 // The file is compacted when it has grown: it stays the size of what is
@@ -157,11 +155,9 @@ func TestJournalIsCompacted(t *testing.T) {
 	}
 	again := newEnv(t, withState(path))
 	sameState(t, e.srv, again.srv, key)
-	again.mu(func(s *Server) {
-		if !s.state.Apps.UsedIDs[gone.AppID] || !s.state.Apps.UsedIDs[a.AppID] {
-			t.Error("compaction forgot app ids given out")
-		}
-	})
+	if !appIDUsed(again.srv, gone.AppID) || !appIDUsed(again.srv, a.AppID) {
+		t.Error("compaction forgot app ids given out")
+	}
 	if g := again.newFlow("after-compaction"); g.FlowID != f.FlowID+1 {
 		t.Fatalf("flow id after compaction %d", g.FlowID)
 	}
@@ -354,6 +350,14 @@ func TestConcurrentChangesAreJournaled(t *testing.T) {
 	if len(again.srv.Flows(key)) != 320 {
 		t.Fatalf("%d flows", len(again.srv.Flows(key)))
 	}
+}
+
+// appIDUsed says whether an app id was given out, so that it never is
+// again.
+func appIDUsed(s *Server, id string) bool {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	return s.idStateLocked(appKind.one, appKind.ids).UsedIDs[id]
 }
 
 type syncBuf struct {

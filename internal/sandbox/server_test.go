@@ -31,16 +31,22 @@ type env struct {
 
 func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Helper()
-	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken}
+	// The listener first: the sandbox's public address (of its sna URLs)
+	// is the test server's.
+	hs := httptest.NewUnstartedServer(nil)
+	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken,
+		PublicURL: "http://" + hs.Listener.Addr().String()}
 	for _, m := range mods {
 		m(&opts)
 	}
 	srv, err := New(opts)
 	if err != nil {
+		hs.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv)
+	hs.Config.Handler = srv
+	hs.Start()
 	t.Cleanup(hs.Close)
 	now := opts.Now
 	if now == nil {
@@ -81,6 +87,9 @@ func (e *env) call(method, path, body string, headers map[string]string) respons
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	for k, v := range headers {
 		req.Header.Set(k, v)
+	}
+	if h, set := headers["Host"]; set {
+		req.Host = h // what the client says it sent the request to
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

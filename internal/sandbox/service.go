@@ -1,249 +1,612 @@
 package sandbox
 
 import (
-	"encoding/json"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
-// The OTP service's vendor routes: their names, and how their bodies are
-// read. Each rule the vendor documents is checked, in the order of the
-// fields, and the first broken one answers -22 with a reason that names
-// the field; what the vendor leaves open is the sandbox's reading, said in
-// the reference (serviceNotes).
+// The OTP service over HTTP: its vendor routes (mounted with the signing,
+// counters and faults every vendor route has), the sna URLs a phone
+// fetches, and its control routes (messages, clock, numbers, settings).
+// The service itself is the engine package; these read requests into its
+// calls and its answers into the vendor's envelope.
 
-// Route names of the OTP service, as the counters and Faults.Routes name them.
-const (
-	RouteSend         = "POST /verification/send"
-	RouteSendRule     = "POST /verification/sendRule"
-	RouteVerify       = "POST /verification/verify"
-	RouteResend       = "POST /verification/resend"
-	RouteRecord       = "GET /verification/record"
-	RouteOrderRecord  = "POST /verification/orderId/record"
-	RouteBackfill     = "POST /postback/backfill"
-	RouteBackfillRate = "POST /backfillRate"
-)
-
-// serviceRoutes are the OTP service's routes, in the order they are mounted.
-var serviceRoutes = []string{RouteSend, RouteSendRule, RouteVerify, RouteResend, RouteRecord, RouteOrderRecord, RouteBackfill, RouteBackfillRate}
-
-// The vendor's documented sizes of the service's fields.
-const (
-	appIDMin, appIDMax     = 4, 32
-	orderIDMax             = 64
-	ruleCodeMin            = 1
-	verifyCodeMin          = 4
-	codeMax                = 10
-	verificationIDMaxChars = 64 // not documented; a bound on what is read
-)
-
-var channels = []string{channelSMS, channelCall, channelSNA}
-
-// appID reads an appId: required, 4 to 32 characters.
-func (b *body) appID() string {
-	s := b.str("appId", true, "")
-	b.chars("appId", s, appIDMin, appIDMax)
-	return s
-}
-
-// channel reads an optional channel, "sms" when absent.
-func (b *body) channel() string {
-	c := b.str("channel", false, channelSMS)
-	if b.reason() == "" && c != channelSMS && c != channelCall && c != channelSNA {
-		b.failf(`channel must be "sms", "call" or "sna" (got %q)`, c)
-	}
-	return c
-}
-
-// positive reads an optional positive integer id; 0 when absent or null.
-func (b *body) positive(field string, required bool) int64 {
-	n := b.integer(field, required, 0)
-	if b.reason() == "" && (b.value(field, false) != nil && n <= 0) {
-		b.failf("%s must be a positive integer (got %d)", field, n)
-	}
-	return n
-}
-
-// parseSend reads a send, or a sendRule when rule is set (the caller's
-// code; the template optional).
-func parseSend(raw []byte, rule bool) (sendRequest, string) {
-	b := decodeBody(raw)
-	r := sendRequest{via: viaSend}
-	if rule {
-		r.via = viaSendRule
-	}
-	r.AppID = b.appID()
-	r.TemplateID = b.positive("templateId", !rule)
-	r.FlowID = b.positive("flowId", false)
-	r.To = b.str("to", true, "")
-	if b.reason() == "" && !isPhoneNumber(r.To) {
-		b.failf("to must be %s (got %q)", phoneRule, r.To)
-	}
-	r.Channel = b.channel()
-	r.OrderID = b.str("orderId", false, "")
-	b.chars("orderId", r.OrderID, 0, orderIDMax)
-	if rule {
-		r.Code = b.str("code", true, "")
-		if b.reason() == "" && !isCode(r.Code, ruleCodeMin) {
-			b.failf("code must be %d to %d letters or digits (got %q)", ruleCodeMin, codeMax, r.Code)
-		}
-	}
-	return r, b.reason()
-}
-
-// isCode says whether s is a code of min to codeMax ASCII letters or digits.
-func isCode(s string, minLen int) bool {
-	if len(s) < minLen || len(s) > codeMax {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
-// verificationID reads a required verificationId. Any string is read, so
-// that an id the sandbox never gave answers "unknown" (matched 3) as the
-// vendor's would, rather than a parameter error.
-func (b *body) verificationID() string {
-	id := b.str("verificationId", true, "")
-	b.chars("verificationId", id, 1, verificationIDMaxChars)
-	return id
-}
-
-// verifyRequest is a check of a code; resendRequest a resend;
-// orderRequest a question about an order.
+// The service's types, as the sandbox's Go API gives them.
 type (
-	verifyRequest struct{ ID, Code string }
-	resendRequest struct{ ID, Channel string }
-	orderRequest  struct{ AppID, OrderID string }
+	// Message is one attempt: what the phone received (or did not).
+	Message = engine.Message
+	// MessageFilter selects messages; empty fields select everything.
+	MessageFilter = engine.MessageFilter
+	// MessageVoice is the template's voice settings a call used.
+	MessageVoice = engine.Voice
+	// NumberOutcome is what the phone network does with the attempts to
+	// one number.
+	NumberOutcome = engine.NumberOutcome
+	// ServiceSettings are an account's settings of what the vendor decides
+	// about money and content.
+	ServiceSettings = engine.Settings
 )
 
-func parseVerify(raw []byte) (verifyRequest, string) {
-	b := decodeBody(raw)
-	r := verifyRequest{ID: b.verificationID(), Code: b.str("code", true, "")}
-	b.chars("code", r.Code, verifyCodeMin, codeMax)
-	return r, b.reason()
+// DefaultRetention is how many attempts (messages) an account keeps by
+// default; older verifications are forgotten whole to stay under it.
+const DefaultRetention = engine.DefaultRetention
+
+// inService answers f's result, run on the account's service under its
+// lock.
+func inService[T any](a *account, f func(sv *engine.Service, cfg engine.Config) (T, error)) answer {
+	return inAccount(a, func() (T, error) { return f(a.svc, a.config()) })
 }
 
-func parseResend(raw []byte) (resendRequest, string) {
-	b := decodeBody(raw)
-	r := resendRequest{ID: b.verificationID(), Channel: b.channel()}
-	return r, b.reason()
-}
-
-func parseOrderRecord(raw []byte) (orderRequest, string) {
-	b := decodeBody(raw)
-	r := orderRequest{AppID: b.appID(), OrderID: b.str("orderId", true, "")}
-	b.chars("orderId", r.OrderID, 1, orderIDMax)
-	return r, b.reason()
-}
-
-// backfill is a customer's report of a verified code; the sandbox checks
-// it and keeps nothing.
-type backfill struct {
-	AppID, VerificationID, Number string
-	Time                          time.Time
-}
-
-func parseBackfill(raw []byte) (backfill, string) {
-	b := decodeBody(raw)
-	f := backfill{AppID: b.appID(), VerificationID: b.verificationID()}
-	f.Number = b.str("number", false, "")
-	if b.reason() == "" && f.Number != "" && !isPhoneNumber(f.Number) {
-		b.failf("number must be %s (got %q)", phoneRule, f.Number)
+// serviceRoutes are the OTP service's vendor routes, in the order they are
+// mounted.
+func serviceRoutes() []route {
+	appID := Field{Name: "appId", Values: "string, 4 to 32 characters: an app of the account; required"}
+	verificationID := Field{Name: "verificationId", Values: "string: the id a send answered; required"}
+	channel := Field{Name: "channel", Values: `"sms" (the default), "call" or "sna"`}
+	sendFields := []Field{
+		appID,
+		{Name: "templateId", Values: "integer: a template of that app; required"},
+		{Name: "flowId", Values: "integer: a task flow of the account, whose steps run when their triggers hold"},
+		{Name: "to", Values: "string: " + engine.PhoneRule + "; required"},
+		channel,
+		{Name: "orderId", Values: "string, 0 to 64 characters, unique in the account: the order the verification belongs to"},
 	}
-	f.Time = b.moment("time")
-	return f, b.reason()
-}
-
-// moment reads a required time: RFC 3339 with an offset, or Unix time in
-// seconds or milliseconds (the vendor does not say which).
-func (b *body) moment(field string) time.Time {
-	switch v := b.value(field, true).(type) {
-	case nil:
-	case string:
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			b.failf("%s must be a time in ISO 8601 with an offset, such as 2022-01-01T00:00:00+08:00 (got %q)", field, v)
+	sendAnswer := `status 0 and {"verificationId", "to", "channel", "snaUrl" (sna only, else null)}`
+	sendErrors := "-22 for a broken rule or a reference the account does not have, -20 for an orderId in use, " +
+		"-29, -27, -28, -26, -10 as the service notes say"
+	rule := slices.Clone(sendFields)
+	rule[1] = Field{Name: "templateId", Values: "integer: a template of that app, whose text and voice carry the code; without it, " +
+		`"` + engine.DefaultText + `"`}
+	rule = append(rule, Field{Name: "code", Values: "string, 1 to 10 letters or digits: the code to send; required"})
+	routes := []route{
+		{Route: Route{
+			Method: "POST", Path: "/verification/send", Name: RouteSend,
+			Does:   "Sends a code made as the template says, to the number, by the channel.",
+			Body:   "a JSON object", Fields: sendFields, Answer: sendAnswer, Errors: sendErrors,
+		}, vendor: parsed(func(b []byte) (engine.SendRequest, string) { return parseSend(b, false) }, send)},
+		{Route: Route{
+			Method: "POST", Path: "/verification/sendRule", Name: RouteSendRule,
+			Does:   "Sends the caller's code (a \"routine OTP\").",
+			Body:   "a JSON object", Fields: rule, Answer: sendAnswer, Errors: sendErrors,
+		}, vendor: parsed(func(b []byte) (engine.SendRequest, string) { return parseSend(b, true) }, send)},
+		{Route: Route{
+			Method: "POST", Path: "/verification/verify", Name: RouteVerify,
+			Does: "Checks a code.",
+			Body: "a JSON object",
+			Fields: []Field{verificationID,
+				{Name: "code", Values: "string, 4 to 10 characters: the code the user typed; letters in any case; required"}},
+			Answer: `status 0 and {"verificationId", "to", "channel", "matched"}: matched 0 right, 2 wrong, 3 unknown id, 4 already checked, 5 expired or replaced`,
+			Errors: "-22 for a broken rule",
+		}, vendor: parsed(parseVerify, func(_ *Server, a *account, _ *http.Request, req verifyRequest) answer {
+			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.VerifyAnswer, error) {
+				return sv.Verify(cfg, req.ID, req.Code)
+			})
+		})},
+		{Route: Route{
+			Method: "POST", Path: "/verification/resend", Name: RouteResend,
+			Does:   "Sends a verification's code again, under a new verificationId.",
+			Body:   "a JSON object", Fields: []Field{verificationID, channel},
+			Answer: sendAnswer + ", for the new verificationId",
+			Errors: "-22 for an unknown, checked or replaced verificationId; the send's limits and settings",
+		}, vendor: parsed(parseResend, func(_ *Server, a *account, _ *http.Request, req resendRequest) answer {
+			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.SendAnswer, error) {
+				return sv.Resend(cfg, req.ID, req.Channel)
+			})
+		})},
+		{Route: Route{
+			Method: "GET", Path: "/verification/record/{verificationId}", Name: RouteRecord,
+			Does:   "The verification's state and its latest attempt.",
+			Params: []Field{{Name: "{verificationId}", Values: "the id a send answered"}},
+			Answer: `status 0 and {"verificationId", "verifications", and "sms", "call" or "sna" by the latest attempt's channel}`,
+		}, vendor: func(_ *Server, a *account, r *http.Request, _ []byte) answer {
+			id := r.PathValue("verificationId")
+			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.RecordAnswer, error) { return sv.Record(cfg, id) })
+		}},
+		{Route: Route{
+			Method: "POST", Path: "/verification/orderId/record", Name: RouteOrderRecord,
+			Does:   "An order's latest verification and every attempt of the order.",
+			Body:   "a JSON object",
+			Fields: []Field{appID, {Name: "orderId", Values: "string, 1 to 64 characters; required"}},
+			Answer: `status 0 and {"orderId", "flowId", "verifications", "sms": [], "call": [], "sna": []}`,
+			Errors: "-22 for a broken rule or an appId the account does not have",
+		}, vendor: parsed(parseOrderRecord, func(_ *Server, a *account, _ *http.Request, req orderRequest) answer {
+			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.OrderRecordAnswer, error) {
+				return sv.OrderRecord(cfg, req.AppID, req.OrderID)
+			})
+		})},
+		{Route: Route{
+			Method: "POST", Path: "/postback/backfill", Name: RouteBackfill,
+			Does: "The customer reports a verified code: checked, acknowledged, not kept.",
+			Body: "a JSON object",
+			Fields: []Field{appID, verificationID,
+				{Name: "number", Values: "string: " + engine.PhoneRule},
+				{Name: "time", Values: "ISO 8601 with an offset, or Unix time in seconds or milliseconds; required"}},
+			Answer: "status 0, data null",
+			Errors: "-22 for a broken rule or an appId the account does not have",
+		}, vendor: parsed(parseBackfill, func(_ *Server, a *account, _ *http.Request, f backfill) answer { return acknowledge(a, f.AppID) })},
+		{Route: Route{
+			Method: "POST", Path: "/backfillRate", Name: RouteBackfillRate,
+			Does: "The customer reports its verification rate: checked, acknowledged, not kept.",
+			Body: "a JSON object",
+			Fields: []Field{appID,
+				{Name: "mcc", Values: "a mobile country code of 3 digits, as a string or a number; required"},
+				{Name: "backfillNumber", Values: "integer, 0 or more"},
+				{Name: "backfillCardinalNumber", Values: "integer, 0 or more"},
+				{Name: "backfillNow", Values: "number, 0 to 100, at most 2 decimals; required"},
+				{Name: "callbackTime", Values: "ISO 8601 with an offset; required"}},
+			Answer: "status 0, data null",
+			Errors: "-22 for a broken rule or an appId the account does not have",
+		}, vendor: parsed(parseBackfillRate, func(_ *Server, a *account, _ *http.Request, f backfillRate) answer { return acknowledge(a, f.AppID) })},
+	}
+	for i := range routes {
+		routes[i].Auth = AuthSigned
+		if routes[i].Name != vendorName(routes[i].Method, routes[i].Path) {
+			panic("sandbox: the route name " + routes[i].Name + " is not its path's")
 		}
-		return t
-	case json.Number:
-		n, err := v.Int64()
-		if err != nil || n <= 0 {
-			b.failf("%s must be a time in ISO 8601 or a positive Unix time (got %s)", field, v)
-			return time.Time{}
-		}
-		if n > 1e11 { // milliseconds
-			return time.UnixMilli(n)
-		}
-		return time.Unix(n, 0)
-	default:
-		b.failf("%s must be a time in ISO 8601 with an offset (got %s)", field, show(v))
 	}
-	return time.Time{}
+	return routes
 }
 
-// backfillRate is a customer's report of its verification rate; checked,
-// not kept.
-type backfillRate struct {
-	AppID, MCC string
-	Number     int64
-	Cardinal   int64
-	Now        float64
-	Callback   time.Time
-}
-
-func parseBackfillRate(raw []byte) (backfillRate, string) {
-	b := decodeBody(raw)
-	f := backfillRate{AppID: b.appID()}
-	switch v := b.value("mcc", true).(type) {
-	case nil:
-	case string:
-		f.MCC = v
-	case json.Number:
-		f.MCC = v.String()
-	default:
-		b.failf("mcc must be a mobile country code of 3 digits (got %s)", show(v))
-	}
-	if b.reason() == "" && (len(f.MCC) != 3 || strings.Trim(f.MCC, "0123456789") != "") {
-		b.failf("mcc must be a mobile country code of 3 digits (got %q)", f.MCC)
-	}
-	f.Number = b.intIn("backfillNumber", false, 0, 0, 1<<53, "")
-	f.Cardinal = b.intIn("backfillCardinalNumber", false, 0, 0, 1<<53, "")
-	f.Now = b.percent("backfillNow")
-	switch v := b.value("callbackTime", true).(type) {
-	case nil:
-	case string:
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			b.failf("callbackTime must be a time in ISO 8601 with an offset, such as 2022-01-01T00:00:00+08:00 (got %q)", v)
+// parsed reads a route's body with its parser, answers -22 with the
+// parser's reason, and otherwise does the route's work.
+func parsed[T any](parse func([]byte) (T, string), do func(s *Server, a *account, r *http.Request, req T) answer) func(*Server, *account, *http.Request, []byte) answer {
+	return func(s *Server, a *account, r *http.Request, body []byte) answer {
+		req, reason := parse(body)
+		if reason != "" {
+			return fail(codeParameter, reason)
 		}
-		f.Callback = t
-	default:
-		b.failf("callbackTime must be a time in ISO 8601 with an offset (got %s)", show(v))
+		return do(s, a, r, req)
 	}
-	return f, b.reason()
 }
 
-// percent reads a required number from 0 to 100 with at most 2 decimals.
-func (b *body) percent(field string) float64 {
-	raw := b.value(field, true)
-	if raw == nil {
-		return 0
+func send(_ *Server, a *account, _ *http.Request, req engine.SendRequest) answer {
+	return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.SendAnswer, error) { return sv.Send(cfg, req) })
+}
+
+// acknowledge answers a report about an app of the account: checked, not kept.
+func acknowledge(a *account, appID string) answer {
+	return inService(a, func(sv *engine.Service, cfg engine.Config) (any, error) { return nil, sv.Acknowledge(cfg, appID) })
+}
+
+// snaPrefix starts the sna tokens of an account: the sandbox finds the
+// account of a token by it, without asking every account.
+func snaPrefix(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:6])
+}
+
+// snaRoute is the sna URLs: a phone fetching one completes its
+// verification.
+func snaRoute() route {
+	return route{Route: Route{
+		Method: "GET", Path: engine.SNAPath + "{token}", Auth: AuthNone,
+		Does: "What a phone's network fetches to complete an sna verification (the snaUrl a send by sna answered): unsigned.",
+		Params: []Field{{Name: "{token}", Values: "the last segment of the snaUrl"}},
+		Answer: `200 and {"verificationId", "matched": 0} the first time; 409 and matched 4 after that; 410 and matched 5 once the code expired`,
+		Errors: "404 for a token no verification has",
+	}, plain: func(s *Server, w http.ResponseWriter, r *http.Request) {
+		token := r.PathValue("token")
+		var ans engine.VerifyAnswer
+		found := false
+		var err error
+		for _, a := range s.snaCandidates(token) {
+			if !a.lock() {
+				continue
+			}
+			if a.svc.HasSNA(token) {
+				ans, found, err = a.svc.CompleteSNA(a.config(), token)
+				a.mu.Unlock()
+				break
+			}
+			a.mu.Unlock()
+		}
+		status := http.StatusOK
+		switch {
+		case err != nil:
+			controlError(w, http.StatusInternalServerError, err)
+			return
+		case !found:
+			controlError(w, http.StatusNotFound, errors.New("no verification has this sna URL"))
+			return
+		case ans.Matched == engine.MatchedUsed:
+			status = http.StatusConflict
+		case ans.Matched == engine.MatchedExpired:
+			status = http.StatusGone
+		}
+		controlJSON(w, status, map[string]any{"verificationId": ans.VerificationID, "matched": ans.Matched})
+	}}
+}
+
+// snaCandidates are the accounts that may have an sna token: the one its
+// prefix names, else (a token older than the prefixes) every account.
+func (s *Server) snaCandidates(token string) []*account {
+	all := s.sortedAccounts()
+	for _, a := range all {
+		if strings.HasPrefix(token, snaPrefix(a.key)) {
+			return []*account{a}
+		}
 	}
-	num, isNum := raw.(json.Number)
-	if !isNum {
-		b.failf("%s must be a number from 0 to 100 (got %s)", field, show(raw))
-		return 0
+	return all
+}
+
+// waitMessages lists the selected messages, waiting up to wait for one
+// when there is none: it wakes on a new attempt, when the next flow step
+// falls due on the real clock, and when the sandbox stops (answering what
+// there is).
+func (s *Server) waitMessages(ctx context.Context, a *account, f MessageFilter, wait time.Duration) ([]Message, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		if !a.lock() {
+			return nil, errForgotten
+		}
+		msgs, err := a.svc.Messages(a.config(), f)
+		next, due := a.svc.NextWake()
+		changed := a.svc.Changed()
+		a.mu.Unlock()
+		left := time.Until(deadline)
+		if err != nil || len(msgs) > 0 || left <= 0 {
+			return msgs, err
+		}
+		if due && next < left {
+			left = next + time.Millisecond
+		}
+		timer := time.NewTimer(left)
+		select {
+		case <-changed:
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return msgs, nil
+		case <-s.stop:
+			timer.Stop()
+			return msgs, nil
+		}
+		timer.Stop()
 	}
-	s := num.String()
-	_, frac, _ := strings.Cut(s, ".")
-	v, err := num.Float64()
-	if err != nil || strings.ContainsAny(s, "eE") || len(frac) > 2 || v < 0 || v > 100 {
-		b.failf("%s must be a number from 0 to 100 with at most 2 decimals (got %s)", field, s)
+}
+
+// Messages lists an account's messages that f selects, oldest first
+// (none when the account does not exist, or they cannot be read).
+func (s *Server) Messages(key string, f MessageFilter) []Message {
+	a := s.lookup(key)
+	if a == nil || !a.lock() {
+		return []Message{}
 	}
-	return v
+	defer a.mu.Unlock()
+	msgs, err := a.svc.Messages(a.config(), f)
+	if err != nil {
+		return []Message{}
+	}
+	return msgs
+}
+
+// AdvanceClock moves an account's service clock forward by d and runs the
+// flow steps that fall due; it returns how many ran.
+func (s *Server) AdvanceClock(key string, d time.Duration) (int, error) {
+	if d < 0 {
+		return 0, errors.New("sandbox: the clock only moves forward")
+	}
+	a, err := s.account(key)
+	if err != nil {
+		return 0, err
+	}
+	if !a.lock() {
+		return 0, errForgotten
+	}
+	defer a.mu.Unlock()
+	return a.svc.Advance(a.config(), d)
+}
+
+// maxWaitSeconds bounds a wait on the messages.
+const maxWaitSeconds = 300
+
+// maxAdvanceSeconds bounds one advance of the clock: ten years.
+const maxAdvanceSeconds = 10 * 366 * 86400
+
+// filterParams are the messages routes' selection parameters.
+var filterParams = []Field{
+	{Name: "?to=", Values: "only the messages to this number"},
+	{Name: "?verificationId=", Values: "only the messages of this verification"},
+	{Name: "?channel=", Values: `only "sms", "call" or "sna" messages`},
+	{Name: "?step=", Values: "only the messages of this step: 0 for sends and resends, n for the nth node of a task flow"},
+}
+
+func messageFilter(r *http.Request) (MessageFilter, error) {
+	q := r.URL.Query()
+	f := MessageFilter{To: q.Get("to"), VerificationID: q.Get("verificationId"), Channel: q.Get("channel")}
+	if f.Channel != "" && !slices.Contains(engine.Channels, f.Channel) {
+		return f, fmt.Errorf(`channel must be "sms", "call" or "sna" (got %q)`, f.Channel)
+	}
+	if v := q.Get("step"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return f, fmt.Errorf("step must be 0 or a positive integer (got %q)", v)
+		}
+		f.Step = &n
+	}
+	return f, nil
+}
+
+// clockAnswer is what the clock routes answer.
+type clockAnswer struct {
+	Now           string `json:"now"`
+	OffsetSeconds int64  `json:"offsetSeconds"`
+	StepsRun      *int   `json:"stepsRun,omitempty"`
+}
+
+// advance is the body of POST /_sandbox/clock.
+type advance struct {
+	AdvanceSeconds *int64 `json:"advanceSeconds"`
+}
+
+// numberAnswer is a number's outcome and where it comes from.
+type numberAnswer struct {
+	To string `json:"to"`
+	NumberOutcome
+	// Source is "override", "range 9991…" or "default".
+	Source string `json:"source"`
+}
+
+// serviceError answers a failure of the service on the control surface:
+// 500 when the state file could not be written (nothing changed).
+func serviceError(w http.ResponseWriter, err error) {
+	controlError(w, consoleStatus(err), err)
+}
+
+// serviceControlRoutes are the service's control routes.
+func serviceControlRoutes() []route {
+	toParam := Field{Name: "{to}", Values: "a phone number: " + engine.PhoneRule}
+	outcomeFields := []Field{
+		{Name: "sms", Values: `"delivered" (the default) or "failed": what happens to SMS to the number`},
+		{Name: "call", Values: `"answered" (the default) or "failed" (not answered): what happens to calls to the number`},
+		{Name: "delaySeconds", Values: fmt.Sprintf("integer, 0 to %d: how long each attempt is \"sending\" before that, on the sandbox's clock; default 0", engine.MaxDelaySeconds)},
+	}
+	routes := []route{
+		{Route: Route{
+			Method: "GET", Path: "/_sandbox/messages",
+			Does: "Lists what the account's sends, resends and flow steps sent (one message per attempt), oldest first, for tests to " +
+				"read the codes. Each message: verificationId, to, channel (sms, call or sna), text (as delivered: the template's text " +
+				"with the code), code, step (0 for a send or resend, n for the nth node of the task flow), at (the sandbox's clock, " +
+				"RFC 3339 in UTC), outcome (delivered, answered, failed, sending, or sent for sna), via (send, sendRule, resend, flow), " +
+				"appId, templateId, flowId, orderId (null when none), sender, voice (calls: language, speechRate, repeatCnt, " +
+				"maxDuration; else null) and snaUrl (sna only; else null). Flow steps that fell due run first.",
+			Params: append(slices.Clone(filterParams),
+				Field{Name: "?wait=", Values: fmt.Sprintf("seconds, 0 to %d: when nothing matches yet, hold the request until a matching message exists "+
+					"(a new send, or a flow step falling due on the clock) or the time is up, then answer what there is; a sandbox that "+
+					"stops answers what there is at once", maxWaitSeconds)}),
+			Answer: "200 and a JSON array of messages ([] when none)",
+			Errors: "400 for a bad parameter",
+		}, control: func(s *Server, c call) {
+			f, err := messageFilter(c.r)
+			if err != nil {
+				controlError(c.w, http.StatusBadRequest, err)
+				return
+			}
+			var wait time.Duration
+			if v := c.r.URL.Query().Get("wait"); v != "" {
+				secs, err := strconv.ParseFloat(v, 64)
+				if err != nil || secs < 0 || secs > maxWaitSeconds {
+					controlError(c.w, http.StatusBadRequest, fmt.Errorf("wait must be a number of seconds from 0 to %d (got %q)", maxWaitSeconds, v))
+					return
+				}
+				wait = time.Duration(secs * float64(time.Second))
+			}
+			msgs, err := s.waitMessages(c.r.Context(), c.a, f, wait)
+			if err != nil {
+				serviceError(c.w, err)
+				return
+			}
+			controlJSON(c.w, http.StatusOK, msgs)
+		}},
+		{Route: Route{
+			Method: "DELETE", Path: "/_sandbox/messages",
+			Does: "Takes the messages the parameters select (all the account's without any) out of the list, and saves that as one " +
+				"record, however many it takes. The verifications stay: their codes still check, and their records still show every attempt.",
+			Params: filterParams,
+			Answer: `200 and {"deleted": <messages>}`,
+			Errors: "400 for a bad parameter",
+		}, control: func(s *Server, c call) {
+			f, err := messageFilter(c.r)
+			if err != nil {
+				controlError(c.w, http.StatusBadRequest, err)
+				return
+			}
+			var n int
+			if !c.in(func(a *account) { n, err = a.svc.Purge(a.config(), f) }) {
+				return
+			}
+			if err != nil {
+				serviceError(c.w, err)
+				return
+			}
+			controlJSON(c.w, http.StatusOK, map[string]int{"deleted": n})
+		}},
+		{Route: Route{
+			Method: "GET", Path: "/_sandbox/clock",
+			Does:   "The account's service clock: real time plus the offset the advances added. Flow steps that fell due run first.",
+			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>}`,
+		}, control: func(s *Server, c call) {
+			var ans clockAnswer
+			var err error
+			if !c.in(func(a *account) {
+				var now time.Time
+				now, err = a.svc.Now(a.config())
+				ans = clockAnswer{Now: engine.ControlTime(now), OffsetSeconds: int64(a.clock.Offset() / time.Second)}
+			}) {
+				return
+			}
+			if err != nil {
+				serviceError(c.w, err)
+				return
+			}
+			controlJSON(c.w, http.StatusOK, ans)
+		}},
+		{Route: Route{
+			Method: "POST", Path: "/_sandbox/clock",
+			Does: "Moves the account's service clock forward: code expiries, send-limit windows and task-flow steps follow it. " +
+				"Every flow step that falls due by the new time runs, each at its own due time, in due-time order, before the answer; " +
+				"the new offset and the steps are saved together. Signatures keep to real time: moving this clock never makes one stale.",
+			Body:   "a JSON object",
+			Fields: []Field{{Name: "advanceSeconds", Values: fmt.Sprintf("integer, 0 to %d: seconds to move the clock forward; required", maxAdvanceSeconds)}},
+			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>, "stepsRun": <flow steps run>}`,
+			Errors: "400 for invalid JSON, a negative or missing advanceSeconds",
+		}, control: func(s *Server, c call) {
+			body, ok := controlBody(c.w, c.r, func(b *advance) error {
+				if b.AdvanceSeconds == nil || *b.AdvanceSeconds < 0 || *b.AdvanceSeconds > maxAdvanceSeconds {
+					return fmt.Errorf("advanceSeconds must be an integer from 0 to %d: the clock only moves forward", maxAdvanceSeconds)
+				}
+				return nil
+			})
+			if !ok {
+				return
+			}
+			var ans clockAnswer
+			var err error
+			if !c.in(func(a *account) {
+				var ran int
+				if ran, err = a.svc.Advance(a.config(), time.Duration(*body.AdvanceSeconds)*time.Second); err == nil {
+					ans = clockAnswer{Now: engine.ControlTime(a.clock.Service()), OffsetSeconds: int64(a.clock.Offset() / time.Second), StepsRun: &ran}
+				}
+			}) {
+				return
+			}
+			if err != nil {
+				serviceError(c.w, err)
+				return
+			}
+			controlJSON(c.w, http.StatusOK, ans)
+		}},
+		{Route: Route{
+			Method: "GET", Path: "/_sandbox/numbers",
+			Does:   "The numbers of the account whose outcome was set with PUT, and their outcomes. " + engine.NumberRanges(),
+			Answer: `200 and {"<to>": {"sms": …, "call": …, "delaySeconds": …}}`,
+		}, control: func(s *Server, c call) {
+			var list map[string]NumberOutcome
+			if c.in(func(a *account) { list = a.svc.Outcomes() }) {
+				controlJSON(c.w, http.StatusOK, list)
+			}
+		}},
+		{Route: Route{
+			Method: "PUT", Path: "/_sandbox/numbers/{to}",
+			Does:   "Sets what happens to the account's next SMS and calls to one number, over the outcome of its range.",
+			Params: []Field{toParam},
+			Body:   "a JSON object; a field left out takes its default",
+			Fields: outcomeFields,
+			Answer: `200 and {"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override"}`,
+			Errors: "400 for a number that is not one, invalid JSON, an unknown field or value",
+		}, control: func(s *Server, c call) {
+			to, ok := controlNumber(c)
+			if !ok {
+				return
+			}
+			o, ok := controlBody(c.w, c.r, engine.CheckOutcome)
+			if ok && c.in(func(a *account) { a.svc.SetOutcome(to, o) }) {
+				controlJSON(c.w, http.StatusOK, numberAnswer{To: to, NumberOutcome: o, Source: "override"})
+			}
+		}},
+		{Route: Route{
+			Method: "GET", Path: "/_sandbox/numbers/{to}",
+			Does:   "What happens to the account's SMS and calls to one number, and why: an override set with PUT, its range, or the default.",
+			Params: []Field{toParam},
+			Answer: `200 and {"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override" | "range 9991…" | "default"}`,
+			Errors: "400 for a number that is not one",
+		}, control: func(s *Server, c call) {
+			to, ok := controlNumber(c)
+			if !ok {
+				return
+			}
+			var ans numberAnswer
+			if c.in(func(a *account) { o, source := a.svc.Outcome(to); ans = numberAnswer{To: to, NumberOutcome: o, Source: source} }) {
+				controlJSON(c.w, http.StatusOK, ans)
+			}
+		}},
+		{Route: Route{
+			Method: "DELETE", Path: "/_sandbox/numbers/{to}",
+			Does:   "Gives a number back the outcome of its range (or the default).",
+			Params: []Field{toParam},
+			Answer: "204",
+			Errors: "400 for a number that is not one",
+		}, control: func(s *Server, c call) {
+			to, ok := controlNumber(c)
+			if ok && c.in(func(a *account) { a.svc.ClearOutcome(to) }) {
+				c.w.WriteHeader(http.StatusNoContent)
+			}
+		}},
+		{Route: Route{
+			Method: "GET", Path: "/_sandbox/settings",
+			Does:   "The account's settings of what the vendor decides about money and content.",
+			Answer: "200 and the settings, in the fields PUT takes",
+		}, control: func(s *Server, c call) {
+			var set ServiceSettings
+			if c.in(func(a *account) { set = a.svc.Settings() }) {
+				controlJSON(c.w, http.StatusOK, set)
+			}
+		}},
+		{Route: Route{
+			Method: "PUT", Path: "/_sandbox/settings",
+			Does: "Replaces the account's settings. A field left out is false or empty: {} is a funded account with no word refused. " +
+				"They apply to sends, sendRules, resends and flow steps.",
+			Body: "a JSON object",
+			Fields: []Field{
+				{Name: "insufficientBalance", Values: "true or false: every send answers -10 (balance insufficient)"},
+				{Name: "feeFailure", Values: "true or false: every send answers -26 (getting fee fail)"},
+				{Name: "sensitiveWords", Values: fmt.Sprintf("array of up to %d strings of 1 to %d characters: a send whose text contains one, "+
+					"in any case, answers -29 (sensitive words)", maxSensitiveWords, maxSensitiveWordChars)},
+			},
+			Answer: "200 and the settings as set",
+			Errors: "400 for invalid JSON, an unknown field, a word too long or empty, too many words",
+		}, control: func(s *Server, c call) {
+			set, ok := controlBody(c.w, c.r, checkSettings)
+			if !ok {
+				return
+			}
+			if set.SensitiveWords == nil {
+				set.SensitiveWords = []string{}
+			}
+			if c.in(func(a *account) { a.svc.SetSettings(set) }) {
+				controlJSON(c.w, http.StatusOK, set)
+			}
+		}},
+	}
+	for i := range routes {
+		routes[i].Auth = AuthControl
+	}
+	return routes
+}
+
+const (
+	maxSensitiveWords     = 1000
+	maxSensitiveWordChars = 64
+)
+
+func checkSettings(set *ServiceSettings) error {
+	if len(set.SensitiveWords) > maxSensitiveWords {
+		return fmt.Errorf("sensitiveWords may hold at most %d words (got %d)", maxSensitiveWords, len(set.SensitiveWords))
+	}
+	for _, w := range set.SensitiveWords {
+		if n := len([]rune(w)); n < 1 || n > maxSensitiveWordChars {
+			return fmt.Errorf("each of sensitiveWords must be 1 to %d characters (got %q)", maxSensitiveWordChars, w)
+		}
+	}
+	return nil
+}
+
+// controlNumber reads the {to} of a numbers route, or answers 400.
+func controlNumber(c call) (string, bool) {
+	to := c.r.PathValue("to")
+	if !engine.IsPhoneNumber(to) {
+		controlError(c.w, http.StatusBadRequest, fmt.Errorf("the number must be %s (got %q)", engine.PhoneRule, to))
+		return "", false
+	}
+	return to, true
 }

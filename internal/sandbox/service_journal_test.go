@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 	"os"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func TestServiceSurvivesARestart(t *testing.T) {
 		`"periodPhoneSendLimit":{"enabled":true,"unit":2,"period":1,"limit":3}}`)
 	open := e.send("4915100000001", `,"orderId":"order-1"`)
 	checked := e.send("4915100000001", "")
-	if m := e.verify(checked, e.code(checked)); m != matchedOK {
+	if m := e.verify(checked, e.code(checked)); m != engine.MatchedOK {
 		t.Fatal(m)
 	}
 	flowing := e.send("9991000000001", `,"flowId":`+id64(e.flow.FlowID))
@@ -36,10 +37,10 @@ func TestServiceSurvivesARestart(t *testing.T) {
 	if got := string(again.must("GET", "/otp/verification/record/"+open, "")); got != recordBefore {
 		t.Fatalf("record after a restart:\n%s\nwant\n%s", got, recordBefore)
 	}
-	if m := again.verify(checked, e.code(checked)); m != matchedUsed {
+	if m := again.verify(checked, e.code(checked)); m != engine.MatchedUsed {
 		t.Fatalf("a code checked before the restart: %d", m)
 	}
-	if m := again.verify(cleared, "123456"); m == matchedUnknown {
+	if m := again.verify(cleared, "123456"); m == engine.MatchedUnknown {
 		t.Fatal("a verification whose messages were deleted was forgotten")
 	}
 	if r := again.call("POST", "/otp/verification/send", again.sendBody("4915100000001", `,"orderId":"order-1"`), nil); r.Status != codeExisting {
@@ -53,7 +54,7 @@ func TestServiceSurvivesARestart(t *testing.T) {
 	if ms := again.messages("verificationId=" + flowing); len(ms) != 2 || ms[1].Channel != "call" {
 		t.Fatalf("the flow after a restart: %+v", ms)
 	}
-	if m := again.verify(open, e.code(open)); m != matchedOK {
+	if m := again.verify(open, e.code(open)); m != engine.MatchedOK {
 		t.Fatalf("a code sent before the restart: %d", m)
 	}
 	// Ids go on after the last one given out.
@@ -80,7 +81,7 @@ func TestServiceRetentionAcrossARestart(t *testing.T) {
 	if n := len(again.messages("")); n != 3 {
 		t.Fatalf("%d messages after a restart with a higher retention, want the 3 kept", n)
 	}
-	if m := again.verify(first, "123456"); m != matchedUnknown {
+	if m := again.verify(first, "123456"); m != engine.MatchedUnknown {
 		t.Fatalf("a forgotten verification came back: %d", m)
 	}
 	if err := again.srv.Close(); err != nil {
@@ -119,13 +120,13 @@ func TestSendNotSavedChangesNothing(t *testing.T) {
 	path := statePath(t)
 	e := newHTTPSvc(t, withState(path))
 	kept := e.send("4915100000001", "")
-	e.mu(func(s *Server) { _ = s.journal.f.Close() }) // every write fails from now on
+	e.failAt(failAppend) // every write fails from now on
 	wantRefused(t, e.call("POST", "/otp/verification/send", e.sendBody("4915100000002", ""), nil), "-18", "")
 	wantRefused(t, e.call("POST", "/otp/verification/verify", `{"verificationId":"`+kept+`","code":"`+e.code(kept)+`"}`, nil), "-18", "")
 	if ms := e.messages(""); len(ms) != 1 {
 		t.Fatalf("a send that was not saved left %d messages", len(ms))
 	}
-	if rec := decode[recordAnswer](t, e.must("GET", "/otp/verification/record/"+kept, "")); rec.Verifications.Matched == matchedOK {
+	if rec := decode[engine.RecordAnswer](t, e.must("GET", "/otp/verification/record/"+kept, "")); rec.Verifications.Matched == engine.MatchedOK {
 		t.Fatal("a check that was not saved took effect")
 	}
 }

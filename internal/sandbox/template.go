@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // Template is the message (and voice settings) of a code. It belongs to
@@ -34,7 +36,7 @@ const (
 	languageDefault    = "EN"
 	maxDurationDefault = 59
 	repeatCntDefault   = 1
-	codePlaceholder    = "##code##"
+	codePlaceholder    = engine.CodePlaceholder
 	textMaxChars       = 256
 	codeLengthMin      = 4
 	codeLengthMax      = 10
@@ -50,11 +52,9 @@ var languages = []string{"CN", "EN", "VN", "JP", "ARB", "DE", "IN", "IT", "KR", 
 
 var templateKind = &kind[Template]{
 	one: "template", many: "templates", idField: "templateId",
-	ids: counter{first: firstTemplateID},
-	endpoints: []endpoint{
-		{RouteTemplateAdd, opAdd}, {RouteTemplateUpdate, opUpdate}, {RouteTemplateDetails, opDetails}, {RouteTemplateList, opList},
-	},
-	fixed: []string{"appId"},
+	ids:    counter{first: firstTemplateID},
+	routes: []op{opAdd, opUpdate, opDetails, opList},
+	fixed:  []string{"appId"},
 	fields: []Field{
 		{Name: "appId", Values: "string: the app the template belongs to, one of the same account's; required"},
 		nameField("templates"),
@@ -67,7 +67,7 @@ var templateKind = &kind[Template]{
 		{Name: "repeatCnt", Values: fmt.Sprintf("integer, 1 to %d: how many times a voice call plays the code; default %d", repeatCntMax, repeatCntDefault)},
 		{Name: "senderId", Values: `string: the sender id the recipient sees, where the destination supports one; default ""`},
 	},
-	coll:  func(st *state) *collection[Template] { return &st.Templates },
+	of:    func(o *objects) *list[Template] { return &o.templates },
 	id:    func(t Template) string { return strconv.FormatInt(t.TemplateID, 10) },
 	setID: func(t *Template, id string) { t.TemplateID = intID(id) },
 	name:  func(t Template) string { return t.Name },
@@ -85,8 +85,8 @@ var templateKind = &kind[Template]{
 		t.MaxDuration = cmp.Or(t.MaxDuration, maxDurationDefault)
 		t.RepeatCnt = cmp.Or(t.RepeatCnt, repeatCntDefault)
 	},
-	refs: func(st *state, key string, t Template) string {
-		if slices.ContainsFunc(st.Apps.Accounts[key], func(a App) bool { return a.AppID == t.AppID }) {
+	refs: func(o *objects, t Template) string {
+		if _, found := appKind.find(o, t.AppID); found {
 			return ""
 		}
 		return fmt.Sprintf("appId %q does not exist", t.AppID)
@@ -128,6 +128,14 @@ func parseTemplate(raw []byte, pathID string) (Template, string) {
 	t.RepeatCnt = int(b.intIn("repeatCnt", false, repeatCntDefault, 1, repeatCntMax, ""))
 	t.SenderID = b.str("senderId", false, "")
 	return t, b.reason()
+}
+
+// forEngine is what a send reads of the template.
+func (t Template) forEngine() engine.Template {
+	return engine.Template{
+		ID: t.TemplateID, AppID: t.AppID, Text: t.Text, CodeType: t.CodeType, CodeLength: t.CodeLength, Sender: t.SenderID,
+		Voice: engine.Voice{Language: t.Language, SpeechRate: t.SpeechRate, RepeatCnt: t.RepeatCnt, MaxDuration: t.MaxDuration},
+	}
 }
 
 // Templates returns an account's templates ordered by id.

@@ -30,6 +30,9 @@ type Options struct {
 	// ("http://127.0.0.1:8787"): sna URLs are SNABase + SNAPath + token.
 	// Empty leaves them relative to the sandbox ("/sna/<token>").
 	SNABase string
+	// SNAPrefix starts every sna token of the account, so that the sandbox
+	// finds the account of a token without asking every account.
+	SNAPrefix string
 }
 
 // DefaultRetention is how many attempts (messages) an account keeps by

@@ -176,7 +176,7 @@ func (s *Service) add(v *verification, channel string, now time.Time) {
 		for i := range 2 {
 			binary.LittleEndian.PutUint64(b[i*8:], s.rng.Uint64())
 		}
-		v.SNAToken = hex.EncodeToString(b[:])
+		v.SNAToken = s.opts.SNAPrefix + hex.EncodeToString(b[:])
 	}
 	if len(v.Nodes) > 0 {
 		v.NextAt = now.Add(time.Duration(v.Nodes[0].WaitingTime) * time.Second)

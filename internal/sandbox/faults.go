@@ -82,7 +82,7 @@ func newFaultState(f Faults) faultState {
 	f.Routes = slices.Clone(f.Routes)
 	return faultState{
 		faults:   f,
-		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),   //nolint:gosec // fault draws, not security
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), //nolint:gosec // fault draws, not security
 		idRNG:    rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, seed)), //nolint:gosec // ids, not secrets
 		injected: map[string]int{},
 	}

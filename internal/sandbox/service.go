@@ -71,13 +71,13 @@ func serviceRoutes() []route {
 	routes := []route{
 		{Route: Route{
 			Method: "POST", Path: "/verification/send", Name: RouteSend,
-			Does:   "Sends a code made as the template says, to the number, by the channel.",
-			Body:   "a JSON object", Fields: sendFields, Answer: sendAnswer, Errors: sendErrors,
+			Does: "Sends a code made as the template says, to the number, by the channel.",
+			Body: "a JSON object", Fields: sendFields, Answer: sendAnswer, Errors: sendErrors,
 		}, vendor: parsed(func(b []byte) (engine.SendRequest, string) { return parseSend(b, false) }, send)},
 		{Route: Route{
 			Method: "POST", Path: "/verification/sendRule", Name: RouteSendRule,
-			Does:   "Sends the caller's code (a \"routine OTP\").",
-			Body:   "a JSON object", Fields: rule, Answer: sendAnswer, Errors: sendErrors,
+			Does: "Sends the caller's code (a \"routine OTP\").",
+			Body: "a JSON object", Fields: rule, Answer: sendAnswer, Errors: sendErrors,
 		}, vendor: parsed(func(b []byte) (engine.SendRequest, string) { return parseSend(b, true) }, send)},
 		{Route: Route{
 			Method: "POST", Path: "/verification/verify", Name: RouteVerify,
@@ -94,8 +94,8 @@ func serviceRoutes() []route {
 		})},
 		{Route: Route{
 			Method: "POST", Path: "/verification/resend", Name: RouteResend,
-			Does:   "Sends a verification's code again, under a new verificationId.",
-			Body:   "a JSON object", Fields: []Field{verificationID, channel},
+			Does: "Sends a verification's code again, under a new verificationId.",
+			Body: "a JSON object", Fields: []Field{verificationID, channel},
 			Answer: sendAnswer + ", for the new verificationId",
 			Errors: "-22 for an unknown, checked or replaced verificationId; the send's limits and settings",
 		}, vendor: parsed(parseResend, func(_ *Server, a *account, _ *http.Request, req resendRequest) answer {
@@ -190,7 +190,7 @@ func snaPrefix(key string) string {
 func snaRoute() route {
 	return route{Route: Route{
 		Method: "GET", Path: engine.SNAPath + "{token}", Auth: AuthNone,
-		Does: "What a phone's network fetches to complete an sna verification (the snaUrl a send by sna answered): unsigned.",
+		Does:   "What a phone's network fetches to complete an sna verification (the snaUrl a send by sna answered): unsigned.",
 		Params: []Field{{Name: "{token}", Values: "the last segment of the snaUrl"}},
 		Answer: `200 and {"verificationId", "matched": 0} the first time; 409 and matched 4 after that; 410 and matched 5 once the code expired`,
 		Errors: "404 for a token no verification has",
@@ -526,7 +526,10 @@ func serviceControlRoutes() []route {
 				return
 			}
 			var ans numberAnswer
-			if c.in(func(a *account) { o, source := a.svc.Outcome(to); ans = numberAnswer{To: to, NumberOutcome: o, Source: source} }) {
+			if c.in(func(a *account) {
+				o, source := a.svc.Outcome(to)
+				ans = numberAnswer{To: to, NumberOutcome: o, Source: source}
+			}) {
 				controlJSON(c.w, http.StatusOK, ans)
 			}
 		}},

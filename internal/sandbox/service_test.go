@@ -1,9 +1,9 @@
 package sandbox
 
 import (
-	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 	"encoding/json"
 	"fmt"
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 	"io"
 	"log/slog"
 	"net/http"

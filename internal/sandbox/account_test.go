@@ -1,8 +1,12 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"os"
 	"maps"
 	"net/http"
 	"slices"
@@ -411,4 +415,175 @@ func (e *env) failAt(points ...string) {
 		return nil
 	}
 	e.srv.journal.failHook.Store(&fail)
+}
+
+// A state file written by an open-accounts sandbox, loaded by a sandbox of
+// one configured account: its accounts are kept and said, reachable by
+// name, and a control request without ?key= is refused, naming them, so
+// that it cannot reach them by mistake. (Before, a keyless reset there
+// erased them all.)
+func TestKeylessControlIsRefusedWhenTheFileHoldsOtherAccounts(t *testing.T) {
+	path := statePath(t)
+	shared := "shared-secret"
+	open := newEnv(t, withState(path), func(o *Options) { o.Accounts, o.OpenAccounts, o.SharedSecret = nil, true, shared })
+	jobs := []string{"job-A", "job-B", "job-C", "job-D"}
+	for _, job := range jobs {
+		if r := open.call("POST", "/otp/flow/add", validFlow, open.signed(job, shared)); r.Status != "0" {
+			t.Fatalf("%s: %+v", job, r)
+		}
+	}
+	if err := open.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	one := newEnv(t, withState(path), func(o *Options) { o.Accounts = map[string]string{"a": "secret-a"} })
+	if got := one.srv.ForeignAccounts(); !slices.Equal(got, jobs) {
+		t.Fatalf("foreign accounts %v", got)
+	}
+	for _, r := range []struct{ method, path string }{{"POST", "/_sandbox/reset"}, {"GET", "/_sandbox/flows"}, {"DELETE", "/_sandbox/messages"}} {
+		status, raw := one.control(r.method, r.path, "")
+		if status != 400 || !strings.Contains(string(raw), "job-A, job-B, job-C, job-D") {
+			t.Fatalf("keyless %s %s: %d %s", r.method, r.path, status, raw)
+		}
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, disk) {
+		t.Fatal("a refused keyless request changed the file")
+	}
+	if got := decode[[]Flow](t, one.mustControl(200, "GET", "/_sandbox/flows?key=job-C", "")); len(got) != 1 {
+		t.Fatalf("job-C's flows by name: %+v", got)
+	}
+	wantRefused(t, one.call("GET", "/otp/flow/list", "", one.signed("job-A", shared)), "-1", "unknown Api-Key")
+	// Named, the one account is reached as before.
+	one.mustControl(204, "POST", "/_sandbox/reset?key=a", "")
+	again := newEnv(t, withState(path), func(o *Options) { o.Accounts = map[string]string{"a": "secret-a"} })
+	for _, job := range jobs {
+		if len(again.srv.Flows(job)) != 1 {
+			t.Fatalf("%s lost its flow", job)
+		}
+	}
+}
+
+// A control request signed with an account's own key and secret, as on
+// the vendor API, reaches that account and no other; the control token
+// still reaches every account.
+func TestAnAccountsSignatureOpensItsControlRoutes(t *testing.T) {
+	e := newHTTPSvc(t, func(o *Options) { o.Accounts = map[string]string{key: secret, otherKey: otherSecret} })
+	id := e.send("4915100000001", "")
+	signedControl := func(k, s, method, path string) (int, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, e.hs.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for h, v := range e.signed(k, s) {
+			req.Header.Set(h, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if status, raw := signedControl(key, secret, "GET", "/_sandbox/messages"); status != 200 || !strings.Contains(string(raw), id) {
+		t.Fatalf("the account's own messages, signed: %d %s", status, raw)
+	}
+	if status, raw := signedControl(otherKey, otherSecret, "GET", "/_sandbox/messages"); status != 200 || strings.Contains(string(raw), id) {
+		t.Fatalf("another account's signature saw the messages: %d %s", status, raw)
+	}
+	if status, raw := signedControl(otherKey, otherSecret, "GET", "/_sandbox/messages?key="+key); status != 403 || !strings.Contains(string(raw), `"error"`) {
+		t.Fatalf("a signature naming another account: %d %s", status, raw)
+	}
+	if status, _ := signedControl(otherKey, otherSecret, "POST", "/_sandbox/reset?key="+key); status != 403 {
+		t.Fatalf("a signed reset of another account: %d", status)
+	}
+	if status, _ := signedControl(key, "wrong-secret", "GET", "/_sandbox/messages"); status != 401 {
+		t.Fatalf("a bad signature: %d", status)
+	}
+	if got := e.messages("key=" + key); len(got) != 1 {
+		t.Fatalf("the control token no longer reaches the account: %+v", got)
+	}
+	// Without a control token, the signatures still open their accounts.
+	noToken := newEnv(t, func(o *Options) { o.ControlToken = "" })
+	if status, _ := noToken.control("GET", "/_sandbox/flows?key="+key, ""); status != 403 {
+		t.Fatalf("a token on a sandbox without one: %d", status)
+	}
+	req, _ := http.NewRequest("GET", noToken.hs.URL+"/_sandbox/flows", nil)
+	for h, v := range noToken.signed(key, secret) {
+		req.Header.Set(h, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("a signed request on a sandbox without a token: %d", resp.StatusCode)
+	}
+}
+
+// Open accounts are bounded: past MaxAccounts a new key is refused, saying
+// why; an opened account no request named for AccountIdle is forgotten,
+// with everything in it, saved; a configured one never is.
+func TestOpenAccountsAreBounded(t *testing.T) {
+	path := statePath(t)
+	shared := "shared-secret"
+	opts := func(o *Options) {
+		o.OpenAccounts, o.SharedSecret, o.MaxAccounts, o.AccountIdle = true, shared, 3, time.Hour
+	}
+	e := newEnv(t, withState(path), opts) // two configured accounts, one more may open
+	if r := e.call("POST", "/otp/flow/add", validFlow, e.signed("job-1", shared)); r.Status != "0" {
+		t.Fatalf("job-1: %+v", r)
+	}
+	r := e.call("GET", "/otp/flow/list", "", e.signed("job-2", shared))
+	wantRefused(t, r, "-23", "-max-accounts")
+	if status, raw := e.control("PUT", "/_sandbox/faults?key=job-2", `{}`); status != 503 || !strings.Contains(string(raw), "-max-accounts") {
+		t.Fatalf("a control request opening a fourth account: %d %s", status, raw)
+	}
+	e.newFlow("configured-flow")
+
+	e.srv.sweep(time.Now().Add(59 * time.Minute))
+	if len(e.srv.Flows("job-1")) != 1 {
+		t.Fatal("an account was forgotten before it was idle for AccountIdle")
+	}
+	e.srv.sweep(time.Now().Add(61 * time.Minute))
+	e.mu(func(s *Server) {
+		if _, kept := s.accounts["job-1"]; kept {
+			t.Fatal("an idle account was kept")
+		}
+	})
+	if len(e.srv.Flows(key)) != 1 {
+		t.Fatal("a configured account was forgotten")
+	}
+	// Its place is free again, and what it held is gone, after a restart too.
+	if r := e.call("GET", "/otp/flow/list", "", e.signed("job-2", shared)); r.Status != "0" {
+		t.Fatalf("job-2 after job-1 was forgotten: %+v", r)
+	}
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := newEnv(t, withState(path), opts)
+	if len(again.srv.Flows("job-1")) != 0 || len(again.srv.Flows(key)) != 1 {
+		t.Fatalf("after a restart: job-1 %+v, %s %+v", again.srv.Flows("job-1"), key, again.srv.Flows(key))
+	}
+}
+
+// The retention has a sandbox-wide cap: each account keeps at most its
+// share of RetentionTotal.
+func TestRetentionTotalIsShared(t *testing.T) {
+	e := newHTTPSvc(t, func(o *Options) {
+		o.Accounts = map[string]string{key: secret, otherKey: otherSecret}
+		o.Retention, o.RetentionTotal = 100, 10 // 5 each
+	})
+	for i := range 8 {
+		e.send(fmt.Sprintf("49151%08d", i), "")
+	}
+	if n := len(e.messages("key=" + key)); n != 5 {
+		t.Fatalf("%d messages kept, want 5 (10 for 2 accounts)", n)
+	}
 }

@@ -129,6 +129,23 @@ func (s *Server) soleAccount() (*account, error) {
 	return sole, nil
 }
 
+// ForeignAccounts are the keys of the accounts the state file holds that
+// the sandbox was not started with (and, without open accounts, cannot
+// sign in as), sorted: a control request reaches them only by naming
+// them, so that a request without ?key= cannot reset them by mistake.
+func (s *Server) ForeignAccounts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k, a := range s.accounts {
+		if !a.configured && a.secret == "" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // retention is an account's retention: -retention, or its share of the
 // sandbox-wide cap when that is smaller, so that memory has a bound
 // however many accounts there are.

@@ -215,3 +215,74 @@ func TestPatchErrorsGrammar(t *testing.T) {
 		t.Errorf("fixed field: %v", err)
 	}
 }
+
+// A body over the limit is answered as one, naming the limit: -22 on the
+// vendor API, 413 on the control surface, however large it is. (Before,
+// bodies were cut at 1 MiB without a word: "-22 the request body must be a
+// JSON object", "unexpected EOF", or a reset connection.)
+func TestBodiesOverTheLimit(t *testing.T) {
+	e := newHTTPSvc(t)
+	for _, size := range []int{maxBody + 1, 10 << 20} {
+		big := `{"appId":"` + strings.Repeat("x", size) + `"}`
+		r := e.call("POST", "/otp/verification/send", big, nil)
+		wantRefused(t, r, "-22", "1 MiB")
+		status, raw := e.control("POST", "/_sandbox/flows", big)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), "1 MiB") {
+			t.Fatalf("a control body of %d bytes: %d %s", size, status, raw)
+		}
+		status, raw = e.control("PUT", "/_sandbox/faults", big)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"error"`) {
+			t.Fatalf("a faults body of %d bytes: %d %s", size, status, raw)
+		}
+	}
+	// At the limit, a body is read whole.
+	atLimit := `{"name":"at-the-limit","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`
+	atLimit += strings.Repeat(" ", maxBody-len(atLimit))
+	if status, raw := e.control("POST", "/_sandbox/flows", atLimit); status != 201 {
+		t.Fatalf("a body of exactly the limit: %d %s", status, raw)
+	}
+}
+
+// A control body is one JSON value: anything after it is refused.
+func TestControlBodiesAreOneJSONValue(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range []struct{ method, path, body string }{
+		{"PUT", "/_sandbox/faults?key=" + key, `{"latencyMs":1} garbage {`},
+		{"PUT", "/_sandbox/faults?key=" + key, `{"latencyMs":1}{"latencyMs":2}`},
+		{"POST", "/_sandbox/flows?key=" + key, validFlow + ` x`},
+		{"PATCH", "/_sandbox/flows/10001?key=" + key, `{"name":"abcd"} []`},
+	} {
+		status, raw := e.control(r.method, r.path, r.body)
+		if status != 400 || !strings.Contains(string(raw), "follows the JSON value") {
+			t.Errorf("%s %s %s: %d %s", r.method, r.path, r.body, status, raw)
+		}
+	}
+	if f := e.srv.CurrentFaults(); f.LatencyMS != 0 {
+		t.Fatalf("a refused body set the faults: %+v", f)
+	}
+	e.mustControl(200, "PUT", "/_sandbox/faults?key="+key, "{\"latencyMs\":0}\n\t ")
+}
+
+// Every path under /_sandbox/ that no route has answers {"error": …}, as
+// every control failure does: 404, or 405 with the methods the path takes.
+func TestUnknownControlPathsAnswerJSON(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/_sandbox/nothing", 404, ""},
+		{"GET", "/_sandbox/", 404, ""},
+		{"POST", "/_sandbox/flows/10001/extra", 404, ""},
+		{"PUT", "/_sandbox/flows", 405, "GET, POST"},
+		{"GET", "/_sandbox/reset", 405, "POST"},
+		{"POST", "/_sandbox/numbers/4915100000001", 405, "DELETE, GET, PUT"},
+	} {
+		status, raw, header := e.controlAuth("Bearer "+controlToken, c.method, c.path+"?key="+key, "")
+		var body map[string]string
+		if err := json.Unmarshal(raw, &body); err != nil || body["error"] == "" || status != c.status || header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d %q Allow %q", c.method, c.path, status, raw, header.Get("Allow"))
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -27,15 +28,24 @@ type env struct {
 	srv *Server
 	hs  *httptest.Server
 	now func() time.Time // the server's clock, which signatures must follow
+	// real is the server's real clock unless a test gave its own
+	// (setNow moves it).
+	real *atomic.Pointer[func() time.Time]
 }
+
+// setNow sets the server's real clock (of an env made without Options.Now).
+func (e *env) setNow(now func() time.Time) { e.real.Store(&now) }
 
 func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Helper()
 	// The listener first: the sandbox's public address (of its sna URLs)
 	// is the test server's.
 	hs := httptest.NewUnstartedServer(nil)
+	real := &atomic.Pointer[func() time.Time]{}
+	wall := time.Now
+	real.Store(&wall)
 	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken,
-		PublicURL: "http://" + hs.Listener.Addr().String()}
+		PublicURL: "http://" + hs.Listener.Addr().String(), Now: func() time.Time { return (*real.Load())() }}
 	for _, m := range mods {
 		m(&opts)
 	}
@@ -52,7 +62,7 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	if now == nil {
 		now = time.Now
 	}
-	return &env{t: t, srv: srv, hs: hs, now: now}
+	return &env{t: t, srv: srv, hs: hs, now: now, real: real}
 }
 
 type response struct {

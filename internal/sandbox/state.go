@@ -253,7 +253,6 @@ func (s *Server) openState(path string) error {
 	if err := s.checkLoaded(); err != nil {
 		return corrupt(err)
 	}
-	s.announceForeign(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600) //nolint:gosec // the operator names the state file
 	if err != nil {
 		return fmt.Errorf("sandbox: opening state file %s: %w", path, err)
@@ -318,25 +317,6 @@ func (snap *accountSnapshot) records() []record {
 	var out []record
 	_ = snap.write(func(rec record) error { out = append(out, rec); return nil })
 	return out
-}
-
-// announceForeign says at start which accounts the state file holds that
-// the sandbox was not started with: the control routes do not let a
-// request without ?key= reach them by mistake (soleAccount).
-func (s *Server) announceForeign(path string) {
-	var foreign []string
-	for k, a := range s.accounts {
-		if !a.configured {
-			foreign = append(foreign, k)
-		}
-	}
-	if len(foreign) == 0 || s.opts.OpenAccounts {
-		return
-	}
-	slices.Sort(foreign)
-	s.opts.Logger.Warn("the state file holds accounts the sandbox was not started with: their objects and verifications are kept, "+
-		"no request can sign in as them, and a control request must name them (?key=) to reach them",
-		"path", path, "accounts", strings.Join(foreign, ","))
 }
 
 // checkStateDir stops the start when the state file's directory is

@@ -199,11 +199,11 @@ func (s *Server) forget(a *account, now time.Time) {
 	s.opts.Logger.Info("account forgotten: no request named it for -account-idle", "key", a.key, "idle", s.opts.AccountIdle)
 }
 
-// sweepEvery is how often the sweep runs: a fraction of the idle time, so
+// sweepEvery is how often the sweep runs: a tenth of the idle time, so
 // that an account is forgotten soon after it falls idle, at most a minute.
 func (s *Server) sweepEvery() time.Duration {
 	if s.opts.AccountIdle > 0 {
-		return min(max(s.opts.AccountIdle/10, time.Second), time.Minute)
+		return min(max(s.opts.AccountIdle/10, 100*time.Millisecond), time.Minute)
 	}
 	return time.Minute
 }

@@ -87,9 +87,9 @@ func run(args []string, out io.Writer) error {
 	retention := fs.Int("retention", sandbox.DefaultRetention, "the account's retention (attempts kept) in the memory scenario")
 	var iso isolationOptions
 	fs.IntVar(&iso.verifications, "isolation-verifications", 10000, "verifications account A holds in the isolation scenario, and sends again in each cycle")
-	fs.IntVar(&iso.rate, "isolation-rate", 50, "account B's complete verifications per second in the isolation scenario")
+	fs.IntVar(&iso.rate, "isolation-rate", 100, "account B's complete verifications per second in the isolation scenario")
 	fs.IntVar(&iso.fillRate, "isolation-fill-rate", 1000, "account A's sends per second while it works in the isolation scenario")
-	fs.IntVar(&iso.cycles, "isolation-cycles", 3, "times account A sends and purges its messages in the isolation scenario")
+	fs.IntVar(&iso.cycles, "isolation-cycles", 4, "times account A sends and purges its messages in the isolation scenario")
 	fs.DurationVar(&iso.alone, "isolation-alone", 10*time.Second, "how long account B runs alone in the isolation scenario")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verify and memory scenarios (sandbox, calibration and clients) here")
 	if err := fs.Parse(args); err != nil {

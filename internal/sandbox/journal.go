@@ -3,7 +3,6 @@ package sandbox
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -171,11 +170,7 @@ func (s *Server) save(a *account, recs ...record) error {
 	}
 	var lines []byte
 	for _, rec := range recs {
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return fmt.Errorf("%w: %w", errNotSaved, err)
-		}
-		lines = append(append(lines, b...), '\n')
+		lines = appendRecord(lines, rec)
 	}
 	if err := j.call(&jreq{kind: reqAppend, key: a.key, data: lines}); err != nil {
 		s.opts.Logger.Error("saving state failed", "path", j.path, "key", a.key, "error", err)
@@ -550,12 +545,10 @@ func (s *Server) compactNow() error {
 
 // recordWriter writes records as lines.
 func recordWriter(w io.Writer) func(record) error {
+	var line []byte
 	return func(rec record) error {
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(append(b, '\n'))
+		line = appendRecord(line[:0], rec)
+		_, err := w.Write(line)
 		return err
 	}
 }

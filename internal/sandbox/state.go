@@ -59,6 +59,37 @@ type record struct {
 	Obj  json.RawMessage `json:"obj,omitempty"`
 }
 
+// appendRecord appends a record as its line. The Obj of every record is
+// JSON that encoding/json made, so it is copied as it is: a compaction
+// writes a line for each of 10,000 verifications, and encoding each record
+// again (validating and compacting its object once more) doubled its
+// time.
+func appendRecord(b []byte, rec record) []byte {
+	b = append(b, `{"op":`...)
+	b = appendJSONString(b, rec.Op)
+	for _, f := range []struct{ name, value string }{{"key", rec.Key}, {"kind", rec.Kind}, {"id", rec.ID}} {
+		if f.value != "" {
+			b = append(append(append(b, ',', '"'), f.name...), '"', ':')
+			b = appendJSONString(b, f.value)
+		}
+	}
+	if len(rec.Obj) > 0 {
+		b = append(append(b, `,"obj":`...), rec.Obj...)
+	}
+	return append(b, '}', '\n')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), s...), '"')
+}
+
 // changeRecords are the records of an account's engine changes.
 func changeRecords(key string, cs []engine.Change) []record {
 	out := make([]record, len(cs))

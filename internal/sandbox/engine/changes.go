@@ -38,11 +38,7 @@ const (
 var Kinds = []string{KindVerification, KindMessages, KindClock}
 
 func putChange(v *verification) Change {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic("engine: a verification does not encode: " + err.Error())
-	}
-	return Change{Kind: KindVerification, Op: OpPut, ID: v.ID, Obj: b}
+	return Change{Kind: KindVerification, Op: OpPut, ID: v.ID, Obj: appendVerification(nil, v)}
 }
 
 // clockState is how a clock change reads.
@@ -119,33 +115,47 @@ type State struct {
 	verifs []*verification
 }
 
-// Snapshot copies the service's state.
+// Snapshot copies the service's state. It is taken under the account's
+// lock, so it copies rather than encodes, and in few allocations: the
+// account waits for the copy alone, and the encoding (Encode) is done
+// after the lock is let go.
 func (s *Service) Snapshot() *State {
 	s.rebuild()
-	st := &State{offset: s.opts.Clock.offset, verifs: make([]*verification, 0, len(s.byAge)-s.ageHead)}
-	for _, v := range s.byAge[s.ageHead:] {
-		c := *v
-		c.Nodes = append([]Node(nil), v.Nodes...)
-		c.Attempts = make([]*attempt, len(v.Attempts))
-		for i, a := range v.Attempts {
-			ac := *a
-			ac.v = nil
-			c.Attempts[i] = &ac
+	live := s.byAge[s.ageHead:]
+	n := 0
+	for _, v := range live {
+		n += len(v.Attempts)
+	}
+	st := &State{offset: s.opts.Clock.offset, verifs: make([]*verification, len(live))}
+	copies := make([]verification, len(live))
+	attempts := make([]attempt, 0, n)
+	pointers := make([]*attempt, 0, n)
+	for i, v := range live {
+		c := &copies[i]
+		*c = *v // Nodes are never changed in place: the copy may share them
+		first := len(pointers)
+		for _, a := range v.Attempts {
+			attempts = append(attempts, *a)
+			pointers = append(pointers, &attempts[len(attempts)-1])
 		}
-		st.verifs = append(st.verifs, &c)
+		c.Attempts = pointers[first:len(pointers):len(pointers)]
+		st.verifs[i] = c
 	}
 	return st
 }
 
-// Encode emits the changes that rebuild the state.
+// Encode emits the changes that rebuild the state. A change's Obj is
+// only valid during the call of emit: one buffer serves them all.
 func (st *State) Encode(emit func(Change) error) error {
 	if st.offset != 0 {
 		if err := emit(clockChange(st.offset)); err != nil {
 			return err
 		}
 	}
+	var buf []byte
 	for _, v := range st.verifs {
-		if err := emit(putChange(v)); err != nil {
+		buf = appendVerification(buf[:0], v)
+		if err := emit(Change{Kind: KindVerification, Op: OpPut, ID: v.ID, Obj: buf}); err != nil {
 			return err
 		}
 	}

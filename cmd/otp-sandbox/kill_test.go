@@ -524,7 +524,9 @@ type checkClient struct {
 	inPurge bool
 }
 
-func (cc *checkClient) number() string { return "4915" + map[string]string{"kill-a": "1", "kill-b": "2"}[cc.key] + "0000001" }
+func (cc *checkClient) number() string {
+	return "4915" + map[string]string{"kill-a": "1", "kill-b": "2"}[cc.key] + "0000001"
+}
 
 func (cc *checkClient) op(c *child) error {
 	if err := cc.setUp(c, false); err != nil {

@@ -54,6 +54,7 @@ func (s *Server) newAccount(key, secret string, configured bool) *account {
 		Save:      func(cs []engine.Change) error { return s.save(a, changeRecords(key, cs)...) },
 		Retention: s.retention,
 		SNABase:   s.opts.PublicURL,
+		SNAPrefix: snaPrefix(key),
 	})
 	a.resetInMemory()
 	return a

@@ -41,11 +41,11 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	// The listener first: the sandbox's public address (of its sna URLs)
 	// is the test server's.
 	hs := httptest.NewUnstartedServer(nil)
-	real := &atomic.Pointer[func() time.Time]{}
+	clock := &atomic.Pointer[func() time.Time]{}
 	wall := time.Now
-	real.Store(&wall)
+	clock.Store(&wall)
 	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken,
-		PublicURL: "http://" + hs.Listener.Addr().String(), Now: func() time.Time { return (*real.Load())() }}
+		PublicURL: "http://" + hs.Listener.Addr().String(), Now: func() time.Time { return (*clock.Load())() }}
 	for _, m := range mods {
 		m(&opts)
 	}
@@ -62,7 +62,7 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	if now == nil {
 		now = time.Now
 	}
-	return &env{t: t, srv: srv, hs: hs, now: now, real: real}
+	return &env{t: t, srv: srv, hs: hs, now: now, real: clock}
 }
 
 type response struct {

@@ -1,10 +1,11 @@
 package sandbox
 
 import (
-	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // Every documented field rule of the service's bodies, with the reason a

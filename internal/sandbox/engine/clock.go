@@ -27,12 +27,12 @@ type Clock struct {
 	last time.Time
 }
 
-// NewClock makes a clock on real time (time.Now when nil).
-func NewClock(real func() time.Time) *Clock {
-	if real == nil {
-		real = time.Now
+// NewClock makes a clock on the wall clock (time.Now when nil).
+func NewClock(wall func() time.Time) *Clock {
+	if wall == nil {
+		wall = time.Now
 	}
-	return &Clock{real: real}
+	return &Clock{real: wall}
 }
 
 // Service reads the service's clock.

@@ -23,11 +23,7 @@ package main
 // neither.
 
 import (
-	"bytes"
 	"context"
-	"crypto/md5" //nolint:gosec // the vendor's signature scheme
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -308,17 +304,10 @@ func (w *compactionWatcher) stop() []span {
 
 // isolationAccount is one account of the scenario: its app and template,
 // and a client that signs as it.
-type isolationAccount struct {
-	hc          *http.Client
-	root        string // http://127.0.0.1:port
-	key, secret string
-	appID       string
-	tplID       int64
-	numbers     atomic.Int64
-}
+type isolationAccount struct{ *client }
 
 func newIsolationAccount(hc *http.Client, root, key, secret string) (*isolationAccount, error) {
-	a := &isolationAccount{hc: hc, root: root, key: key, secret: secret}
+	a := &isolationAccount{&client{t: &target{name: key, base: root}, http: hc, key: key, secret: secret, account: key}}
 	var app struct {
 		AppID string `json:"appId"`
 	}
@@ -332,104 +321,8 @@ func newIsolationAccount(hc *http.Client, root, key, secret string) (*isolationA
 	if err := a.control(http.MethodPost, "/_sandbox/templates", body, http.StatusCreated, &tpl); err != nil {
 		return nil, err
 	}
-	a.appID, a.tplID = app.AppID, tpl.TemplateID
+	a.t.appID, a.t.tplID = app.AppID, tpl.TemplateID
 	return a, nil
-}
-
-// control sends a control request about the account with the token.
-func (a *isolationAccount) control(method, path, body string, want int, v any) error {
-	req, err := http.NewRequestWithContext(context.Background(), method, a.root+path+"?key="+a.key, strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+benchToken)
-	return a.do(req, want, v)
-}
-
-func (a *isolationAccount) do(req *http.Request, want int, v any) error {
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: HTTP %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
-	}
-	return json.Unmarshal(b, v)
-}
-
-func (a *isolationAccount) signed(path string, body any, data any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, a.root+"/otp"+path, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(a.key + a.secret + ts)) //nolint:gosec // the vendor's scheme
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", a.key)
-	req.Header.Set("Timestamp", ts)
-	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
-	var env struct {
-		Status string          `json:"status"`
-		Reason string          `json:"reason"`
-		Data   json.RawMessage `json:"data"`
-	}
-	if err := a.do(req, http.StatusOK, &env); err != nil {
-		return err
-	}
-	if env.Status != "0" {
-		return fmt.Errorf("%s as %s: status %s, %s", path, a.key, env.Status, env.Reason)
-	}
-	return json.Unmarshal(env.Data, data)
-}
-
-func (a *isolationAccount) send() (string, error) {
-	n := a.numbers.Add(1)
-	var d struct {
-		VerificationID string `json:"verificationId"`
-	}
-	err := a.signed("/verification/send", map[string]any{"appId": a.appID, "templateId": a.tplID, "to": fmt.Sprintf("49151%09d", n)}, &d)
-	return d.VerificationID, err
-}
-
-// verification is one complete verification: send, read, check.
-func (a *isolationAccount) verification() error {
-	id, err := a.send()
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, a.root+"/_sandbox/messages?key="+a.key+"&verificationId="+id, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+benchToken)
-	var msgs []struct {
-		Code string `json:"code"`
-	}
-	if err := a.do(req, http.StatusOK, &msgs); err != nil {
-		return err
-	}
-	if len(msgs) != 1 {
-		return fmt.Errorf("%d messages for %s", len(msgs), id)
-	}
-	var v struct {
-		Matched int `json:"matched"`
-	}
-	if err := a.signed("/verification/verify", map[string]any{"verificationId": id, "code": msgs[0].Code}, &v); err != nil {
-		return err
-	}
-	if v.Matched != 0 {
-		return fmt.Errorf("%s: matched %d", id, v.Matched)
-	}
-	return nil
 }
 
 // purge deletes all the account's messages and says how many there were.

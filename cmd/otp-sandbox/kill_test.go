@@ -930,16 +930,20 @@ func (c *child) do(req *http.Request, want int) (json.RawMessage, error) {
 	return raw, nil
 }
 
-func (c *child) vendor(key, secret, method, path string, body any) (json.RawMessage, error) {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r = bytes.NewReader(b)
+// jsonBody is a request's body: none for nil.
+func jsonBody(body any) io.Reader {
+	if body == nil {
+		return nil
 	}
-	req, err := http.NewRequest(method, c.base+path, r)
+	b, err := json.Marshal(body)
+	if err != nil {
+		panic(err) // the test's own values
+	}
+	return bytes.NewReader(b)
+}
+
+func (c *child) vendor(key, secret, method, path string, body any) (json.RawMessage, error) {
+	req, err := http.NewRequest(method, c.base+path, jsonBody(body))
 	if err != nil {
 		return nil, err
 	}
@@ -964,19 +968,11 @@ func (c *child) vendor(key, secret, method, path string, body any) (json.RawMess
 }
 
 func (c *child) control(method, path, key string, body any, want int) (json.RawMessage, error) {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r = bytes.NewReader(b)
-	}
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	req, err := http.NewRequest(method, c.root+path+sep+"key="+key, r)
+	req, err := http.NewRequest(method, c.root+path+sep+"key="+key, jsonBody(body))
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,22 @@ func (c call) in(f func(a *account)) bool {
 	return true
 }
 
+// serve answers a control request with what f makes of the account,
+// under its lock: status and f's value as JSON, or f's failure (500 when
+// the state file could not be written, and nothing changed).
+func serve[T any](c call, status int, f func(a *account) (T, error)) {
+	var v T
+	var err error
+	if !c.in(func(a *account) { v, err = f(a) }) {
+		return
+	}
+	if err != nil {
+		controlError(c.w, consoleStatus(err), err)
+		return
+	}
+	controlJSON(c.w, status, v)
+}
+
 // control guards a control route: the control token or the account's
 // signature, then the account the request is about.
 func (s *Server) control(rt route) http.Handler {
@@ -185,12 +201,9 @@ func accountRoutes() []route {
 				strings.Join(faultKinds, ", ") + ").",
 			Answer: `200 and {"counts": {"<route>": <requests>}, "total": <requests>, "faultsInjected": {"<fault>": <injections>}}`,
 		}, control: func(s *Server, c call) {
-			var body map[string]any
-			if c.in(func(a *account) {
-				body = map[string]any{"counts": maps.Clone(a.counts), "total": total(a.counts), "faultsInjected": maps.Clone(a.faults.injected)}
-			}) {
-				controlJSON(c.w, http.StatusOK, body)
-			}
+			serve(c, http.StatusOK, func(a *account) (map[string]any, error) {
+				return map[string]any{"counts": maps.Clone(a.counts), "total": total(a.counts), "faultsInjected": maps.Clone(a.faults.injected)}, nil
+			})
 		}},
 		{Route: Route{
 			Method: "DELETE", Path: "/_sandbox/requests", Auth: AuthControl,

@@ -207,10 +207,7 @@ func faultRoutes() []route {
 			Does:   "The account's fault configuration.",
 			Answer: "200 and the faults, in the fields PUT takes",
 		}, control: func(s *Server, c call) {
-			var f Faults
-			if c.in(func(a *account) { f = a.faults.current() }) {
-				controlJSON(c.w, http.StatusOK, f)
-			}
+			serve(c, http.StatusOK, func(a *account) (Faults, error) { return a.faults.current(), nil })
 		}},
 		{Route: Route{
 			Method: "PUT", Path: "/_sandbox/faults", Auth: AuthControl,
@@ -222,9 +219,8 @@ func faultRoutes() []route {
 			Answer: "200 and the faults as set",
 			Errors: "400 for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name",
 		}, control: func(s *Server, c call) {
-			f, ok := controlBody(c.w, c.r, checkFaults)
-			if ok && c.in(func(a *account) { a.setFaults(f) }) {
-				controlJSON(c.w, http.StatusOK, f)
+			if f, ok := controlBody(c.w, c.r, checkFaults); ok {
+				serve(c, http.StatusOK, func(a *account) (Faults, error) { a.setFaults(f); return f, nil })
 			}
 		}},
 	}

@@ -55,6 +55,19 @@ func (s *Server) noteID(kind string, scheme idScheme, id string) {
 	scheme.note(s.idStateLocked(kind, scheme), id)
 }
 
+// mergeIDs takes in a kind's id state read from the state file: at least
+// what it says, whatever the order of the records, so that no id is ever
+// given out twice.
+func (s *Server) mergeIDs(kind string, scheme idScheme, ids idState) {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	st := s.idStateLocked(kind, scheme)
+	st.NextID = max(st.NextID, ids.NextID)
+	for id := range ids.UsedIDs {
+		scheme.note(st, id)
+	}
+}
+
 func (s *Server) idStateLocked(kind string, scheme idScheme) *idState {
 	st := s.ids[kind]
 	if st == nil {

@@ -59,9 +59,9 @@ func (k *kind[T]) vendorRoute(o op) route {
 		// The body is validated before the id is looked up, so a bad body
 		// for an unknown id is -22, not -24.
 		r.vendor = func(s *Server, acct *account, req *http.Request, body []byte) answer {
-			id, valid := k.ids.parse(req.PathValue("id"))
-			if !valid {
-				return fail(codeParameter, k.idField+" "+k.ids.rule())
+			id, bad := k.vendorID(req)
+			if bad != nil {
+				return *bad
 			}
 			obj, reason := k.parse(body, id)
 			if reason != "" {
@@ -75,9 +75,9 @@ func (k *kind[T]) vendorRoute(o op) route {
 		r.Answer = fmt.Sprintf("status 0 and the %s", k.one)
 		r.Errors = fmt.Sprintf("-24 for an id no %s of the account has", k.one)
 		r.vendor = func(_ *Server, acct *account, req *http.Request, _ []byte) answer {
-			id, valid := k.ids.parse(req.PathValue("id"))
-			if !valid {
-				return fail(codeParameter, k.idField+" "+k.ids.rule())
+			id, bad := k.vendorID(req)
+			if bad != nil {
+				return *bad
 			}
 			return inAccount(acct, func() (T, error) {
 				obj, found := k.find(&acct.objects, id)
@@ -97,6 +97,17 @@ func (k *kind[T]) vendorRoute(o op) route {
 	}
 	r.Name = vendorName(r.Method, r.Path)
 	return r
+}
+
+// vendorID reads the id a vendor route takes last, or says why it cannot
+// be one (-22).
+func (k *kind[T]) vendorID(req *http.Request) (string, *answer) {
+	id, valid := k.ids.parse(req.PathValue("id"))
+	if !valid {
+		bad := fail(codeParameter, k.idField+" "+k.ids.rule())
+		return "", &bad
+	}
+	return id, nil
 }
 
 // inAccount answers f's result under the account's lock.
@@ -139,10 +150,7 @@ func (k *kind[T]) consoleRoutes() []route {
 			Does:   fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order()),
 			Answer: fmt.Sprintf("200 and a JSON array of %s, each in the fields POST takes and its %s ([] when there are none)", k.many, k.idField),
 		}, control: func(_ *Server, c call) {
-			var out []T
-			if c.in(func(a *account) { out = k.list(&a.objects) }) {
-				controlJSON(c.w, http.StatusOK, out)
-			}
+			serve(c, http.StatusOK, func(a *account) ([]T, error) { return k.list(&a.objects), nil })
 		}},
 		{Route: Route{
 			Method: "POST", Path: base, Auth: AuthControl,

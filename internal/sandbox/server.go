@@ -163,7 +163,13 @@ func New(opts Options) (*Server, error) {
 	}
 	s.mux = http.NewServeMux()
 	s.mount(s.mux)
-	go s.sweepLoop()
+	if opts.OpenAccounts || opts.AccountIdle > 0 {
+		// Only where accounts come and go is there anything to sweep: a
+		// sandbox of configured accounts holds no goroutine of its own.
+		go s.sweepLoop()
+	} else {
+		close(s.sweepDone)
+	}
 	return s, nil
 }
 
@@ -178,8 +184,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serve
 // them.
 func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stop) }) }
 
-// Close stops the sandbox (Stop), then syncs the state file to disk and
-// closes it; later changes fail. A compaction under way finishes first.
+// Close stops the sandbox (Stop) and its sweep of idle accounts, then
+// syncs the state file to disk and closes it; later changes fail. A
+// compaction under way finishes first.
 func (s *Server) Close() error {
 	s.Stop()
 	var err error

@@ -357,12 +357,6 @@ type numberAnswer struct {
 	Source string `json:"source"`
 }
 
-// serviceError answers a failure of the service on the control surface:
-// 500 when the state file could not be written (nothing changed).
-func serviceError(w http.ResponseWriter, err error) {
-	controlError(w, consoleStatus(err), err)
-}
-
 // serviceControlRoutes are the service's control routes.
 func serviceControlRoutes() []route {
 	toParam := Field{Name: "{to}", Values: "a phone number: " + engine.PhoneRule}
@@ -403,7 +397,7 @@ func serviceControlRoutes() []route {
 			}
 			msgs, err := s.waitMessages(c.r.Context(), c.a, f, wait)
 			if err != nil {
-				serviceError(c.w, err)
+				controlError(c.w, consoleStatus(err), err)
 				return
 			}
 			controlJSON(c.w, http.StatusOK, msgs)
@@ -421,35 +415,20 @@ func serviceControlRoutes() []route {
 				controlError(c.w, http.StatusBadRequest, err)
 				return
 			}
-			var n int
-			if !c.in(func(a *account) { n, err = a.svc.Purge(a.config(), f) }) {
-				return
-			}
-			if err != nil {
-				serviceError(c.w, err)
-				return
-			}
-			controlJSON(c.w, http.StatusOK, map[string]int{"deleted": n})
+			serve(c, http.StatusOK, func(a *account) (map[string]int, error) {
+				n, err := a.svc.Purge(a.config(), f)
+				return map[string]int{"deleted": n}, err
+			})
 		}},
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/clock",
 			Does:   "The account's service clock: real time plus the offset the advances added. Flow steps that fell due run first.",
 			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>}`,
 		}, control: func(s *Server, c call) {
-			var ans clockAnswer
-			var err error
-			if !c.in(func(a *account) {
-				var now time.Time
-				now, err = a.svc.Now(a.config())
-				ans = clockAnswer{Now: engine.ControlTime(now), OffsetSeconds: int64(a.clock.Offset() / time.Second)}
-			}) {
-				return
-			}
-			if err != nil {
-				serviceError(c.w, err)
-				return
-			}
-			controlJSON(c.w, http.StatusOK, ans)
+			serve(c, http.StatusOK, func(a *account) (clockAnswer, error) {
+				now, err := a.svc.Now(a.config())
+				return clockAnswer{Now: engine.ControlTime(now), OffsetSeconds: int64(a.clock.Offset() / time.Second)}, err
+			})
 		}},
 		{Route: Route{
 			Method: "POST", Path: "/_sandbox/clock",
@@ -470,31 +449,17 @@ func serviceControlRoutes() []route {
 			if !ok {
 				return
 			}
-			var ans clockAnswer
-			var err error
-			if !c.in(func(a *account) {
-				var ran int
-				if ran, err = a.svc.Advance(a.config(), time.Duration(*body.AdvanceSeconds)*time.Second); err == nil {
-					ans = clockAnswer{Now: engine.ControlTime(a.clock.Service()), OffsetSeconds: int64(a.clock.Offset() / time.Second), StepsRun: &ran}
-				}
-			}) {
-				return
-			}
-			if err != nil {
-				serviceError(c.w, err)
-				return
-			}
-			controlJSON(c.w, http.StatusOK, ans)
+			serve(c, http.StatusOK, func(a *account) (clockAnswer, error) {
+				ran, err := a.svc.Advance(a.config(), time.Duration(*body.AdvanceSeconds)*time.Second)
+				return clockAnswer{Now: engine.ControlTime(a.clock.Service()), OffsetSeconds: int64(a.clock.Offset() / time.Second), StepsRun: &ran}, err
+			})
 		}},
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/numbers",
 			Does:   "The numbers of the account whose outcome was set with PUT, and their outcomes. " + engine.NumberRanges(),
 			Answer: `200 and {"<to>": {"sms": …, "call": …, "delaySeconds": …}}`,
 		}, control: func(s *Server, c call) {
-			var list map[string]NumberOutcome
-			if c.in(func(a *account) { list = a.svc.Outcomes() }) {
-				controlJSON(c.w, http.StatusOK, list)
-			}
+			serve(c, http.StatusOK, func(a *account) (map[string]NumberOutcome, error) { return a.svc.Outcomes(), nil })
 		}},
 		{Route: Route{
 			Method: "PUT", Path: "/_sandbox/numbers/{to}",
@@ -509,9 +474,11 @@ func serviceControlRoutes() []route {
 			if !ok {
 				return
 			}
-			o, ok := controlBody(c.w, c.r, engine.CheckOutcome)
-			if ok && c.in(func(a *account) { a.svc.SetOutcome(to, o) }) {
-				controlJSON(c.w, http.StatusOK, numberAnswer{To: to, NumberOutcome: o, Source: "override"})
+			if o, ok := controlBody(c.w, c.r, engine.CheckOutcome); ok {
+				serve(c, http.StatusOK, func(a *account) (numberAnswer, error) {
+					a.svc.SetOutcome(to, o)
+					return numberAnswer{To: to, NumberOutcome: o, Source: "override"}, nil
+				})
 			}
 		}},
 		{Route: Route{
@@ -550,10 +517,7 @@ func serviceControlRoutes() []route {
 			Does:   "The account's settings of what the vendor decides about money and content.",
 			Answer: "200 and the settings, in the fields PUT takes",
 		}, control: func(s *Server, c call) {
-			var set ServiceSettings
-			if c.in(func(a *account) { set = a.svc.Settings() }) {
-				controlJSON(c.w, http.StatusOK, set)
-			}
+			serve(c, http.StatusOK, func(a *account) (ServiceSettings, error) { return a.svc.Settings(), nil })
 		}},
 		{Route: Route{
 			Method: "PUT", Path: "/_sandbox/settings",
@@ -576,9 +540,7 @@ func serviceControlRoutes() []route {
 			if set.SensitiveWords == nil {
 				set.SensitiveWords = []string{}
 			}
-			if c.in(func(a *account) { a.svc.SetSettings(set) }) {
-				controlJSON(c.w, http.StatusOK, set)
-			}
+			serve(c, http.StatusOK, func(a *account) (ServiceSettings, error) { a.svc.SetSettings(set); return set, nil })
 		}},
 	}
 	for i := range routes {

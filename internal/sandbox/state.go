@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
@@ -116,18 +115,10 @@ func (k *kind[T]) putRecord(key string, obj T) record {
 func (k *kind[T]) load(s *Server, a *account, rec record) error {
 	if rec.Op == opIDs {
 		var ids idState
-		if err := decodeExact(rec.Obj, &ids); err != nil {
+		if err := engine.DecodeExact(rec.Obj, &ids); err != nil {
 			return err
 		}
-		// At least what the record says: the order of records does not
-		// matter, and ids are never given out twice.
-		s.idMu.Lock()
-		st := s.idStateLocked(k.one, k.ids)
-		st.NextID = max(st.NextID, ids.NextID)
-		for id := range ids.UsedIDs {
-			k.ids.note(st, id)
-		}
-		s.idMu.Unlock()
+		s.mergeIDs(k.one, k.ids, ids)
 		return nil
 	}
 	if a == nil {
@@ -137,7 +128,7 @@ func (k *kind[T]) load(s *Server, a *account, rec record) error {
 	switch rec.Op {
 	case opPut:
 		var obj T
-		if err := decodeExact(rec.Obj, &obj); err != nil {
+		if err := engine.DecodeExact(rec.Obj, &obj); err != nil {
 			return err
 		}
 		if got := k.id(obj); got != rec.ID {
@@ -409,7 +400,7 @@ func checkHeader(text []byte) error {
 		Journal string `json:"journal"`
 		Version int    `json:"version"`
 	}
-	if err := decodeExact(text, &h); err != nil {
+	if err := engine.DecodeExact(text, &h); err != nil {
 		return err
 	}
 	if h.Journal != "otp-sandbox" || h.Version != 1 {
@@ -420,7 +411,7 @@ func checkHeader(text []byte) error {
 
 func (s *Server) replayRecord(text []byte) error {
 	var rec record
-	if err := decodeExact(text, &rec); err != nil {
+	if err := engine.DecodeExact(text, &rec); err != nil {
 		return err
 	}
 	switch rec.Op {
@@ -447,7 +438,7 @@ func (s *Server) replayRecord(text []byte) error {
 	case opIDs:
 		if rec.Kind == verificationIDsKind {
 			var v verificationSeq
-			if err := decodeExact(rec.Obj, &v); err != nil {
+			if err := engine.DecodeExact(rec.Obj, &v); err != nil {
 				return err
 			}
 			s.verificationIDs.AtLeast(v.Seq)
@@ -492,20 +483,6 @@ func (s *Server) resetAllLoaded() {
 	s.verificationIDs.Reset()
 }
 
-// decodeExact decodes one JSON value strictly: an unknown field is an
-// error that names it, and nothing may follow.
-func decodeExact(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
-	}
-	if dec.More() {
-		return errors.New("more than one JSON value")
-	}
-	return nil
-}
-
 // loadWholeFile reads the layout of the state file before the journal
 // (the whole state as one JSON object, rewritten on every change), and the
 // layout before that, which held flows only.
@@ -521,7 +498,7 @@ func (s *Server) loadWholeFile(b []byte) error {
 		LegacyNextID   int64             `json:"nextId"`
 		LegacyAccounts map[string][]Flow `json:"accounts"`
 	}
-	if err := decodeExact(b, &f); err != nil {
+	if err := engine.DecodeExact(b, &f); err != nil {
 		return err
 	}
 	if f.LegacyAccounts != nil || f.LegacyNextID != 0 {
@@ -543,13 +520,7 @@ func (s *Server) loadWholeFile(b []byte) error {
 }
 
 func loadColl[T any](s *Server, k *kind[T], ids idState, byKey map[string][]T) {
-	s.idMu.Lock()
-	st := s.idStateLocked(k.one, k.ids)
-	st.NextID = max(st.NextID, ids.NextID)
-	for id := range ids.UsedIDs {
-		k.ids.note(st, id)
-	}
-	s.idMu.Unlock()
+	s.mergeIDs(k.one, k.ids, ids)
 	for _, key := range slices.Sorted(maps.Keys(byKey)) {
 		a := s.holder(key)
 		for _, obj := range byKey[key] {

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"encoding/json"
 	"testing"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // A record's line is what encoding/json would write: the journal's lines
@@ -15,7 +17,7 @@ func TestAppendRecordIsJSON(t *testing.T) {
 	} {
 		line := appendRecord(nil, rec)
 		var got record
-		if err := decodeExact(line, &got); err != nil || got.Op != rec.Op || got.Key != rec.Key || got.Kind != rec.Kind || got.ID != rec.ID || string(got.Obj) != string(rec.Obj) {
+		if err := engine.DecodeExact(line, &got); err != nil || got.Op != rec.Op || got.Key != rec.Key || got.Kind != rec.Kind || got.ID != rec.ID || string(got.Obj) != string(rec.Obj) {
 			t.Fatalf("%s read back as %+v (%v)", line, got, err)
 		}
 		if line[len(line)-1] != '\n' {

@@ -62,7 +62,7 @@ func (s *Service) Load(c Change) error {
 	switch {
 	case c.Kind == KindVerification && c.Op == OpPut:
 		var v verification
-		if err := decodeExact(c.Obj, &v); err != nil {
+		if err := DecodeExact(c.Obj, &v); err != nil {
 			return err
 		}
 		if v.ID != c.ID {
@@ -87,13 +87,13 @@ func (s *Service) Load(c Change) error {
 		}
 	case c.Kind == KindMessages && c.Op == OpPurge:
 		var p purge
-		if err := decodeExact(c.Obj, &p); err != nil {
+		if err := DecodeExact(c.Obj, &p); err != nil {
 			return err
 		}
 		s.applyPurge(p)
 	case c.Kind == KindClock && c.Op == OpPut:
 		var cs clockState
-		if err := decodeExact(c.Obj, &cs); err != nil {
+		if err := DecodeExact(c.Obj, &cs); err != nil {
 			return err
 		}
 		if cs.OffsetSeconds < 0 {
@@ -162,9 +162,10 @@ func (st *State) Encode(emit func(Change) error) error {
 	return nil
 }
 
-// decodeExact decodes one JSON value strictly: an unknown field is an
-// error that names it, and nothing may follow.
-func decodeExact(b []byte, v any) error {
+// DecodeExact decodes one JSON value strictly, as everything read back from
+// the state file is: an unknown field is an error that names it, and
+// nothing may follow.
+func DecodeExact(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -20,7 +20,7 @@ package main
 // sandbox, which makes it measure any build alike (-sandbox). B's
 // verifications are then sorted by what overlapped them: one of A's
 // compactions, one of A's purges (from the request to its answer), or
-// neither.
+// neither. The rows pool -reps runs, each on a fresh sandbox.
 
 import (
 	"context"
@@ -74,108 +74,24 @@ func benchIsolation(out io.Writer, o options, iso isolationOptions) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(work, "state")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return err
-	}
-	state := filepath.Join(dir, "state.json")
-	addrFile := filepath.Join(work, "addr")
-	cmd := exec.CommandContext(context.Background(), bin, //nolint:gosec // the sandbox binary the user names
-		"-listen", "127.0.0.1:0", "-addr-file", addrFile, "-quiet", "-control-token", benchToken, "-state", state,
-		"-retention", strconv.Itoa(iso.verifications),
-		"-account", keyA+":"+secretA, "-account", keyB+":"+secretB)
-	cmd.Env = withoutOTPVariables(os.Environ())
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	}()
-	base, err := waitFor(addrFile, cmd)
-	if err != nil {
-		return fmt.Errorf("%w\n%s", err, stderr.String())
-	}
-	root := strings.TrimSuffix(base, "/otp")
-	hc := &http.Client{
-		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
-		Timeout:   time.Minute,
-	}
-	a, err := newIsolationAccount(hc, root, keyA, secretA)
-	if err != nil {
-		return err
-	}
-	b, err := newIsolationAccount(hc, root, keyB, secretB)
-	if err != nil {
-		return err
-	}
-
-	fmt.Fprintf(os.Stderr, "==> isolation: filling account A with %d verifications\n", iso.verifications)
-	if err := a.sendMany(iso.verifications, 0, 8); err != nil {
-		return err
-	}
-	w := watchCompactions(dir, filepath.Base(state))
-	defer w.stop()
-
-	fmt.Fprintf(os.Stderr, "==> isolation: B alone for %s\n", iso.alone)
-	alone, err := b.steady(iso.rate, func() error { time.Sleep(iso.alone); return nil })
-	if err != nil {
-		return err
-	}
-	aloneEnd := time.Now()
-
-	fmt.Fprintf(os.Stderr, "==> isolation: B while A sends, compacts and purges (%d cycles)\n", iso.cycles)
-	var purges []span
-	var purged []int
-	busy, err := b.steady(iso.rate, func() error {
-		for range iso.cycles {
-			if err := a.sendMany(iso.verifications, iso.fillRate, 4); err != nil {
-				return err
-			}
-			from := time.Now()
-			n, err := a.purge()
-			if err != nil {
-				return err
-			}
-			purges = append(purges, span{from, time.Now()})
-			purged = append(purged, n)
+	// Each run on a fresh sandbox; the rows pool the runs' verifications,
+	// so that a p99 rests on more than the few that overlap one run's
+	// compactions.
+	var all isolationRun
+	for rep := range o.reps {
+		fmt.Fprintf(os.Stderr, "==> isolation: run %d of %d\n", rep+1, o.reps)
+		r, err := runIsolation(bin, filepath.Join(work, fmt.Sprint(rep)), iso)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	compactions := w.stop()
-	if !slices.ContainsFunc(compactions, func(c span) bool { return c.from.After(aloneEnd) }) {
-		return errNoCompaction
-	}
-	fmt.Fprintf(os.Stderr, "==> isolation: %d compactions, %d purges (messages: %v)\n", len(compactions), len(purges), purged)
-
-	var idle, sending, compacting, purging []time.Duration
-	for _, v := range alone {
-		if !overlapsAny(v, compactions) {
-			idle = append(idle, v.took())
-		}
-	}
-	for _, v := range busy {
-		c, p := overlapsAny(v, compactions), overlapsAny(v, purges)
-		if c {
-			compacting = append(compacting, v.took())
-		}
-		if p {
-			purging = append(purging, v.took())
-		}
-		if !c && !p {
-			sending = append(sending, v.took())
-		}
-	}
-	var before []span
-	for _, c := range compactions {
-		if c.from.Before(aloneEnd) {
-			before = append(before, c)
-		}
+		all.idle = append(all.idle, r.idle...)
+		all.sending = append(all.sending, r.sending...)
+		all.compacting = append(all.compacting, r.compacting...)
+		all.purging = append(all.purging, r.purging...)
+		all.compactions = append(all.compactions, r.compactions...)
+		all.purges = append(all.purges, r.purges...)
+		all.purged = append(all.purged, r.purged...)
+		all.idleCompactions += r.idleCompactions
 	}
 
 	fmt.Fprintf(out, "| account B's verifications (send, read, check) at %d/s | verifications | p50 (ms) | p99 (ms) | max (ms) | target |\n", iso.rate)
@@ -187,15 +103,130 @@ func benchIsolation(out io.Writer, o options, iso isolationOptions) error {
 		}
 		fmt.Fprintf(out, "| %s | %d | %s | %s | %s | %s |\n", what, len(ds), ms(percentile(ds, 0.5)), ms(percentile(ds, 0.99)), ms(percentile(ds, 1)), cell)
 	}
-	row(fmt.Sprintf("alone: A idle, holding %d verifications", iso.verifications), idle, false)
-	row(fmt.Sprintf("while A sends (%d/s), between its compactions and purges", iso.fillRate), sending, false)
-	row(fmt.Sprintf("while A's journal is compacted (%d compactions, %s)", len(compactions)-len(before), tookRange(compactions[len(before):])), compacting, true)
-	row(fmt.Sprintf("while A purges its messages (%d purges of %s messages, %s)", len(purges), countRange(purged), tookRange(purges)), purging, true)
+	row(fmt.Sprintf("alone: A idle, holding %d verifications", iso.verifications), all.idle, false)
+	row(fmt.Sprintf("while A sends (%d/s), between its compactions and purges", iso.fillRate), all.sending, false)
+	row(fmt.Sprintf("while A's journal is compacted (%d compactions, %s)", len(all.compactions), tookRange(all.compactions)), all.compacting, true)
+	row(fmt.Sprintf("while A purges its messages (%d purges of %s messages, %s)", len(all.purges), countRange(all.purged), tookRange(all.purges)), all.purging, true)
 	fmt.Fprintln(out)
-	if len(before) > 0 {
-		fmt.Fprintf(out, "(%d compactions ran while A was idle; B's verifications that overlapped them are left out of the first row.)\n\n", len(before))
+	if all.idleCompactions > 0 {
+		fmt.Fprintf(out, "(%d compactions ran while A was idle; B's verifications that overlapped them are left out of the first row.)\n\n", all.idleCompactions)
 	}
 	return nil
+}
+
+// isolationRun is what one run measured: B's verifications, sorted by
+// what they overlapped, and A's compactions and purges.
+type isolationRun struct {
+	idle, sending, compacting, purging []time.Duration
+	compactions, purges                []span // while A worked
+	purged                             []int
+	idleCompactions                    int
+}
+
+// runIsolation is one run of the scenario, on a fresh sandbox in work.
+func runIsolation(bin, work string, iso isolationOptions) (*isolationRun, error) {
+	dir := filepath.Join(work, "state")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	state := filepath.Join(dir, "state.json")
+	addrFile := filepath.Join(work, "addr")
+	cmd := exec.CommandContext(context.Background(), bin, //nolint:gosec // the sandbox binary the user names
+		"-listen", "127.0.0.1:0", "-addr-file", addrFile, "-quiet", "-control-token", benchToken, "-state", state,
+		"-retention", strconv.Itoa(iso.verifications),
+		"-account", keyA+":"+secretA, "-account", keyB+":"+secretB)
+	cmd.Env = withoutOTPVariables(os.Environ())
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	base, err := waitFor(addrFile, cmd)
+	if err != nil {
+		return nil, fmt.Errorf("%w\n%s", err, stderr.String())
+	}
+	root := strings.TrimSuffix(base, "/otp")
+	hc := &http.Client{
+		Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute},
+		Timeout:   time.Minute,
+	}
+	a, err := newIsolationAccount(hc, root, keyA, secretA)
+	if err != nil {
+		return nil, err
+	}
+	b, err := newIsolationAccount(hc, root, keyB, secretB)
+	if err != nil {
+		return nil, err
+	}
+
+	fmt.Fprintf(os.Stderr, "    filling account A with %d verifications\n", iso.verifications)
+	if err := a.sendMany(iso.verifications, 0, 8); err != nil {
+		return nil, err
+	}
+	w := watchCompactions(dir, filepath.Base(state))
+	defer w.stop()
+
+	fmt.Fprintf(os.Stderr, "    B alone for %s\n", iso.alone)
+	alone, err := b.steady(iso.rate, func() error { time.Sleep(iso.alone); return nil })
+	if err != nil {
+		return nil, err
+	}
+	aloneEnd := time.Now()
+
+	fmt.Fprintf(os.Stderr, "    B while A sends, compacts and purges (%d cycles)\n", iso.cycles)
+	r := &isolationRun{}
+	busy, err := b.steady(iso.rate, func() error {
+		for range iso.cycles {
+			if err := a.sendMany(iso.verifications, iso.fillRate, 4); err != nil {
+				return err
+			}
+			from := time.Now()
+			n, err := a.purge()
+			if err != nil {
+				return err
+			}
+			r.purges = append(r.purges, span{from, time.Now()})
+			r.purged = append(r.purged, n)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	compactions := w.stop()
+	for _, c := range compactions {
+		if c.from.Before(aloneEnd) {
+			r.idleCompactions++
+		} else {
+			r.compactions = append(r.compactions, c)
+		}
+	}
+	if len(r.compactions) == 0 {
+		return nil, errNoCompaction
+	}
+	fmt.Fprintf(os.Stderr, "    %d compactions, %d purges (messages: %v)\n", len(compactions), len(r.purges), r.purged)
+	for _, v := range alone {
+		if !overlapsAny(v, compactions) {
+			r.idle = append(r.idle, v.took())
+		}
+	}
+	for _, v := range busy {
+		c, p := overlapsAny(v, compactions), overlapsAny(v, r.purges)
+		if c {
+			r.compacting = append(r.compacting, v.took())
+		}
+		if p {
+			r.purging = append(r.purging, v.took())
+		}
+		if !c && !p {
+			r.sending = append(r.sending, v.took())
+		}
+	}
+	return r, nil
 }
 
 func overlapsAny(s span, spans []span) bool {

@@ -99,6 +99,10 @@ The token is -control-token, else $` + controlTokenEnv + `, else a random
 one generated at start and printed on stderr; -token-file writes it to a
 file for scripts.
 
+Every setting can come from the environment, for containers and CI
+services that take no command line: each flag below names its variable,
+and a flag given on the command line wins over it.
+
 The state file (-state) keeps the objects (task flows, apps, templates) of
 every account across restarts, and the OTP service's verifications with
 their attempts (so the messages). It does not keep faults, request
@@ -137,6 +141,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	tokenFile := fs.String("token-file", "", "write the control token here (mode 0600) once listening, for scripts")
 	quiet := fs.Bool("quiet", false, "do not log requests, nor the codes sent")
 	retention := fs.Int("retention", sandbox.DefaultRetention, "attempts (messages) of the OTP service each account keeps, with their verifications; past that the oldest verifications are forgotten")
+	if err := setFromEnvironment(fs, os.LookupEnv); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

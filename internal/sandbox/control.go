@@ -302,6 +302,9 @@ type ControlRoute struct {
 	Fields []Field
 	Answer string // the success status and what comes with it
 	Errors string // the failures particular to the route, with their statuses
+	// Public routes need no token and are about no account: the health
+	// check alone.
+	Public bool
 }
 
 // Field describes a field of a JSON body by its API name, or a parameter.
@@ -313,7 +316,7 @@ type Field struct {
 
 // ControlConventions is what every control route has in common, for the
 // same readers as ControlRoutes.
-const ControlConventions = `Every route requires the header "Authorization: Bearer <control token>" ` +
+const ControlConventions = `Every route but GET ` + HealthPath + ` requires the header "Authorization: Bearer <control token>" ` +
 	`and answers 401 without it (403 when the sandbox was started without a token). ` +
 	`Every route is about one account, named by the query parameter ?key=<API key>: ` +
 	`an account never sees or changes another's objects, counters, faults, messages or clock. ` +
@@ -348,6 +351,10 @@ type controlRoute struct {
 // about.
 func (s *Server) controlRoutes(m router) {
 	for _, route := range controlTable() {
+		if route.Public {
+			m.Handle(route.Method+" "+route.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { route.handle(s, nil, w, r) }))
+			continue
+		}
 		m.Handle(route.Method+" "+route.Path, s.control(func(w http.ResponseWriter, r *http.Request) {
 			a, _, err := s.controlKey(r)
 			if err != nil {
@@ -437,7 +444,7 @@ func controlTable() []controlRoute {
 	for _, k := range kinds {
 		table = append(table, k.controlTable()...)
 	}
-	return append(table, serviceControlTable()...)
+	return append(append(table, serviceControlTable()...), healthRoute())
 }
 
 // faultKinds are the names Injected counts faults by.

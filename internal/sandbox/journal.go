@@ -143,6 +143,11 @@ type journal struct {
 	broken bool
 	stop   chan struct{}
 	done   chan struct{}
+
+	// lastErr is why the last change could not be written, nil once one
+	// is; written says that one was. The health check reports both.
+	lastErr error
+	written bool
 }
 
 // errNotSaved marks a failure to write the state file: the change was
@@ -172,6 +177,7 @@ func (s *Server) save(rec record) error {
 	default:
 		err = j.append(rec)
 	}
+	j.lastErr, j.written = err, true
 	if err != nil {
 		s.opts.Logger.Error("saving state failed", "path", j.path, "error", err)
 		return fmt.Errorf("%w: %w", errNotSaved, err)

@@ -141,6 +141,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	tokenFile := fs.String("token-file", "", "write the control token here (mode 0600) once listening, for scripts")
 	quiet := fs.Bool("quiet", false, "do not log requests, nor the codes sent")
 	retention := fs.Int("retention", sandbox.DefaultRetention, "attempts (messages) of the OTP service each account keeps, with their verifications; past that the oldest verifications are forgotten")
+	health := fs.Bool("health", false, "probe the sandbox listening at -listen (the same setting and variable as the server's; 0.0.0.0 is reached at 127.0.0.1): "+
+		"GET "+sandbox.HealthPath+", print one line and exit 0 when it answers 200, else 1; the container image's health check")
 	if err := setFromEnvironment(fs, os.LookupEnv); err != nil {
 		return err
 	}
@@ -149,6 +151,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: otp-sandbox takes flags only (otp-sandbox -h lists them)", fs.Arg(0))
+	}
+	if *health {
+		return probe(ctx, *listen, stderr)
 	}
 	if *retention < 1 {
 		return fmt.Errorf("-retention must be 1 or more (got %d)", *retention)

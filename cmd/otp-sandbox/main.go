@@ -121,6 +121,10 @@ account alone: a CI job needs no token to read its own codes. The token is
 at start and printed on stderr; -token-file writes it to a file for
 scripts.
 
+Every setting can come from the environment, for containers and CI
+services that take no command line: each flag below names its variable,
+and a flag given on the command line wins over it.
+
 The state file (-state) keeps every account across restarts: its objects
 (task flows, apps, templates), the OTP service's verifications with their
 attempts (so the messages), purges of the messages, and the service's
@@ -170,11 +174,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	maxAccounts := fs.Int("max-accounts", sandbox.DefaultMaxAccounts, "the most accounts the sandbox holds (named at start, opened, and from the state file): past it a new key is refused")
 	accountIdle := fs.Duration("account-idle", defaultAccountIdle, "forget an opened account, with everything in it, when no request named it for this long (0 keeps every account); the accounts named at start are never forgotten")
 	publicURL := fs.String("public-url", "", "the sandbox's address as phones reach it, where the sna URLs point (default: http://<the address it listens on>)")
+	health := fs.Bool("health", false, "probe the sandbox listening at -listen (the same setting and variable as the server's; 0.0.0.0 is reached at 127.0.0.1): "+
+		"GET "+sandbox.HealthPath+", print one line and exit 0 when it answers 200, else 1; the container image's health check")
+	if err := setFromEnvironment(fs, os.LookupEnv); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: otp-sandbox takes flags only (otp-sandbox -h lists them)", fs.Arg(0))
+	}
+	if *health {
+		return probe(ctx, *listen, stderr)
 	}
 	switch {
 	case *retention < 1:

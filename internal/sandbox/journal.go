@@ -84,6 +84,9 @@ type journal struct {
 	file   *os.File
 	dirty  atomic.Bool
 	closed atomic.Bool
+	// health is the outcome of the file's last write and last sync, for
+	// the health route (health.go).
+	health fileHealth
 
 	// The writer's own state: only the writer goroutine touches it.
 	w writerState
@@ -240,6 +243,7 @@ func (j *journal) appendBatch(batch []*jreq) {
 		}
 		j.dirty.Store(true)
 	}
+	j.health.wrote(err)
 	for _, r := range batch {
 		r.reply <- err
 	}
@@ -330,13 +334,14 @@ func (j *journal) handle(r *jreq) error {
 		return j.install(r.tmp)
 	case reqRewriteEmpty:
 		tmp, err := j.tempFile()
-		if err != nil {
-			return err
+		if err == nil {
+			err = j.writeTemp(tmp, []byte(journalHeader+"\n"))
 		}
-		if err := j.writeTemp(tmp, []byte(journalHeader+"\n")); err != nil {
-			return err
+		if err == nil {
+			err = j.install(tmp)
 		}
-		return j.install(tmp)
+		j.health.wrote(err)
+		return err
 	}
 	return fmt.Errorf("unknown request %d", r.kind)
 }
@@ -391,6 +396,7 @@ func (j *journal) install(tmp *os.File) error {
 	}
 	if serr != nil {
 		j.w.broken = fmt.Errorf("the state file was rewritten, but cannot be appended to: %w", serr)
+		j.health.wrote(j.w.broken)
 		j.logger.Error("the state file cannot take more changes until the sandbox is restarted", "path", j.path, "error", serr)
 		return errAfterRename{serr}
 	}
@@ -456,7 +462,12 @@ func (j *journal) syncer() {
 		f := j.file
 		j.fileMu.Unlock()
 		// A compaction may close f meanwhile; it synced its own file.
-		if err := f.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
+		err := f.Sync()
+		if errors.Is(err, os.ErrClosed) {
+			continue
+		}
+		j.health.synced(err)
+		if err != nil {
 			j.logger.Error("syncing the state file failed", "path", j.path, "error", err)
 		}
 	}

@@ -135,7 +135,8 @@ func routeTable() []route {
 	for _, k := range kinds {
 		table = append(table, k.consoleRoutes()...)
 	}
-	return append(table, serviceControlRoutes()...)
+	table = append(table, serviceControlRoutes()...)
+	return append(table, healthRoute())
 }
 
 // routeNames are the vendor routes' names, for Faults.Routes.
@@ -167,10 +168,11 @@ func Routes() []Route {
 	return out
 }
 
-// ControlRoutes describes the control surface's routes, in the order they
-// are mounted.
+// ControlRoutes describes the control surface's routes (every route under
+// /_sandbox/, the health route without authentication among them), in the
+// order they are mounted.
 func ControlRoutes() []Route {
-	return slices.DeleteFunc(Routes(), func(r Route) bool { return r.Auth != AuthControl })
+	return slices.DeleteFunc(Routes(), func(r Route) bool { return !strings.HasPrefix(r.Path, controlPrefix) })
 }
 
 // mount mounts every route of the table, and the answers for paths no
@@ -196,16 +198,16 @@ func (s *Server) mount(m router) {
 // vendor paths, so that nothing a client does by mistake can reach it.
 const controlPrefix = "/_sandbox/"
 
-// allowed are the methods the routes of auth take at path (the vendor's
-// paths under the prefix), sorted.
-func (s *Server) allowed(auth, path string) []string {
+// allowed are the methods the vendor's routes (under the prefix), or the
+// others, take at path, sorted.
+func (s *Server) allowed(vendor bool, path string) []string {
 	var methods []string
 	for _, rt := range routeTable() {
 		full := rt.Path
 		if rt.Auth == AuthSigned {
 			full = s.opts.Prefix + rt.Path
 		}
-		if rt.Auth == auth && pathMatches(full, path) {
+		if (rt.Auth == AuthSigned) == vendor && pathMatches(full, path) {
 			methods = append(methods, rt.Method)
 		}
 	}
@@ -237,7 +239,7 @@ func pathMatches(pattern, path string) bool {
 // 405 and the methods it takes.
 func (s *Server) unknownVendorPath(w http.ResponseWriter, r *http.Request) {
 	status, reason := http.StatusNotFound, reasonOf(codeParameter)+": no route "+r.Method+" "+r.URL.Path
-	if methods := s.allowed(AuthSigned, r.URL.Path); len(methods) > 0 {
+	if methods := s.allowed(true, r.URL.Path); len(methods) > 0 {
 		status = http.StatusMethodNotAllowed
 		reason = fmt.Sprintf("%s: %s takes %s, not %s", reasonOf(codeParameter), r.URL.Path, strings.Join(methods, " or "), r.Method)
 		w.Header().Set("Allow", strings.Join(methods, ", "))
@@ -250,7 +252,7 @@ func (s *Server) unknownVendorPath(w http.ResponseWriter, r *http.Request) {
 // unknownControlPath answers a path under /_sandbox/ that no route has,
 // as every control failure is answered: {"error": …}, 404 or 405.
 func (s *Server) unknownControlPath(w http.ResponseWriter, r *http.Request) {
-	if methods := s.allowed(AuthControl, r.URL.Path); len(methods) > 0 {
+	if methods := s.allowed(false, r.URL.Path); len(methods) > 0 {
 		w.Header().Set("Allow", strings.Join(methods, ", "))
 		controlError(w, http.StatusMethodNotAllowed, fmt.Errorf("%s takes %s, not %s", r.URL.Path, strings.Join(methods, " or "), r.Method))
 		return

@@ -264,6 +264,13 @@ func TestAccountIsolation(t *testing.T) {
 			e.t.Fatalf("health: %s, %s", mine, other)
 		}
 	}
+	// So is the API's document.
+	control["GET "+OpenAPIPath] = func(e seeded) {
+		mine, other := e.mustControl(200, "GET", OpenAPIPath+"?key="+key, ""), e.mustControl(200, "GET", OpenAPIPath+o, "")
+		if !bytes.Equal(mine, other) || bytes.Contains(mine, []byte(key)) || bytes.Contains(mine, []byte(otherKey)) {
+			e.t.Fatalf("openapi: the documents differ, or name a key")
+		}
+	}
 	var routes []string
 	for _, r := range ControlRoutes() {
 		routes = append(routes, r.Method+" "+r.Path)

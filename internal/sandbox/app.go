@@ -41,10 +41,11 @@ const (
 
 // limitFields describe a Limit, for the reference.
 var limitFields = []Field{
-	{Name: "enabled", Values: "true or false (the default): whether the cap applies; when false, the other fields are dropped (null)"},
-	{Name: "unit", Values: "1 (day), 2 (hour), 3 (minute) or 4 (second): the unit of the period; required when enabled"},
-	{Name: "period", Values: fmt.Sprintf("integer, %d to %d: the length of the period, in units; required when enabled", periodMin, periodMax)},
-	{Name: "limit", Values: fmt.Sprintf("integer, 1 to %d: the most sends in one period; required when enabled", int64(limitMax))},
+	field("enabled", TypeBoolean).def(false).means("whether the cap applies; when false, the other fields are dropped (null)"),
+	choice("unit", TypeInteger, Choice{1, "day"}, Choice{2, "hour"}, Choice{3, "minute"}, Choice{4, "second"}).
+		means("the unit of the period").requiredIf("enabled"),
+	field("period", TypeInteger).between(periodMin, periodMax).means("the length of the period, in units").requiredIf("enabled"),
+	field("limit", TypeInteger).between(1, limitMax).means("the most sends in one period").requiredIf("enabled"),
 }
 
 var appKind = &kind[App]{
@@ -54,17 +55,18 @@ var appKind = &kind[App]{
 	fixed:  []string{"createTime"},
 	fields: []Field{
 		nameField("apps"),
-		{Name: "codeExpiry", Values: fmt.Sprintf("integer, %d to %d: minutes a sent code stays valid; default %d", codeExpiryMin, codeExpiryMax, codeExpiryDefault)},
-		{Name: "periodTotalSendLimit", Values: "object: caps all sends of the app in a period; absent, null or not enabled: no cap", Fields: limitFields},
-		{Name: "periodPhoneSendLimit", Values: "object: caps the sends to one phone number in a period; absent, null or not enabled: no cap", Fields: limitFields},
-		{Name: "createTime", Values: "string: when the app was added, in RFC 3339 at +08:00 as the vendor gives it; assigned by the sandbox, ignored when sent"},
+		field("codeExpiry", TypeInteger).between(codeExpiryMin, codeExpiryMax).def(codeExpiryDefault).means("minutes a sent code stays valid"),
+		field("periodTotalSendLimit", TypeObject).means("caps all sends of the app in a period; absent, null or not enabled: no cap").of(limitFields...),
+		field("periodPhoneSendLimit", TypeObject).means("caps the sends to one phone number in a period; absent, null or not enabled: no cap").of(limitFields...),
+		field("createTime", "").means("when the app was added, in RFC 3339 at +08:00 as the vendor gives it; assigned by the sandbox, ignored when sent"),
 	},
-	usedBy: "templates",
-	of:     func(o *objects) *list[App] { return &o.apps },
-	id:     func(a App) string { return a.AppID },
-	setID:  func(a *App, id string) { a.AppID = id },
-	name:   func(a App) string { return a.Name },
-	parse:  parseApp,
+	usedBy:   "templates",
+	updateID: true,
+	of:       func(o *objects) *list[App] { return &o.apps },
+	id:       func(a App) string { return a.AppID },
+	setID:    func(a *App, id string) { a.AppID = id },
+	name:     func(a App) string { return a.Name },
+	parse:    parseApp,
 	keep: func(next, prev *App, now time.Time) {
 		if prev == nil {
 			next.CreateTime = engine.VendorTime(now)

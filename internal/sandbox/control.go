@@ -180,7 +180,7 @@ func accountRoutes() []route {
 				"other accounts keep everything. Ids keep counting: they are unique across the sandbox. " +
 				"With the control token and without ?key=, on a sandbox of one account (see above), forgets everything and empties the " +
 				"state file: ids start over, as in a new sandbox.",
-			Answer: "204",
+			Replies: []Reply{replies(http.StatusNoContent, "", nil)},
 		}, control: func(s *Server, c call) {
 			var err error
 			if c.keyless {
@@ -199,22 +199,30 @@ func accountRoutes() []route {
 			Does: "The requests each vendor route has received from the account since the start or the last reset of the counters, " +
 				"refused and faulted ones included; and the faults injected since the faults were last set, by fault (" +
 				strings.Join(faultKinds, ", ") + ").",
-			Answer: `200 and {"counts": {"<route>": <requests>}, "total": <requests>, "faultsInjected": {"<fault>": <injections>}}`,
+			Replies: []Reply{replies(http.StatusOK,
+				`{"counts": {"<route>": <requests>}, "total": <requests>, "faultsInjected": {"<fault>": <injections>}}`, requestsAnswer{})},
 		}, control: func(s *Server, c call) {
-			serve(c, http.StatusOK, func(a *account) (map[string]any, error) {
-				return map[string]any{"counts": maps.Clone(a.counts), "total": total(a.counts), "faultsInjected": maps.Clone(a.faults.injected)}, nil
+			serve(c, http.StatusOK, func(a *account) (requestsAnswer, error) {
+				return requestsAnswer{Counts: maps.Clone(a.counts), Total: total(a.counts), FaultsInjected: maps.Clone(a.faults.injected)}, nil
 			})
 		}},
 		{Route: Route{
 			Method: "DELETE", Path: "/_sandbox/requests", Auth: AuthControl,
-			Does:   "Zeroes the account's request counters (not the faults injected).",
-			Answer: "204",
+			Does:    "Zeroes the account's request counters (not the faults injected).",
+			Replies: []Reply{replies(http.StatusNoContent, "", nil)},
 		}, control: func(s *Server, c call) {
 			if c.in((*account).resetCounts) {
 				c.w.WriteHeader(http.StatusNoContent)
 			}
 		}},
 	}
+}
+
+// requestsAnswer is what GET /_sandbox/requests answers.
+type requestsAnswer struct {
+	Counts         map[string]int `json:"counts"`
+	Total          int            `json:"total"`
+	FaultsInjected map[string]int `json:"faultsInjected"`
 }
 
 // controlBody reads a control route's body strictly into a T and checks

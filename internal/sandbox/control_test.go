@@ -79,7 +79,7 @@ func TestControlFieldsAreTheJSONFields(t *testing.T) {
 		{"templates", "templateId", reflect.TypeFor[Template]()},
 	} {
 		add := byPath["POST /_sandbox/"+k.many]
-		check(k.many, k.typ, add.Fields, k.idField)
+		check(k.many, k.typ, add.Fields)
 		if !strings.Contains(add.Does, k.idField) {
 			t.Errorf("%s: the add does not name the id it assigns: %s", k.many, add.Does)
 		}
@@ -111,7 +111,7 @@ func TestControlReferenceFollowsTheKinds(t *testing.T) {
 			t.Errorf("%s: %s", fixed.route, byPath[fixed.route].Does)
 		}
 	}
-	if f := byPath["POST /_sandbox/templates"].Fields[0]; f.Name != "appId" || !strings.HasSuffix(f.Values, "cannot change") {
+	if f := byPath["POST /_sandbox/templates"].Fields[1]; f.Name != "appId" || !strings.HasSuffix(f.Values, "cannot change") {
 		t.Errorf("the template's appId: %+v", f)
 	}
 	// Only kinds whose objects others use can refuse a delete.
@@ -122,9 +122,9 @@ func TestControlReferenceFollowsTheKinds(t *testing.T) {
 		t.Error("usedBy must name what users looks for, and only then")
 	}
 	// The table is a copy: a caller cannot change the reference.
-	byPath["POST /_sandbox/flows"].Fields[1].Fields[0].Name = "changed"
+	byPath["POST /_sandbox/flows"].Fields[2].Fields[0].Name = "changed"
 	for _, r := range ControlRoutes() {
-		if r.Path == "/_sandbox/flows" && r.Method == "POST" && r.Fields[1].Fields[0].Name != "waitingTime" {
+		if r.Path == "/_sandbox/flows" && r.Method == "POST" && r.Fields[2].Fields[0].Name != "waitingTime" {
 			t.Error("ControlRoutes shares its fields")
 		}
 	}
@@ -207,7 +207,7 @@ func TestEveryControlRouteRequiresTheToken(t *testing.T) {
 			t.Errorf("%s %s without the token: %d %s", r.Method, path, status, raw)
 		}
 	}
-	if want := []string{"GET " + HealthPath}; !slices.Equal(public, want) {
+	if want := []string{"GET " + HealthPath, "GET " + OpenAPIPath}; !slices.Equal(public, want) {
 		t.Errorf("routes without the token: %v, want %v", public, want)
 	}
 }

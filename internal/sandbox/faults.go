@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -159,25 +158,26 @@ func (a *account) dropped(o op, f Faults) bool {
 // each other.
 func faultFields() []Field {
 	names := routeNames()
-	quoted := make([]string, 0, len(names))
+	routes := make([]Choice, 0, len(names))
 	for _, r := range names {
-		quoted = append(quoted, strconv.Quote(r))
+		routes = append(routes, Choice{Value: r})
 	}
+	rate := func(name, means string) Field { return field(name, TypeNumber).between(0, 1).means(means) }
 	return []Field{
-		{Name: "latencyMs", Values: "integer, 0 or more: milliseconds to wait before every vendor answer"},
-		{Name: "systemErrorRate", Values: "0 to 1: the fraction of vendor requests answered status -18 (with HTTP 200), before anything is stored"},
-		{Name: "badGatewayRate", Values: "0 to 1: the fraction of vendor requests answered HTTP 502 with an HTML page, as a proxy in front of the API would"},
-		{Name: "dropCreateRate", Values: "0 to 1: the fraction of successful adds (of any kind) whose object is stored but whose answer is lost: " +
-			"the connection closes without a response"},
-		{Name: "dropUpdateRate", Values: "0 to 1: the same for updates: the update is applied, its answer lost"},
-		{Name: "routes", Values: "array of route names: when not empty, only these routes get the -18 and 502 faults " +
-			"(the drops ignore it: they have their own routes). The names: " + strings.Join(quoted, ", ")},
-		{Name: "clockSkewSeconds", Values: "integer, negative or positive: moves the account's clock by that many seconds " +
-			"(for the timestamp check, the Date header and apps' createTime)"},
-		{Name: "limit", Values: "integer, 0 or more: at most this many injections of each fault (" + strings.Join(faultKinds, ", ") +
-			"), counted separately; 0 is no cap. With a rate of 1 and a limit of N, exactly the first N requests that can get the fault get it"},
-		{Name: "seed", Values: "integer, 0 or more: makes the random draws repeatable (which requests get faults, " +
-			"and the appIds made from then on); 0 picks one"},
+		field("latencyMs", TypeInteger).atLeast(0).means("milliseconds to wait before every vendor answer"),
+		rate("systemErrorRate", "the fraction of vendor requests answered status -18 (with HTTP 200), before anything is stored"),
+		rate("badGatewayRate", "the fraction of vendor requests answered HTTP 502 with an HTML page, as a proxy in front of the API would"),
+		rate("dropCreateRate", "the fraction of successful adds (of any kind) whose object is stored but whose answer is lost: "+
+			"the connection closes without a response"),
+		rate("dropUpdateRate", "the same for updates: the update is applied, its answer lost"),
+		field("routes", TypeArray).item(choice("", TypeString, routes...)).
+			means("route names: when not empty, only these routes get the -18 and 502 faults (the drops ignore it: they have their own routes)"),
+		field("clockSkewSeconds", TypeInteger).means("negative or positive: moves the account's clock by that many seconds " +
+			"(for the timestamp check, the Date header and apps' createTime)"),
+		field("limit", TypeInteger).atLeast(0).means("at most this many injections of each fault (" + strings.Join(faultKinds, ", ") +
+			"), counted separately; 0 is no cap. With a rate of 1 and a limit of N, exactly the first N requests that can get the fault get it"),
+		field("seed", TypeInteger).atLeast(0).means("makes the random draws repeatable (which requests get faults, " +
+			"and the appIds made from then on); 0 picks one"),
 	}
 }
 
@@ -204,8 +204,8 @@ func faultRoutes() []route {
 	return []route{
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/faults", Auth: AuthControl,
-			Does:   "The account's fault configuration.",
-			Answer: "200 and the faults, in the fields PUT takes",
+			Does:    "The account's fault configuration.",
+			Replies: []Reply{replies(http.StatusOK, "the faults, in the fields PUT takes", Faults{})},
 		}, control: func(s *Server, c call) {
 			serve(c, http.StatusOK, func(a *account) (Faults, error) { return a.faults.current(), nil })
 		}},
@@ -216,8 +216,10 @@ func faultRoutes() []route {
 				"Faults are not saved in the state file: a restart starts without any.",
 			Body:   "a JSON object",
 			Fields: faultFields(),
-			Answer: "200 and the faults as set",
-			Errors: "400 for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name",
+			Replies: []Reply{
+				replies(http.StatusOK, "the faults as set", Faults{}),
+				replies(http.StatusBadRequest, "for a rate outside 0 to 1, a negative latencyMs or limit, or an unknown route name", nil),
+			},
 		}, control: func(s *Server, c call) {
 			if f, ok := controlBody(c.w, c.r, checkFaults); ok {
 				serve(c, http.StatusOK, func(a *account) (Faults, error) { a.setFaults(f); return f, nil })

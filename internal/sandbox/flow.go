@@ -30,12 +30,13 @@ var flowKind = &kind[Flow]{
 	routes: []op{opAdd, opUpdate, opDetails, opList},
 	fields: []Field{
 		nameField("flows"),
-		{Name: "flow", Values: "array of 1 or more steps, which run in order; required", Fields: []Field{
-			{Name: "waitingTime", Values: fmt.Sprintf("integer, %d to %d: seconds to wait before the step runs; required", waitingTimeMin, waitingTimeMax)},
-			{Name: "status", Values: "1 (the send failed) or 2 (the code was not checked): what triggers the step; required"},
-			{Name: "channel", Values: `"sms" or "call" (a voice call): how the step resends the code; required`},
-			{Name: "channelCut", Values: "0 (switch channel; the default) or 1 (keep the channel)"},
-		}},
+		field("flow", TypeArray).chars(1, 0).means("the steps, which run in order").required().of(
+			field("waitingTime", TypeInteger).between(waitingTimeMin, waitingTimeMax).means("seconds to wait before the step runs").required(),
+			choice("status", TypeInteger, Choice{1, "the send failed"}, Choice{2, "the code was not checked"}).
+				means("what triggers the step").required(),
+			choice("channel", TypeString, Choice{"sms", ""}, Choice{"call", "a voice call"}).means("how the step resends the code").required(),
+			choice("channelCut", TypeInteger, Choice{0, "switch channel"}, Choice{1, "keep the channel"}).def(0),
+		),
 	},
 	of:    func(o *objects) *list[Flow] { return &o.flows },
 	id:    func(f Flow) string { return strconv.FormatInt(f.FlowID, 10) },

@@ -86,10 +86,12 @@ func healthRoute() route {
 		Method: "GET", Path: HealthPath, Auth: AuthNone,
 		Does: "Whether the sandbox serves, and what it knows of its state file. Needs no token and no key: for health checks " +
 			"(otp-sandbox -health probes it, for containers that have no shell).",
-		Answer: `200 and {"status": "serving", "stateFile": {"inUse": <bool>, "path": "<file>", "lastWrite": "ok"}}; ` +
-			`lastWrite is "none" before the first change, and path and lastWrite are left out without a state file`,
-		Errors: `503 and {"status": "failing", "stateFile": {…, "lastWrite": "failed", "error": "<why>"}} while the last write ` +
-			"(or sync to disk) of the state file failed (every change fails too, until a write succeeds again)",
+		Replies: []Reply{
+			replies(http.StatusOK, `{"status": "serving", "stateFile": {"inUse": <bool>, "path": "<file>", "lastWrite": "ok"}}; `+
+				`lastWrite is "none" before the first change, and path and lastWrite are left out without a state file`, Health{}),
+			replies(http.StatusServiceUnavailable, `and {"status": "failing", "stateFile": {…, "lastWrite": "failed", "error": "<why>"}} `+
+				"while the last write (or sync to disk) of the state file failed (every change fails too, until a write succeeds again)", Health{}),
+		},
 	}, plain: func(s *Server, w http.ResponseWriter, _ *http.Request) {
 		h := s.Health()
 		status := http.StatusOK

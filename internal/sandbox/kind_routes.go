@@ -30,17 +30,21 @@ const (
 
 func (k *kind[T]) vendorRoute(o op) route {
 	base := "/" + k.one
-	idParam := Field{Name: "{id}", Values: fmt.Sprintf("the %s of %s of the account; it %s", k.idField, a(k.one), k.ids.rule())}
+	idParam := k.idParam()
+	var zero T
 	r := route{op: o, Route: Route{Auth: AuthSigned}}
 	switch o {
 	case opAdd:
 		r.Method, r.Path = "POST", base+"/add"
 		r.Does = fmt.Sprintf("Creates %s. The sandbox assigns the %s (%s).", a(k.one), k.idField, k.ids.describe())
-		r.Body, r.Fields = "a JSON object", k.fieldDocs()
-		r.Answer = fmt.Sprintf("status 0 and the %s as stored, with its %s", k.one, k.idField)
-		r.Errors = fmt.Sprintf("-22 for a broken rule (the reason names the field), -20 for a name another %s of the account has", k.one)
+		r.Body, r.Fields = "a JSON object", k.fieldDocs(false)
+		r.Replies = []Reply{
+			answers(fmt.Sprintf("the %s as stored, with its %s", k.one, k.idField), zero),
+			refuses(codeParameter, "for a broken rule (the reason names the field)"),
+			refuses(codeExisting, fmt.Sprintf("for a name another %s of the account has", k.one)),
+		}
 		if k.refs != nil {
-			r.Errors += ", -24 for a reference to an object the account does not have"
+			r.Replies = append(r.Replies, refuses(codeNotFound, "for a reference to an object the account does not have"))
 		}
 		r.vendor = func(s *Server, acct *account, _ *http.Request, body []byte) answer {
 			obj, reason := k.parse(body, "")
@@ -53,9 +57,13 @@ func (k *kind[T]) vendorRoute(o op) route {
 		r.Method, r.Path = "PUT", base+"/update/{id}"
 		r.Does = fmt.Sprintf("Replaces %s whole: what the body leaves out takes its default. %s cannot change.", a(k.one),
 			strings.Join(append([]string{k.idField}, k.fixed...), " and "))
-		r.Params, r.Body, r.Fields = []Field{idParam}, "a JSON object", k.fieldDocs()
-		r.Answer = fmt.Sprintf("status 0 and the %s as stored", k.one)
-		r.Errors = fmt.Sprintf("-22 for a broken rule, checked before the id; -24 for an id no %s of the account has; -20 for a name another has", k.one)
+		r.Params, r.Body, r.Fields = []Field{idParam}, "a JSON object", k.fieldDocs(true)
+		r.Replies = []Reply{
+			answers(fmt.Sprintf("the %s as stored", k.one), zero),
+			refuses(codeParameter, "for a broken rule, checked before the id"),
+			refuses(codeNotFound, fmt.Sprintf("for an id no %s of the account has", k.one)),
+			refuses(codeExisting, "for a name another has"),
+		}
 		// The body is validated before the id is looked up, so a bad body
 		// for an unknown id is -22, not -24.
 		r.vendor = func(s *Server, acct *account, req *http.Request, body []byte) answer {
@@ -72,8 +80,10 @@ func (k *kind[T]) vendorRoute(o op) route {
 	case opDetails:
 		r.Method, r.Path = "GET", base+"/details/{id}"
 		r.Does, r.Params = fmt.Sprintf("Reads %s.", a(k.one)), []Field{idParam}
-		r.Answer = fmt.Sprintf("status 0 and the %s", k.one)
-		r.Errors = fmt.Sprintf("-24 for an id no %s of the account has", k.one)
+		r.Replies = []Reply{
+			answers("the "+k.one, zero),
+			refuses(codeNotFound, fmt.Sprintf("for an id no %s of the account has", k.one)),
+		}
 		r.vendor = func(_ *Server, acct *account, req *http.Request, _ []byte) answer {
 			id, bad := k.vendorID(req)
 			if bad != nil {
@@ -90,7 +100,7 @@ func (k *kind[T]) vendorRoute(o op) route {
 	case opList:
 		r.Method, r.Path = "GET", base+"/list"
 		r.Does = fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order())
-		r.Answer = fmt.Sprintf("status 0 and an array of %s ([] when there are none)", k.many)
+		r.Replies = []Reply{answers(fmt.Sprintf("an array of %s ([] when there are none)", k.many), []T{})}
 		r.vendor = func(_ *Server, acct *account, _ *http.Request, _ []byte) answer {
 			return inAccount(acct, func() ([]T, error) { return k.list(&acct.objects), nil })
 		}
@@ -123,19 +133,20 @@ func inAccount[T any](a *account, f func() (T, error)) answer {
 // and delete by id.
 func (k *kind[T]) consoleRoutes() []route {
 	base := controlPrefix + k.many
-	idParam := Field{Name: "{id}", Values: fmt.Sprintf("the %s of %s of the account; it %s", k.idField, a(k.one), k.ids.rule())}
+	idParam := k.idParam()
+	var zero T
 	fixed := append([]string{k.idField}, k.fixed...)
-	unknownID := fmt.Sprintf("404 for an id no %s of the account has", k.one)
+	badID := replies(http.StatusBadRequest, "for an id that cannot be one", nil)
+	unknownID := replies(http.StatusNotFound, fmt.Sprintf("for an id no %s of the account has", k.one), nil)
 	remove := Route{
 		Method: "DELETE", Path: base + "/{id}", Auth: AuthControl,
-		Does:   fmt.Sprintf("Deletes %s, which the vendor API cannot do (its web console can).", a(k.one)),
-		Params: []Field{idParam},
-		Answer: "204",
-		Errors: "400 for an id that cannot be one; " + unknownID,
+		Does:    fmt.Sprintf("Deletes %s, which the vendor API cannot do (its web console can).", a(k.one)),
+		Params:  []Field{idParam},
+		Replies: []Reply{replies(http.StatusNoContent, "", nil), badID, unknownID},
 	}
 	if k.usedBy != "" {
 		remove.Does += fmt.Sprintf(" While %s use the %s, it stays: delete them first.", k.usedBy, k.one)
-		remove.Errors += fmt.Sprintf("; 409 while %s use it", k.usedBy)
+		remove.Replies = append(remove.Replies, replies(http.StatusConflict, "while "+k.usedBy+" use it", nil))
 	}
 	pathID := func(c call) (string, bool) {
 		id, valid := k.ids.parse(c.r.PathValue("id"))
@@ -148,7 +159,8 @@ func (k *kind[T]) consoleRoutes() []route {
 		{Route: Route{
 			Method: "GET", Path: base, Auth: AuthControl,
 			Does:   fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order()),
-			Answer: fmt.Sprintf("200 and a JSON array of %s, each in the fields POST takes and its %s ([] when there are none)", k.many, k.idField),
+			Replies: []Reply{replies(http.StatusOK,
+				fmt.Sprintf("a JSON array of %s, each in the fields POST takes and its %s ([] when there are none)", k.many, k.idField), []T{})},
 		}, control: func(_ *Server, c call) {
 			serve(c, http.StatusOK, func(a *account) ([]T, error) { return k.list(&a.objects), nil })
 		}},
@@ -157,10 +169,14 @@ func (k *kind[T]) consoleRoutes() []route {
 			Does: fmt.Sprintf("Adds %s to the account, as the vendor console would: the body of the vendor's %s, with its rules "+
 				"and defaults, and a name no other %s of the account has. The sandbox assigns the %s (%s).",
 				a(k.one), k.addRoute(), k.one, k.idField, k.ids.describe()),
-			Body:   "a JSON object",
-			Fields: k.fieldDocs(),
-			Answer: fmt.Sprintf("201 and the %s as stored, with its %s", k.one, k.idField),
-			Errors: "400 for invalid JSON, an unknown field, a broken rule or a name already taken (the error says which)",
+			Body: "a JSON object",
+			// The body is decoded into the kind's type first, which has the
+			// id: an id sent is ignored, as the vendor's add ignores it.
+			Fields: append([]Field{field(k.idField, "").means("ignored: the sandbox assigns it")}, k.fieldDocs(false)...),
+			Replies: []Reply{
+				replies(http.StatusCreated, fmt.Sprintf("the %s as stored, with its %s", k.one, k.idField), zero),
+				replies(http.StatusBadRequest, "for invalid JSON, an unknown field, a broken rule or a name already taken (the error says which)", nil),
+			},
 		}, control: func(s *Server, c call) {
 			raw, err := readBody(c.w, c.r)
 			if err != nil {
@@ -181,9 +197,13 @@ func (k *kind[T]) consoleRoutes() []route {
 				a(k.one), k.one, strings.Join(fixed, " and ")),
 			Params: []Field{idParam},
 			Body:   "a JSON object of some of the fields POST takes",
-			Answer: fmt.Sprintf("200 and the changed %s", k.one),
-			Errors: "400 for an id that cannot be one, invalid JSON, an unknown field, a field that cannot change, a broken rule " +
-				"or a name already taken; " + unknownID,
+			Fields: k.patchFields(),
+			Replies: []Reply{
+				replies(http.StatusOK, "the changed "+k.one, zero),
+				replies(http.StatusBadRequest, "for an id that cannot be one, invalid JSON, an unknown field, a field that cannot change, "+
+					"a broken rule or a name already taken", nil),
+				unknownID,
+			},
 		}, control: func(s *Server, c call) {
 			id, valid := pathID(c)
 			if !valid {
@@ -235,13 +255,45 @@ func (k *kind[T]) addRoute() string {
 	return k.vendorRoute(opAdd).Name
 }
 
-// fieldDocs are the kind's fields as the reference shows them: what no
-// edit changes says so, from the list the PATCH route enforces.
-func (k *kind[T]) fieldDocs() []Field {
+// idParam describes the id a route takes last.
+func (k *kind[T]) idParam() Field {
+	f := field("{id}", TypeString).chars(1, 0)
+	if _, counted := k.ids.(counter); counted {
+		f = field("{id}", TypeInteger).atLeast(1)
+	}
+	return f.means(fmt.Sprintf("the %s of %s of the account", k.idField, a(k.one))).required()
+}
+
+// fieldDocs are the kind's fields as an add or (update) an update takes
+// them: what no edit changes says so, from the list the PATCH route
+// enforces; an update must not carry it, or carries it as the path has it
+// (updateID).
+func (k *kind[T]) fieldDocs(update bool) []Field {
 	docs := clone(k.fields)
 	for i := range docs {
 		if slices.Contains(k.fixed, docs[i].Name) {
-			docs[i].Values += "; cannot change"
+			docs[i].Fixed = true
+			if update && docs[i].Required {
+				docs[i] = field(docs[i].Name, "").means("a " + k.one + " stays with the " + docs[i].Name + " it was created with")
+				docs[i].Forbidden = true
+			}
+		}
+	}
+	if update && k.updateID {
+		docs = append([]Field{field(k.idField, TypeString).means("the " + k.idField + " of the path").required()}, docs...)
+	}
+	return docs
+}
+
+// patchFields are the fields the console's PATCH takes: any of the add's,
+// none required; what cannot change must not be sent.
+func (k *kind[T]) patchFields() []Field {
+	docs := k.fieldDocs(false)
+	for i := range docs {
+		docs[i].Required, docs[i].Default = false, nil
+		if docs[i].Fixed {
+			docs[i] = field(docs[i].Name, "").means("cannot change")
+			docs[i].Forbidden = true
 		}
 	}
 	return docs

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -75,15 +76,74 @@ type Route struct {
 	// fields when it is an object of its own.
 	Body   string
 	Fields []Field
-	Answer string // the success status and what comes with it
-	Errors string // the failures particular to the route, with their statuses
+	// BodyOf is a value of the Go type the body is decoded into, for a
+	// body that Fields do not describe (an import takes an export).
+	BodyOf any
+	// Replies are what the route answers: its success, and the failures
+	// particular to it (those every route of its Auth shares are said
+	// once, in the conventions). Answer and Errors say them in prose.
+	Replies []Reply
+	Answer  string // the success status and what comes with it, made from Replies
+	Errors  string // the failures particular to the route, made from Replies
 }
 
-// Field describes a field of a JSON body by its API name, or a parameter.
-type Field struct {
-	Name   string
-	Values string  // type, range, default and meaning
-	Fields []Field // an object's fields, or those of each object of an array
+// Reply is one answer a route gives.
+type Reply struct {
+	// HTTP is the answer's HTTP status. A vendor route answers its
+	// failures as it answers success: HTTP 200 and the envelope.
+	HTTP int
+	// Code is a vendor route's status code: "0" for success, "-22"...
+	Code string
+	// When says what comes with a success ("the flow as stored"), or
+	// when a failure is given ("for an id no flow of the account has").
+	When string
+	// Data is a value of the Go type the answer carries (the envelope's
+	// data on a vendor route, the body on the others); nil for none.
+	Data any
+}
+
+// success says whether the reply is a route's success.
+func (r Reply) success() bool {
+	if r.Code != "" {
+		return r.Code == codeSuccess
+	}
+	return r.HTTP < 300
+}
+
+// The replies the tables are written with.
+
+// answers is a vendor route's success: status 0 and data of data's type.
+func answers(when string, data any) Reply {
+	return Reply{HTTP: http.StatusOK, Code: codeSuccess, When: when, Data: data}
+}
+
+// refuses is a vendor route's failure.
+func refuses(code, when string) Reply { return Reply{HTTP: http.StatusOK, Code: code, When: when} }
+
+// replies is a control route's answer, a success or a failure.
+func replies(status int, when string, data any) Reply { return Reply{HTTP: status, When: when, Data: data} }
+
+// prose says a route's replies as Answer and Errors do.
+func prose(rs []Reply) (answer, errs string) {
+	var oks, fails []string
+	for _, r := range rs {
+		head := strconv.Itoa(r.HTTP)
+		if r.Code != "" {
+			head = r.Code
+		}
+		if r.success() {
+			if r.Code != "" {
+				head = "status " + r.Code
+			}
+			if r.When != "" {
+				head += " and " + r.When
+			}
+			oks = append(oks, head)
+			continue
+		}
+		fails = append(fails, strings.TrimSpace(head+" "+r.When))
+	}
+	return strings.Join(oks, "; "), strings.Join(fails, "; ")
 }
 
 // route is a route's description and its handler, one of three by its
@@ -136,7 +196,7 @@ func routeTable() []route {
 		table = append(table, k.consoleRoutes()...)
 	}
 	table = append(table, serviceControlRoutes()...)
-	return append(table, healthRoute())
+	return append(table, healthRoute(), openAPIRoute())
 }
 
 // routeNames are the vendor routes' names, for Faults.Routes.
@@ -163,7 +223,11 @@ func Routes() []Route {
 	table := routeTable()
 	out := make([]Route, len(table))
 	for i, r := range table {
-		out[i] = clone(r.Route) // the kinds' field lists stay ours
+		out[i] = r.Route
+		// Copies: the kinds' field lists stay ours.
+		out[i].Params, out[i].Fields = describe(r.Params), describe(r.Fields)
+		out[i].Replies = slices.Clone(r.Replies)
+		out[i].Answer, out[i].Errors = prose(r.Replies)
 	}
 	return out
 }

@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/apicheck"
 )
 
 const (
@@ -55,7 +57,9 @@ func newEnv(t *testing.T, mods ...func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	hs.Config.Handler = srv
+	// Every request and answer of the tests is checked against the
+	// sandbox's OpenAPI document.
+	hs.Config.Handler = apicheck.Handler(t, OpenAPI(srv.Prefix(), srv.publicBase()), srv.Prefix(), srv)
 	hs.Start()
 	t.Cleanup(hs.Close)
 	now := opts.Now

@@ -50,43 +50,57 @@ func inService[T any](a *account, f func(sv *engine.Service, cfg engine.Config) 
 // serviceRoutes are the OTP service's vendor routes, in the order they are
 // mounted.
 func serviceRoutes() []route {
-	appID := Field{Name: "appId", Values: "string, 4 to 32 characters: an app of the account; required"}
-	verificationID := Field{Name: "verificationId", Values: "string: the id a send answered; required"}
-	channel := Field{Name: "channel", Values: `"sms" (the default), "call" or "sna"`}
+	appID := field("appId", TypeString).chars(appIDMin, appIDMax).means("an app of the account").required()
+	verificationID := field("verificationId", TypeString).chars(1, verificationIDMaxChars).means("the id a send answered").required()
+	channel := choice("channel", TypeString, Choice{engine.ChannelSMS, ""}, Choice{engine.ChannelCall, ""}, Choice{engine.ChannelSNA, ""}).
+		def(engine.ChannelSMS)
+	to := field("to", TypeString).pattern(phonePattern).means(engine.PhoneRule).required()
 	sendFields := []Field{
 		appID,
-		{Name: "templateId", Values: "integer: a template of that app; required"},
-		{Name: "flowId", Values: "integer: a task flow of the account, whose steps run when their triggers hold"},
-		{Name: "to", Values: "string: " + engine.PhoneRule + "; required"},
+		field("templateId", TypeInteger).atLeast(1).means("a template of that app").required(),
+		field("flowId", TypeInteger).atLeast(1).means("a task flow of the account, whose steps run when their triggers hold"),
+		to,
 		channel,
-		{Name: "orderId", Values: "string, 0 to 64 characters, unique in the account: the order the verification belongs to"},
+		field("orderId", TypeString).chars(0, orderIDMax).means("unique in the account: the order the verification belongs to"),
 	}
-	sendAnswer := `status 0 and {"verificationId", "to", "channel", "snaUrl" (sna only, else null)}`
-	sendErrors := "-22 for a broken rule or a reference the account does not have, -20 for an orderId in use, " +
-		"-29, -27, -28, -26, -10 as the service notes say"
+	sent := answers(`{"verificationId", "to", "channel", "snaUrl" (sna only, else null)}`, engine.SendAnswer{})
+	sendErrors := []Reply{
+		refuses(codeParameter, "for a broken rule or a reference the account does not have"),
+		refuses(codeExisting, "for an orderId in use"),
+		refuses(engine.CodeSensitive, "for a sensitive word of the settings in the text"),
+		refuses(engine.CodeTotalLimit, "for the app's periodTotalSendLimit"),
+		refuses(engine.CodePhoneLimit, "for the app's periodPhoneSendLimit"),
+		refuses(engine.CodeFee, "when the settings say feeFailure"),
+		refuses(engine.CodeBalance, "when the settings say insufficientBalance"),
+	}
 	rule := slices.Clone(sendFields)
-	rule[1] = Field{Name: "templateId", Values: "integer: a template of that app, whose text and voice carry the code; without it, " +
-		`"` + engine.DefaultText + `"`}
-	rule = append(rule, Field{Name: "code", Values: "string, 1 to 10 letters or digits: the code to send; required"})
+	rule[1] = field("templateId", TypeInteger).atLeast(1).means("a template of that app, whose text and voice carry the code; without it, " +
+		`"` + engine.DefaultText + `"`)
+	rule = append(rule, field("code", TypeString).chars(ruleCodeMin, codeMax).pattern(codePattern).means("the code to send: letters or digits").required())
+	noData := answers("data null", nil)
+	reportErrors := []Reply{refuses(codeParameter, "for a broken rule or an appId the account does not have")}
 	routes := []route{
 		{Route: Route{
 			Method: "POST", Path: "/verification/send", Name: RouteSend,
 			Does: "Sends a code made as the template says, to the number, by the channel.",
-			Body: "a JSON object", Fields: sendFields, Answer: sendAnswer, Errors: sendErrors,
+			Body: "a JSON object", Fields: sendFields, Replies: append([]Reply{sent}, sendErrors...),
 		}, vendor: parsed(func(b []byte) (engine.SendRequest, string) { return parseSend(b, false) }, send)},
 		{Route: Route{
 			Method: "POST", Path: "/verification/sendRule", Name: RouteSendRule,
 			Does: "Sends the caller's code (a \"routine OTP\").",
-			Body: "a JSON object", Fields: rule, Answer: sendAnswer, Errors: sendErrors,
+			Body: "a JSON object", Fields: rule, Replies: append([]Reply{sent}, sendErrors...),
 		}, vendor: parsed(func(b []byte) (engine.SendRequest, string) { return parseSend(b, true) }, send)},
 		{Route: Route{
 			Method: "POST", Path: "/verification/verify", Name: RouteVerify,
 			Does: "Checks a code.",
 			Body: "a JSON object",
 			Fields: []Field{verificationID,
-				{Name: "code", Values: "string, 4 to 10 characters: the code the user typed; letters in any case; required"}},
-			Answer: `status 0 and {"verificationId", "to", "channel", "matched"}: matched 0 right, 2 wrong, 3 unknown id, 4 already checked, 5 expired or replaced`,
-			Errors: "-22 for a broken rule",
+				field("code", TypeString).chars(verifyCodeMin, codeMax).means("the code the user typed; letters in any case").required()},
+			Replies: []Reply{
+				answers(`{"verificationId", "to", "channel", "matched"}: matched 0 right, 2 wrong, 3 unknown id, 4 already checked, 5 expired or replaced`,
+					engine.VerifyAnswer{}),
+				refuses(codeParameter, "for a broken rule"),
+			},
 		}, vendor: parsed(parseVerify, func(_ *Server, a *account, _ *http.Request, req verifyRequest) answer {
 			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.VerifyAnswer, error) {
 				return sv.Verify(cfg, req.ID, req.Code)
@@ -96,8 +110,10 @@ func serviceRoutes() []route {
 			Method: "POST", Path: "/verification/resend", Name: RouteResend,
 			Does: "Sends a verification's code again, under a new verificationId.",
 			Body: "a JSON object", Fields: []Field{verificationID, channel},
-			Answer: sendAnswer + ", for the new verificationId",
-			Errors: "-22 for an unknown, checked or replaced verificationId; the send's limits and settings",
+			Replies: append([]Reply{
+				answers(sent.When+", for the new verificationId", engine.SendAnswer{}),
+				refuses(codeParameter, "for an unknown, checked or replaced verificationId"),
+			}, sendErrors[2:]...),
 		}, vendor: parsed(parseResend, func(_ *Server, a *account, _ *http.Request, req resendRequest) answer {
 			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.SendAnswer, error) {
 				return sv.Resend(cfg, req.ID, req.Channel)
@@ -106,8 +122,9 @@ func serviceRoutes() []route {
 		{Route: Route{
 			Method: "GET", Path: "/verification/record/{verificationId}", Name: RouteRecord,
 			Does:   "The verification's state and its latest attempt.",
-			Params: []Field{{Name: "{verificationId}", Values: "the id a send answered"}},
-			Answer: `status 0 and {"verificationId", "verifications", and "sms", "call" or "sna" by the latest attempt's channel}`,
+			Params: []Field{field("{verificationId}", TypeString).means("the id a send answered").required()},
+			Replies: []Reply{answers(`{"verificationId", "verifications", and "sms", "call" or "sna" by the latest attempt's channel}`,
+				engine.RecordAnswer{})},
 		}, vendor: func(_ *Server, a *account, r *http.Request, _ []byte) answer {
 			id := r.PathValue("verificationId")
 			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.RecordAnswer, error) { return sv.Record(cfg, id) })
@@ -116,9 +133,11 @@ func serviceRoutes() []route {
 			Method: "POST", Path: "/verification/orderId/record", Name: RouteOrderRecord,
 			Does:   "An order's latest verification and every attempt of the order.",
 			Body:   "a JSON object",
-			Fields: []Field{appID, {Name: "orderId", Values: "string, 1 to 64 characters; required"}},
-			Answer: `status 0 and {"orderId", "flowId", "verifications", "sms": [], "call": [], "sna": []}`,
-			Errors: "-22 for a broken rule or an appId the account does not have",
+			Fields: []Field{appID, field("orderId", TypeString).chars(1, orderIDMax).required()},
+			Replies: []Reply{
+				answers(`{"orderId", "flowId", "verifications", "sms": [], "call": [], "sna": []}`, engine.OrderRecordAnswer{}),
+				reportErrors[0],
+			},
 		}, vendor: parsed(parseOrderRecord, func(_ *Server, a *account, _ *http.Request, req orderRequest) answer {
 			return inService(a, func(sv *engine.Service, cfg engine.Config) (engine.OrderRecordAnswer, error) {
 				return sv.OrderRecord(cfg, req.AppID, req.OrderID)
@@ -129,23 +148,23 @@ func serviceRoutes() []route {
 			Does: "The customer reports a verified code: checked, acknowledged, not kept.",
 			Body: "a JSON object",
 			Fields: []Field{appID, verificationID,
-				{Name: "number", Values: "string: " + engine.PhoneRule},
-				{Name: "time", Values: "ISO 8601 with an offset, or Unix time in seconds or milliseconds; required"}},
-			Answer: "status 0, data null",
-			Errors: "-22 for a broken rule or an appId the account does not have",
+				field("number", TypeString).pattern(phonePattern).means(engine.PhoneRule),
+				either("time", field("", TypeString).format("date-time").means("ISO 8601 with an offset"),
+					field("", TypeInteger).atLeast(1).means("Unix time in seconds or milliseconds")).required()},
+			Replies: append([]Reply{noData}, reportErrors...),
 		}, vendor: parsed(parseBackfill, func(_ *Server, a *account, _ *http.Request, f backfill) answer { return acknowledge(a, f.AppID) })},
 		{Route: Route{
 			Method: "POST", Path: "/backfillRate", Name: RouteBackfillRate,
 			Does: "The customer reports its verification rate: checked, acknowledged, not kept.",
 			Body: "a JSON object",
 			Fields: []Field{appID,
-				{Name: "mcc", Values: "a mobile country code of 3 digits, as a string or a number; required"},
-				{Name: "backfillNumber", Values: "integer, 0 or more"},
-				{Name: "backfillCardinalNumber", Values: "integer, 0 or more"},
-				{Name: "backfillNow", Values: "number, 0 to 100, at most 2 decimals; required"},
-				{Name: "callbackTime", Values: "ISO 8601 with an offset; required"}},
-			Answer: "status 0, data null",
-			Errors: "-22 for a broken rule or an appId the account does not have",
+				either("mcc", field("", TypeString).pattern("^[0-9]{3}$"), field("", TypeInteger).between(100, 999)).
+					means("a mobile country code of 3 digits").required(),
+				field("backfillNumber", TypeInteger).between(0, 1<<53),
+				field("backfillCardinalNumber", TypeInteger).between(0, 1<<53),
+				field("backfillNow", TypeNumber).between(0, 100).means("a percentage, at most 2 decimals").required(),
+				field("callbackTime", TypeString).format("date-time").means("ISO 8601 with an offset").required()},
+			Replies: append([]Reply{noData}, reportErrors...),
 		}, vendor: parsed(parseBackfillRate, func(_ *Server, a *account, _ *http.Request, f backfillRate) answer { return acknowledge(a, f.AppID) })},
 	}
 	for i := range routes {
@@ -191,9 +210,14 @@ func snaRoute() route {
 	return route{Route: Route{
 		Method: "GET", Path: engine.SNAPath + "{token}", Auth: AuthNone,
 		Does:   "What a phone's network fetches to complete an sna verification (the snaUrl a send by sna answered): unsigned.",
-		Params: []Field{{Name: "{token}", Values: "the last segment of the snaUrl"}},
-		Answer: `200 and {"verificationId", "matched": 0} the first time; 409 and matched 4 after that; 410 and matched 5 once the code expired`,
-		Errors: "404 for a token no verification has",
+		Params: []Field{field("{token}", TypeString).means("the last segment of the snaUrl").required()},
+		Replies: []Reply{
+			replies(http.StatusOK, `{"verificationId", "matched": 0} the first time`, snaAnswer{}),
+			replies(http.StatusConflict, "and matched 4 after that", snaAnswer{}),
+			replies(http.StatusGone, "and matched 5 once the code expired", snaAnswer{}),
+			replies(http.StatusNotFound, "for a token no verification has", nil),
+			replies(http.StatusInternalServerError, "when the state file could not be written: nothing was changed", nil),
+		},
 	}, plain: func(s *Server, w http.ResponseWriter, r *http.Request) {
 		token := r.PathValue("token")
 		var ans engine.VerifyAnswer
@@ -223,8 +247,14 @@ func snaRoute() route {
 		case ans.Matched == engine.MatchedExpired:
 			status = http.StatusGone
 		}
-		controlJSON(w, status, map[string]any{"verificationId": ans.VerificationID, "matched": ans.Matched})
+		controlJSON(w, status, snaAnswer{VerificationID: ans.VerificationID, Matched: ans.Matched})
 	}}
+}
+
+// snaAnswer is what a phone that fetches an sna URL gets.
+type snaAnswer struct {
+	VerificationID string `json:"verificationId"`
+	Matched        int    `json:"matched"`
 }
 
 // snaCandidates are the accounts that may have an sna token: the one its
@@ -315,10 +345,11 @@ const maxAdvanceSeconds = 10 * 366 * 86400
 
 // filterParams are the messages routes' selection parameters.
 var filterParams = []Field{
-	{Name: "?to=", Values: "only the messages to this number"},
-	{Name: "?verificationId=", Values: "only the messages of this verification"},
-	{Name: "?channel=", Values: `only "sms", "call" or "sna" messages`},
-	{Name: "?step=", Values: "only the messages of this step: 0 for sends and resends, n for the nth node of a task flow"},
+	field("?to=", TypeString).means("only the messages to this number"),
+	field("?verificationId=", TypeString).means("only the messages of this verification"),
+	choice("?channel=", TypeString, Choice{engine.ChannelSMS, ""}, Choice{engine.ChannelCall, ""}, Choice{engine.ChannelSNA, ""}).
+		means("only the messages of this channel"),
+	field("?step=", TypeInteger).atLeast(0).means("only the messages of this step: 0 for sends and resends, n for the nth node of a task flow"),
 }
 
 func messageFilter(r *http.Request) (MessageFilter, error) {
@@ -349,6 +380,11 @@ type advance struct {
 	AdvanceSeconds *int64 `json:"advanceSeconds"`
 }
 
+// deletedAnswer is what DELETE /_sandbox/messages answers.
+type deletedAnswer struct {
+	Deleted int `json:"deleted"`
+}
+
 // numberAnswer is a number's outcome and where it comes from.
 type numberAnswer struct {
 	To string `json:"to"`
@@ -359,12 +395,14 @@ type numberAnswer struct {
 
 // serviceControlRoutes are the service's control routes.
 func serviceControlRoutes() []route {
-	toParam := Field{Name: "{to}", Values: "a phone number: " + engine.PhoneRule}
+	toParam := field("{to}", TypeString).pattern(phonePattern).means("a phone number: " + engine.PhoneRule).required()
 	outcomeFields := []Field{
-		{Name: "sms", Values: `"delivered" (the default) or "failed": what happens to SMS to the number`},
-		{Name: "call", Values: `"answered" (the default) or "failed" (not answered): what happens to calls to the number`},
-		{Name: "delaySeconds", Values: fmt.Sprintf("integer, 0 to %d: how long each attempt is \"sending\" before that, on the sandbox's clock; default 0", engine.MaxDelaySeconds)},
+		choice("sms", TypeString, Choice{"delivered", ""}, Choice{"failed", ""}).def("delivered").means("what happens to SMS to the number"),
+		choice("call", TypeString, Choice{"answered", ""}, Choice{"failed", "not answered"}).def("answered").means("what happens to calls to the number"),
+		field("delaySeconds", TypeInteger).between(0, engine.MaxDelaySeconds).def(0).
+			means(`how long each attempt is "sending" before that, on the sandbox's clock`),
 	}
+	badNumber := replies(http.StatusBadRequest, "for a number that is not one", nil)
 	routes := []route{
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/messages",
@@ -375,11 +413,13 @@ func serviceControlRoutes() []route {
 				"appId, templateId, flowId, orderId (null when none), sender, voice (calls: language, speechRate, repeatCnt, " +
 				"maxDuration; else null) and snaUrl (sna only; else null). Flow steps that fell due run first.",
 			Params: append(slices.Clone(filterParams),
-				Field{Name: "?wait=", Values: fmt.Sprintf("seconds, 0 to %d: when nothing matches yet, hold the request until a matching message exists "+
-					"(a new send, or a flow step falling due on the clock) or the time is up, then answer what there is; a sandbox that "+
-					"stops answers what there is at once", maxWaitSeconds)}),
-			Answer: "200 and a JSON array of messages ([] when none)",
-			Errors: "400 for a bad parameter",
+				field("?wait=", TypeNumber).between(0, maxWaitSeconds).means("seconds: when nothing matches yet, hold the request until a "+
+					"matching message exists (a new send, or a flow step falling due on the clock) or the time is up, then answer what there is; "+
+					"a sandbox that stops answers what there is at once")),
+			Replies: []Reply{
+				replies(http.StatusOK, "a JSON array of messages ([] when none)", []Message{}),
+				replies(http.StatusBadRequest, "for a bad parameter", nil),
+			},
 		}, control: func(s *Server, c call) {
 			f, err := messageFilter(c.r)
 			if err != nil {
@@ -407,23 +447,25 @@ func serviceControlRoutes() []route {
 			Does: "Takes the messages the parameters select (all the account's without any) out of the list, and saves that as one " +
 				"record, however many it takes. The verifications stay: their codes still check, and their records still show every attempt.",
 			Params: filterParams,
-			Answer: `200 and {"deleted": <messages>}`,
-			Errors: "400 for a bad parameter",
+			Replies: []Reply{
+				replies(http.StatusOK, `{"deleted": <messages>}`, deletedAnswer{}),
+				replies(http.StatusBadRequest, "for a bad parameter", nil),
+			},
 		}, control: func(s *Server, c call) {
 			f, err := messageFilter(c.r)
 			if err != nil {
 				controlError(c.w, http.StatusBadRequest, err)
 				return
 			}
-			serve(c, http.StatusOK, func(a *account) (map[string]int, error) {
+			serve(c, http.StatusOK, func(a *account) (deletedAnswer, error) {
 				n, err := a.svc.Purge(a.config(), f)
-				return map[string]int{"deleted": n}, err
+				return deletedAnswer{Deleted: n}, err
 			})
 		}},
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/clock",
-			Does:   "The account's service clock: real time plus the offset the advances added. Flow steps that fell due run first.",
-			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>}`,
+			Does:    "The account's service clock: real time plus the offset the advances added. Flow steps that fell due run first.",
+			Replies: []Reply{replies(http.StatusOK, `{"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>}`, clockAnswer{})},
 		}, control: func(s *Server, c call) {
 			serve(c, http.StatusOK, func(a *account) (clockAnswer, error) {
 				now, err := a.svc.Now(a.config())
@@ -436,9 +478,11 @@ func serviceControlRoutes() []route {
 				"Every flow step that falls due by the new time runs, each at its own due time, in due-time order, before the answer; " +
 				"the new offset and the steps are saved together. Signatures keep to real time: moving this clock never makes one stale.",
 			Body:   "a JSON object",
-			Fields: []Field{{Name: "advanceSeconds", Values: fmt.Sprintf("integer, 0 to %d: seconds to move the clock forward; required", maxAdvanceSeconds)}},
-			Answer: `200 and {"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>, "stepsRun": <flow steps run>}`,
-			Errors: "400 for invalid JSON, a negative or missing advanceSeconds",
+			Fields: []Field{field("advanceSeconds", TypeInteger).between(0, maxAdvanceSeconds).means("seconds to move the clock forward").required()},
+			Replies: []Reply{
+				replies(http.StatusOK, `{"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>, "stepsRun": <flow steps run>}`, clockAnswer{}),
+				replies(http.StatusBadRequest, "for invalid JSON, a negative or missing advanceSeconds", nil),
+			},
 		}, control: func(s *Server, c call) {
 			body, ok := controlBody(c.w, c.r, func(b *advance) error {
 				if b.AdvanceSeconds == nil || *b.AdvanceSeconds < 0 || *b.AdvanceSeconds > maxAdvanceSeconds {
@@ -456,8 +500,8 @@ func serviceControlRoutes() []route {
 		}},
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/numbers",
-			Does:   "The numbers of the account whose outcome was set with PUT, and their outcomes. " + engine.NumberRanges(),
-			Answer: `200 and {"<to>": {"sms": …, "call": …, "delaySeconds": …}}`,
+			Does: "The numbers of the account whose outcome was set with PUT, and their outcomes. " + engine.NumberRanges(),
+			Replies: []Reply{replies(http.StatusOK, `{"<to>": {"sms": …, "call": …, "delaySeconds": …}}`, map[string]NumberOutcome{})},
 		}, control: func(s *Server, c call) {
 			serve(c, http.StatusOK, func(a *account) (map[string]NumberOutcome, error) { return a.svc.Outcomes(), nil })
 		}},
@@ -467,8 +511,10 @@ func serviceControlRoutes() []route {
 			Params: []Field{toParam},
 			Body:   "a JSON object; a field left out takes its default",
 			Fields: outcomeFields,
-			Answer: `200 and {"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override"}`,
-			Errors: "400 for a number that is not one, invalid JSON, an unknown field or value",
+			Replies: []Reply{
+				replies(http.StatusOK, `{"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override"}`, numberAnswer{}),
+				replies(http.StatusBadRequest, "for a number that is not one, invalid JSON, an unknown field or value", nil),
+			},
 		}, control: func(s *Server, c call) {
 			to, ok := controlNumber(c)
 			if !ok {
@@ -485,8 +531,10 @@ func serviceControlRoutes() []route {
 			Method: "GET", Path: "/_sandbox/numbers/{to}",
 			Does:   "What happens to the account's SMS and calls to one number, and why: an override set with PUT, its range, or the default.",
 			Params: []Field{toParam},
-			Answer: `200 and {"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override" | "range 9991…" | "default"}`,
-			Errors: "400 for a number that is not one",
+			Replies: []Reply{
+				replies(http.StatusOK, `{"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override" | "range 9991…" | "default"}`, numberAnswer{}),
+				badNumber,
+			},
 		}, control: func(s *Server, c call) {
 			to, ok := controlNumber(c)
 			if !ok {
@@ -502,10 +550,9 @@ func serviceControlRoutes() []route {
 		}},
 		{Route: Route{
 			Method: "DELETE", Path: "/_sandbox/numbers/{to}",
-			Does:   "Gives a number back the outcome of its range (or the default).",
-			Params: []Field{toParam},
-			Answer: "204",
-			Errors: "400 for a number that is not one",
+			Does:    "Gives a number back the outcome of its range (or the default).",
+			Params:  []Field{toParam},
+			Replies: []Reply{replies(http.StatusNoContent, "", nil), badNumber},
 		}, control: func(s *Server, c call) {
 			to, ok := controlNumber(c)
 			if ok && c.in(func(a *account) { a.svc.ClearOutcome(to) }) {
@@ -514,8 +561,8 @@ func serviceControlRoutes() []route {
 		}},
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/settings",
-			Does:   "The account's settings of what the vendor decides about money and content.",
-			Answer: "200 and the settings, in the fields PUT takes",
+			Does:    "The account's settings of what the vendor decides about money and content.",
+			Replies: []Reply{replies(http.StatusOK, "the settings, in the fields PUT takes", ServiceSettings{})},
 		}, control: func(s *Server, c call) {
 			serve(c, http.StatusOK, func(a *account) (ServiceSettings, error) { return a.svc.Settings(), nil })
 		}},
@@ -525,13 +572,15 @@ func serviceControlRoutes() []route {
 				"They apply to sends, sendRules, resends and flow steps.",
 			Body: "a JSON object",
 			Fields: []Field{
-				{Name: "insufficientBalance", Values: "true or false: every send answers -10 (balance insufficient)"},
-				{Name: "feeFailure", Values: "true or false: every send answers -26 (getting fee fail)"},
-				{Name: "sensitiveWords", Values: fmt.Sprintf("array of up to %d strings of 1 to %d characters: a send whose text contains one, "+
-					"in any case, answers -29 (sensitive words)", maxSensitiveWords, maxSensitiveWordChars)},
+				field("insufficientBalance", TypeBoolean).means("every send answers -10 (balance insufficient)"),
+				field("feeFailure", TypeBoolean).means("every send answers -26 (getting fee fail)"),
+				field("sensitiveWords", TypeArray).chars(0, maxSensitiveWords).item(field("", TypeString).chars(1, maxSensitiveWordChars)).
+					means("a send whose text contains one, in any case, answers -29 (sensitive words)"),
 			},
-			Answer: "200 and the settings as set",
-			Errors: "400 for invalid JSON, an unknown field, a word too long or empty, too many words",
+			Replies: []Reply{
+				replies(http.StatusOK, "the settings as set", ServiceSettings{}),
+				replies(http.StatusBadRequest, "for invalid JSON, an unknown field, a word too long or empty, too many words", nil),
+			},
 		}, control: func(s *Server, c call) {
 			set, ok := controlBody(c.w, c.r, checkSettings)
 			if !ok {

@@ -25,6 +25,13 @@ const (
 	verificationIDMaxChars = 64 // not documented; a bound on what is read
 )
 
+// The patterns of a phone number and of a code, for the reference: what
+// engine.IsPhoneNumber and isCode accept.
+const (
+	phonePattern = "^[0-9]{10,14}$"
+	codePattern  = "^[0-9A-Za-z]+$"
+)
+
 // appID reads an appId: required, 4 to 32 characters.
 func (b *body) appID() string {
 	s := b.str("appId", true, "")

@@ -33,6 +33,9 @@ type kind[T any] struct {
 	// usedBy names what users (below) looks for, for the reference:
 	// "templates".
 	usedBy string
+	// updateID says an update's body carries the id too, as the path has
+	// it (apps).
+	updateID bool
 
 	of    func(*objects) *list[T]
 	id    func(T) string

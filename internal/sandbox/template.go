@@ -56,16 +56,18 @@ var templateKind = &kind[Template]{
 	routes: []op{opAdd, opUpdate, opDetails, opList},
 	fixed:  []string{"appId"},
 	fields: []Field{
-		{Name: "appId", Values: "string: the app the template belongs to, one of the same account's; required"},
+		field("appId", TypeString).chars(1, 0).means("the app the template belongs to, one of the same account's").required(),
 		nameField("templates"),
-		{Name: "text", Values: fmt.Sprintf("string, 1 to %d characters, with %s where the code goes; required", textMaxChars, codePlaceholder)},
-		{Name: "codeType", Values: "1 (numeric; the default), 2 (alpha), 3 (alphanumeric) or 4 (hex): the characters of the code"},
-		{Name: "codeLength", Values: fmt.Sprintf("integer, %d to %d: the length of the code; default %d", codeLengthMin, codeLengthMax, codeLengthDefault)},
-		{Name: "speechRate", Values: fmt.Sprintf("integer, 0 to %d: the speed of voice calls; default %d", speechRateMax, speechRateDefault)},
-		{Name: "language", Values: fmt.Sprintf("one of %s: the language of voice calls; default %s", strings.Join(languages, " "), languageDefault)},
-		{Name: "maxDuration", Values: fmt.Sprintf("integer, %d to %d: the longest voice call, in seconds; default %d", maxDurationMin, maxDurationMax, maxDurationDefault)},
-		{Name: "repeatCnt", Values: fmt.Sprintf("integer, 1 to %d: how many times a voice call plays the code; default %d", repeatCntMax, repeatCntDefault)},
-		{Name: "senderId", Values: `string: the sender id the recipient sees, where the destination supports one; default ""`},
+		field("text", TypeString).chars(1, textMaxChars).pattern(regexpQuote(codePlaceholder)).
+			means("the message, with "+codePlaceholder+" where the code goes").required(),
+		choice("codeType", TypeInteger, Choice{1, "numeric"}, Choice{2, "alpha"}, Choice{3, "alphanumeric"}, Choice{4, "hex"}).
+			def(codeTypeDefault).means("the characters of the code"),
+		field("codeLength", TypeInteger).between(codeLengthMin, codeLengthMax).def(codeLengthDefault).means("the length of the code"),
+		field("speechRate", TypeInteger).between(0, speechRateMax).def(speechRateDefault).means("the speed of voice calls"),
+		choice("language", TypeString, languageChoices()...).def(languageDefault).means("the language of voice calls"),
+		field("maxDuration", TypeInteger).between(maxDurationMin, maxDurationMax).def(maxDurationDefault).means("the longest voice call, in seconds"),
+		field("repeatCnt", TypeInteger).between(1, repeatCntMax).def(repeatCntDefault).means("how many times a voice call plays the code"),
+		field("senderId", TypeString).def("").means("the sender id the recipient sees, where the destination supports one"),
 	},
 	of:    func(o *objects) *list[Template] { return &o.templates },
 	id:    func(t Template) string { return strconv.FormatInt(t.TemplateID, 10) },
@@ -91,6 +93,14 @@ var templateKind = &kind[Template]{
 		}
 		return fmt.Sprintf("appId %q does not exist", t.AppID)
 	},
+}
+
+func languageChoices() []Choice {
+	out := make([]Choice, len(languages))
+	for i, l := range languages {
+		out[i] = Choice{Value: l}
+	}
+	return out
 }
 
 // parseTemplate reads a create body (every field but templateId) or an

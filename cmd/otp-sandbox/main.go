@@ -295,7 +295,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: handler(srv), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -450,3 +450,9 @@ func (w *windowFlag) Set(v string) error {
 	}
 	return nil
 }
+
+// handler is what serves the sandbox's requests: the sandbox itself. The
+// tests put the check of every request and answer against the OpenAPI
+// document in front of it (internal/apicheck, which this program must not
+// import).
+var handler = func(srv *sandbox.Server) http.Handler { return srv }

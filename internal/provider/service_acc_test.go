@@ -144,7 +144,7 @@ func newServiceEnv(t *testing.T) (*accEnv, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(sb)
+	hs := httptest.NewServer(checkedSandbox(t, sb))
 	t.Cleanup(hs.Close)
 	e.sb, e.base = sb, hs.URL+sb.Prefix()
 	return e, token

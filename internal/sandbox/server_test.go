@@ -286,6 +286,17 @@ func TestAuthentication(t *testing.T) {
 			})
 		}
 	}
+	// A timestamp in milliseconds (or finer) is named as such: -16 alone
+	// reads as a clock a few minutes off.
+	for unit, ts := range map[string]string{
+		"milliseconds": strconv.FormatInt(time.Now().UnixMilli(), 10), "microseconds": strconv.FormatInt(time.Now().UnixMicro(), 10),
+		"nanoseconds": strconv.FormatInt(time.Now().UnixNano(), 10),
+	} {
+		wantRefused(t, e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": key, "Timestamp": ts, "Sign": sign(key, secret, ts)}),
+			"-16", "Timestamp must be in seconds since 1970, got "+ts+", which looks like "+unit)
+	}
+	wantRefused(t, e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": key, "Timestamp": ts(-120), "Sign": sign(key, secret, ts(-120))}),
+		"-16", "from the sandbox's clock")
 	wantRefused(t, e.call("GET", "/otp/app/details/nope", "", map[string]string{"Api-Key": ""}), "-1", "headers are required")
 	wantRefused(t, e.call("PUT", "/otp/template/update/abc", "{", map[string]string{"Api-Key": ""}), "-1", "headers are required")
 }

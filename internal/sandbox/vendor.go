@@ -233,9 +233,27 @@ func (s *Server) authenticate(a *account, r *http.Request) answer {
 		return fail(codeAuth, "the signature does not match")
 	}
 	if d := now.Sub(time.Unix(sec, 0)); d > s.opts.Window || d < -s.opts.Window {
-		return fail(codeExpired, "")
+		return fail(codeExpired, staleReason(sec, now, s.opts.Window))
 	}
 	return answer{}
+}
+
+// staleReason says why a timestamp is outside the window. A timestamp in
+// milliseconds (or micro-, nanoseconds) is the likeliest mistake, and the
+// vendor's -16 alone reads as a clock off by a few minutes, so it is named.
+// The code stays -16, the vendor's for a timestamp it does not take: a
+// client's handling of -16 is what a test of it should meet.
+func staleReason(sec int64, now time.Time, window time.Duration) string {
+	for _, u := range []struct {
+		per  int64
+		name string
+	}{{1_000, "milliseconds"}, {1_000_000, "microseconds"}, {1_000_000_000, "nanoseconds"}} {
+		if d := now.Sub(time.Unix(sec/u.per, 0)); sec > 1e11 && d <= window+time.Second && d >= -window-time.Second {
+			return fmt.Sprintf("Timestamp must be in seconds since 1970, got %d, which looks like %s: send %d", sec, u.name, sec/u.per)
+		}
+	}
+	return fmt.Sprintf("Timestamp %d is %s from the sandbox's clock (%d), more than its window of %s: check the clock, "+
+		"and send Unix time in seconds", sec, now.Sub(time.Unix(sec, 0)).Round(time.Second).Abs(), now.Unix(), window)
 }
 
 func signatureMatches(key, secret, ts, sign string) bool {

@@ -401,6 +401,10 @@ func serviceControlRoutes() []route {
 		choice("call", TypeString, Choice{"answered", ""}, Choice{"failed", "not answered"}).def("answered").means("what happens to calls to the number"),
 		field("delaySeconds", TypeInteger).between(0, engine.MaxDelaySeconds).def(0).
 			means(`how long each attempt is "sending" before that, on the sandbox's clock`),
+		field("code", TypeString).chars(engine.FixedCodeMin, engine.FixedCodeMax).pattern(codePattern).
+			means("a fixed code: every send and resend to the number carries it instead of a random one, so that a UI test can type it. " +
+				"It must fit the template's codeType and codeLength, or the send is refused -22, naming the number's code and the template's rule. " +
+				"A sendRule keeps the caller's code. Without it, codes are random"),
 	}
 	badNumber := replies(http.StatusBadRequest, "for a number that is not one", nil)
 	routes := []route{
@@ -507,12 +511,13 @@ func serviceControlRoutes() []route {
 		}},
 		{Route: Route{
 			Method: "PUT", Path: "/_sandbox/numbers/{to}",
-			Does:   "Sets what happens to the account's next SMS and calls to one number, over the outcome of its range.",
+			Does: "Sets what happens to the account's next SMS and calls to one number, over the outcome of its range, and the code " +
+				"its sends carry, if it is to be fixed; saved, like every change.",
 			Params: []Field{toParam},
 			Body:   "a JSON object; a field left out takes its default",
 			Fields: outcomeFields,
 			Replies: []Reply{
-				replies(http.StatusOK, `{"to": …, "sms": …, "call": …, "delaySeconds": …, "source": "override"}`, numberAnswer{}),
+				replies(http.StatusOK, `{"to": …, "sms": …, "call": …, "delaySeconds": …, "code": … (when fixed), "source": "override"}`, numberAnswer{}),
 				replies(http.StatusBadRequest, "for a number that is not one, invalid JSON, an unknown field or value", nil),
 			},
 		}, control: func(s *Server, c call) {
@@ -522,8 +527,7 @@ func serviceControlRoutes() []route {
 			}
 			if o, ok := controlBody(c.w, c.r, engine.CheckOutcome); ok {
 				serve(c, http.StatusOK, func(a *account) (numberAnswer, error) {
-					a.svc.SetOutcome(to, o)
-					return numberAnswer{To: to, NumberOutcome: o, Source: "override"}, nil
+					return numberAnswer{To: to, NumberOutcome: o, Source: "override"}, a.svc.SetOutcome(a.config(), to, o)
 				})
 			}
 		}},
@@ -555,7 +559,12 @@ func serviceControlRoutes() []route {
 			Replies: []Reply{replies(http.StatusNoContent, "", nil), badNumber},
 		}, control: func(s *Server, c call) {
 			to, ok := controlNumber(c)
-			if ok && c.in(func(a *account) { a.svc.ClearOutcome(to) }) {
+			var err error
+			switch {
+			case !ok, !c.in(func(a *account) { err = a.svc.ClearOutcome(a.config(), to) }):
+			case err != nil:
+				controlError(c.w, consoleStatus(err), err)
+			default:
 				c.w.WriteHeader(http.StatusNoContent)
 			}
 		}},
@@ -589,7 +598,7 @@ func serviceControlRoutes() []route {
 			if set.SensitiveWords == nil {
 				set.SensitiveWords = []string{}
 			}
-			serve(c, http.StatusOK, func(a *account) (ServiceSettings, error) { a.svc.SetSettings(set); return set, nil })
+			serve(c, http.StatusOK, func(a *account) (ServiceSettings, error) { return set, a.svc.SetSettings(a.config(), set) })
 		}},
 	}
 	for i := range routes {

@@ -21,7 +21,8 @@ func ServiceNotes() []Field {
 			"envelope, status -22, naming the path. backfill and backfillRate are checked and acknowledged (data null); nothing " +
 			"is kept of them. Their time fields take ISO 8601 with an offset (time also Unix seconds or milliseconds)."},
 		{Name: "order of checks", Values: "A send is checked in this order: the body's fields (-22); appId, templateId (one of the app's) " +
-			"and flowId exist in the account (-22: these routes document no -24); the orderId is not taken (-20); sensitive words (-29); " +
+			"and flowId exist in the account (-22: these routes document no -24); a fixed code of the number that the template " +
+			"could not make (-22); the orderId is not taken (-20); sensitive words (-29); " +
 			"the app's periodTotalSendLimit (-27); its periodPhoneSendLimit (-28); feeFailure (-26); insufficientBalance (-10). " +
 			"A refused send is not counted in the limits and leaves no message."},
 		{Name: "codes", Values: "send makes the code from the template: codeType 1 digits, 2 capital letters, 3 capitals and digits, " +
@@ -30,7 +31,10 @@ func ServiceNotes() []Field {
 			"checked: verify takes 4 to 10); without a templateId its SMS is \"" + engine.DefaultText + "\" and calls use the default voice settings. " +
 			"The SMS is the template's text with every ##code## replaced; a call carries the same text, read in the template's language, " +
 			"at its speechRate, repeatCnt times, at most maxDuration seconds; senderId is the sender. The template, app and flow are read " +
-			"at the send: editing them changes later sends, not the codes already sent."},
+			"at the send: editing them changes later sends, not the codes already sent. A number given a fixed code " +
+			"(PUT /_sandbox/numbers/{to} with \"code\") gets that code from every send and resend instead of a random one, so that a " +
+			"UI test can type it; a send whose template could not make it (another codeType or codeLength) is refused -22, naming " +
+			"the number's code and the template's rule. A sendRule keeps its caller's code, fixed or not: the caller chose it."},
 		{Name: "verify", Values: "matched is 3 for a verificationId the account does not have (status 0, to and channel null); 4 once the " +
 			"code was checked successfully, whatever code is sent; 5 once it expired or a resend replaced it, whatever code is sent; " +
 			"2 for a wrong code, and the verification stays open (no limit on wrong attempts); 0 for the right code. A code is valid " +
@@ -68,7 +72,8 @@ func ServiceNotes() []Field {
 		{Name: "resend", Values: "Sends the same code under a new verificationId (the answer's), by the channel asked (sms by " +
 			"default), with a new expiry from the app's codeExpiry now. The old verificationId then answers matched 5, and its flow " +
 			"ends: the new one has no flow. It keeps the orderId. Refused with -22 for an unknown verificationId, one checked " +
-			"successfully, and one already replaced (the reason names the newest); allowed after expiry, which it restarts. It " +
+			"successfully, and one already replaced (the reason names the newest); allowed after expiry, which it restarts. A " +
+			"number's fixed code set since the send replaces the code (a sendRule's code stays). It " +
 			"counts in the limits, and -29, -27, -28, -26, -10 apply to it as to a send."},
 		{Name: "orderId", Values: "Unique in the account: a send or sendRule with an orderId that a kept verification has answers " +
 			"-20, naming that verificationId. An empty orderId is none."},
@@ -79,7 +84,8 @@ func ServiceNotes() []Field {
 			"so that a resend or a flow step by sms or call can carry it, and verify accepts it. snaUrl is null for sms and call."},
 		{Name: "null and absent", Values: "A field the vendor documents is always present, null when it has no value (snaUrl, " +
 			"flowId, orderId, verifiedDate and the times of the records); an error answer has no data, as on the configuration routes."},
-		{Name: "phone numbers", Values: engine.NumberRanges() + " PUT /_sandbox/numbers/{to} sets one number's outcome, over its range. " +
+		{Name: "phone numbers", Values: engine.NumberRanges() + " PUT /_sandbox/numbers/{to} sets one number's outcome, over its " +
+			"range, and may fix the code its sends carry. " +
 			"An attempt's outcome is fixed when it is made: a later change applies to later attempts."},
 		{Name: "clock", Values: "Each account has its own clock for the service: real time plus an offset that POST /_sandbox/clock " +
 			"moves forward (never back). Expiries, limit windows, flow steps and the times in records and messages read it. Flow " +
@@ -94,10 +100,11 @@ func ServiceNotes() []Field {
 			"answers as an unknown one and its orderId is free again. The limit windows keep one time per counted send still "+
 			"inside its period.", DefaultRetention, DefaultRetentionTotal)},
 		{Name: "state file", Values: "With -state, the verifications and their attempts (so the messages), the purges of the " +
-			"messages and the clock's offset are kept across restarts, each change written before it is answered: sends, sendRules, " +
-			"resends with their mark on the old verification, checks right and wrong, sna completions, flow steps, purges, advances. " +
-			"A change that cannot be written answers -18 (500 on the control surface) and is undone: codes still check, flows go " +
-			"on, the limits still count, exactly as answered. The number outcomes and the settings are not kept: test set-up, like the faults."},
+			"messages, the clock's offset, the numbers' outcomes and fixed codes, and the settings are kept across restarts, each " +
+			"change written before it is answered: sends, sendRules, resends with their mark on the old verification, checks right " +
+			"and wrong, sna completions, flow steps, purges, advances, numbers, settings, imports. A change that cannot be written " +
+			"answers -18 (500 on the control surface) and is undone: codes still check, flows go on, the limits still count, " +
+			"exactly as answered. The faults are not kept: a restart starts without any."},
 		{Name: "not emulated", Values: "Real delivery, audio, and delivery reports pushed to a customer's server (the vendor documents " +
 			"none); prices and balances (-10 and -26 come only from the settings); IP allow-lists (-2) and -25 (out of time range); " +
 			"several SMS routes (channelCut switches the channel, not a route); the console's statistics. " +

@@ -35,7 +35,7 @@ const (
 )
 
 // Kinds are the kinds of Change, for the journal's registry.
-var Kinds = []string{KindVerification, KindMessages, KindClock}
+var Kinds = []string{KindVerification, KindMessages, KindClock, KindNumber, KindSettings}
 
 func putChange(v *verification) Change {
 	return Change{Kind: KindVerification, Op: OpPut, ID: v.ID, Obj: appendVerification(nil, v)}
@@ -100,12 +100,18 @@ func (s *Service) Load(c Change) error {
 			return fmt.Errorf("offsetSeconds %v is negative: the clock only moves forward", cs.OffsetSeconds)
 		}
 		s.opts.Clock.offset = time.Duration(cs.OffsetSeconds * float64(time.Second))
+	case c.Kind == KindNumber || c.Kind == KindSettings:
+		return s.loadSetup(c)
 	default:
-		return fmt.Errorf("operation %q is not one of a %s's", c.Op, c.Kind)
+		return errNotOfKind(c)
 	}
 	s.unbuilt = true
 	return nil
 }
+
+func errNotOfKind(c Change) error { return fmt.Errorf("operation %q is not one of a %s's", c.Op, c.Kind) }
+
+func errNotANumber(to string) error { return fmt.Errorf("%q is not a phone number (%s)", to, PhoneRule) }
 
 // State is a copy of everything the state file keeps of an account's
 // service, taken under the account's lock and written out after it is let
@@ -113,6 +119,7 @@ func (s *Service) Load(c Change) error {
 type State struct {
 	offset time.Duration
 	verifs []*verification
+	setup  setupState
 }
 
 // Snapshot copies the service's state. It is taken under the account's
@@ -126,7 +133,7 @@ func (s *Service) Snapshot() *State {
 	for _, v := range live {
 		n += len(v.Attempts)
 	}
-	st := &State{offset: s.opts.Clock.offset, verifs: make([]*verification, len(live))}
+	st := &State{offset: s.opts.Clock.offset, verifs: make([]*verification, len(live)), setup: s.setupSnapshot()}
 	copies := make([]verification, len(live))
 	attempts := make([]attempt, 0, n)
 	pointers := make([]*attempt, 0, n)
@@ -151,6 +158,9 @@ func (st *State) Encode(emit func(Change) error) error {
 		if err := emit(clockChange(st.offset)); err != nil {
 			return err
 		}
+	}
+	if err := st.setup.encode(emit); err != nil {
+		return err
 	}
 	var buf []byte
 	for _, v := range st.verifs {

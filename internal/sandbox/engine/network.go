@@ -32,6 +32,11 @@ type NumberOutcome struct {
 	// DelaySeconds is how long each attempt stays "sending" before its
 	// outcome is known, on the service's clock.
 	DelaySeconds int64 `json:"delaySeconds"`
+	// Code, when set, is the code every send (and resend) to the number
+	// carries instead of a random one, for tests that type it (a UI test
+	// cannot read the messages easily); it must fit the template's
+	// codeType and codeLength.
+	Code string `json:"code,omitempty"`
 }
 
 // MaxDelaySeconds bounds a number's delay: a day is longer than any code
@@ -95,18 +100,6 @@ func (n *network) outcome(to string) (NumberOutcome, string) {
 // "override", "range 9991…" or "default".
 func (s *Service) Outcome(to string) (NumberOutcome, string) { return s.network.outcome(to) }
 
-// SetOutcome sets what happens to the account's next attempts to a
-// number, over its range; CheckOutcome first.
-func (s *Service) SetOutcome(to string, o NumberOutcome) {
-	if s.network.overrides == nil {
-		s.network.overrides = map[string]NumberOutcome{}
-	}
-	s.network.overrides[to] = o
-}
-
-// ClearOutcome gives a number back the outcome of its range.
-func (s *Service) ClearOutcome(to string) { delete(s.network.overrides, to) }
-
 // Outcomes are the numbers whose outcome was set, and their outcomes.
 func (s *Service) Outcomes() map[string]NumberOutcome {
 	out := maps.Clone(s.network.overrides)
@@ -134,8 +127,45 @@ func CheckOutcome(o *NumberOutcome) error {
 	if o.DelaySeconds < 0 || o.DelaySeconds > MaxDelaySeconds {
 		return fmt.Errorf("delaySeconds must be between 0 and %d (got %d)", MaxDelaySeconds, o.DelaySeconds)
 	}
+	if o.Code != "" && !isFixedCode(o.Code) {
+		return fmt.Errorf("code must be %d to %d letters or digits, as a check takes (got %q)", FixedCodeMin, FixedCodeMax, o.Code)
+	}
 	return nil
 }
+
+// The length of a number's fixed code: what a check takes.
+const (
+	FixedCodeMin = 4
+	FixedCodeMax = 10
+)
+
+func isFixedCode(c string) bool {
+	if len(c) < FixedCodeMin || len(c) > FixedCodeMax {
+		return false
+	}
+	for _, r := range strings.ToUpper(c) {
+		if !strings.ContainsRune(codeAlphabets[3], r) {
+			return false
+		}
+	}
+	return true
+}
+
+// fits says why a fixed code does not fit a template's codeType and
+// codeLength, or "".
+func fits(code string, t Template) string {
+	alphabet := codeAlphabets[t.CodeType]
+	ok := len(code) == t.CodeLength
+	for _, r := range strings.ToUpper(code) {
+		ok = ok && strings.ContainsRune(alphabet, r)
+	}
+	if ok {
+		return ""
+	}
+	return fmt.Sprintf("template %d makes codes of codeType %d (%s) and codeLength %d", t.ID, t.CodeType, codeTypeNames[t.CodeType], t.CodeLength)
+}
+
+var codeTypeNames = map[int]string{1: "digits", 2: "letters", 3: "letters and digits", 4: "hex digits"}
 
 // result is an outcome applied to one attempt's channel.
 func (o NumberOutcome) result(channel string) (failed bool, delay time.Duration) {

@@ -117,6 +117,7 @@ type tx struct {
 	windows       []*window
 	forgetWindows []windowKey
 	sent          []*attempt // to log and announce after the save
+	setup         setupTx    // the numbers' outcomes and the settings it changed
 	byAgeLen      int
 	logLen        int
 	attempts      int
@@ -213,13 +214,14 @@ func (s *Service) changes(t *tx, drops []*verification) []Change {
 	for _, v := range drops {
 		out = append(out, Change{Kind: KindVerification, Op: OpDelete, ID: v.ID})
 	}
-	return out
+	return append(out, s.setupChanges(&t.setup)...)
 }
 
 // undo puts back what a call changed. Ids, sequence numbers and random
 // draws it used stay used: nothing sees them.
 func (s *Service) undo(t *tx) {
 	*s.opts.Clock = t.clock
+	s.undoSetup(&t.setup)
 	for v, old := range t.before {
 		*v = old
 	}
@@ -308,12 +310,6 @@ func (s *Service) Settings() Settings {
 		set.SensitiveWords = []string{}
 	}
 	return set
-}
-
-// SetSettings replaces the account's settings; CheckSettings first.
-func (s *Service) SetSettings(set Settings) {
-	set.SensitiveWords = slices.Clone(set.SensitiveWords)
-	s.settings = set
 }
 
 // Attempts is how many attempts (messages) the account keeps.

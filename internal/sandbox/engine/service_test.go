@@ -761,7 +761,9 @@ func TestNumbers(t *testing.T) {
 		t.Fatalf("slow record after the delay %+v %+v", rec.Verifications, rec.SMS)
 	}
 	// An override wins over the range, and applies to the next attempts.
-	e.sv.SetOutcome(smsFails, NumberOutcome{SMS: outcomeDelivered, Call: outcomeFailed, DelaySeconds: 10})
+	if err := e.sv.SetOutcome(e.cfg, smsFails, NumberOutcome{SMS: outcomeDelivered, Call: outcomeFailed, DelaySeconds: 10}); err != nil {
+		t.Fatal(err)
+	}
 	if o, why := e.sv.Outcome(smsFails); o.Call != outcomeFailed || why != "override" {
 		t.Fatalf("override %+v %s", o, why)
 	}
@@ -770,7 +772,9 @@ func TestNumbers(t *testing.T) {
 	if got := e.steps(id); got != "0 sms delivered +0s" {
 		t.Fatalf("overridden number: %s", got)
 	}
-	e.sv.ClearOutcome(smsFails)
+	if err := e.sv.ClearOutcome(e.cfg, smsFails); err != nil {
+		t.Fatal(err)
+	}
 	if _, why := e.sv.Outcome(smsFails); why != "range 9991…" {
 		t.Fatalf("after clearing: %s", why)
 	}

@@ -146,7 +146,12 @@ func (s *Service) Send(cfg Config, req SendRequest) (SendAnswer, error) {
 		}
 		via, code := viaSendRule, req.Code
 		if !req.Rule {
-			via, code = viaSend, s.makeCode(tpl.CodeType, tpl.CodeLength)
+			via = viaSend
+			if code = s.fixedCode(req.To); code == "" {
+				code = s.makeCode(tpl.CodeType, tpl.CodeLength)
+			} else if err := fitsTemplate(req.To, code, tpl); err != nil {
+				return err
+			}
 		}
 		text = strings.ReplaceAll(text, CodePlaceholder, code)
 		if err := s.admit(app, req.To, text, now); err != nil {
@@ -223,6 +228,35 @@ func (s *Service) admit(app App, to, text string, now time.Time) error {
 		return refuse(CodeBalance, "the sandbox's settings say so (insufficientBalance)")
 	}
 	return nil
+}
+
+// fixedCode is the code a test fixed for a number (PUT
+// /_sandbox/numbers/{to}), or "".
+func (s *Service) fixedCode(to string) string { return s.network.overrides[to].Code }
+
+// fitsTemplate refuses a number's fixed code that the template could not
+// have made: a test that types it would pass against the sandbox and fail
+// against the vendor.
+func fitsTemplate(to, code string, t Template) error {
+	if why := fits(code, t); why != "" {
+		return refuse(CodeParameter, "the number %s has the fixed code %q (PUT /_sandbox/numbers/%s), which does not fit: %s; "+
+			"fix a code that does, or send with a template that makes such codes", to, code, to, why)
+	}
+	return nil
+}
+
+// fromRule says whether a verification carries a code its caller gave (a
+// sendRule, or a resend of one), which a number's fixed code does not
+// replace.
+func (s *Service) fromRule(v *verification) bool {
+	for v.Via == viaResend {
+		prev := s.verifs[v.ResendOf]
+		if prev == nil {
+			return false // forgotten: the number's code applies
+		}
+		v = prev
+	}
+	return v.Via == viaSendRule
 }
 
 // codeAlphabets are the characters of each codeType: 1 numeric, 2 alpha,
@@ -339,12 +373,26 @@ func (s *Service) Resend(cfg Config, id, channel string) (SendAnswer, error) {
 		if !found {
 			return refuse(CodeParameter, "appId %q of verificationId %s no longer exists", old.AppID, id)
 		}
-		if err := s.admit(app, old.To, old.Text, now); err != nil {
+		code, text := old.Code, old.Text
+		if fixed := s.fixedCode(old.To); fixed != "" && fixed != old.Code && !s.fromRule(old) {
+			// The number's fixed code, set since the send: every resend to
+			// the number carries it, as every send does.
+			tpl, found := cfg.Template(old.TemplateID)
+			if !found {
+				return refuse(CodeParameter, "templateId %d of verificationId %s no longer exists: the number %s's fixed code cannot be "+
+					"checked against it", old.TemplateID, id, old.To)
+			}
+			if err := fitsTemplate(old.To, fixed, tpl); err != nil {
+				return err
+			}
+			code, text = fixed, strings.ReplaceAll(tpl.Text, CodePlaceholder, fixed)
+		}
+		if err := s.admit(app, old.To, text, now); err != nil {
 			return err
 		}
 		v := &verification{
 			Via: viaResend, AppID: old.AppID, TemplateID: old.TemplateID, To: old.To, OrderID: old.OrderID,
-			Code: old.Code, Text: old.Text, Voice: old.Voice, Sender: old.Sender, Created: now,
+			Code: code, Text: text, Voice: old.Voice, Sender: old.Sender, Created: now,
 			ExpiresAt: now.Add(app.CodeExpiry), ResendOf: old.ID,
 		}
 		s.add(v, channel, now)

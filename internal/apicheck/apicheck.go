@@ -144,9 +144,10 @@ func (c *Checker) checkRequest(r *http.Request, body []byte) (*openapi3filter.Re
 	if r.Method == http.MethodHead { // HTTP serves HEAD as GET, without the body
 		probe.Method = http.MethodGet
 	}
-	if len(body) > 0 && probe.Header.Get("Content-Type") == "" {
-		// The sandbox reads every body as JSON, whatever its Content-Type;
-		// the document says application/json.
+	if len(body) > 0 {
+		// The sandbox reads every body as JSON, whatever its Content-Type
+		// (curl -d sends a form's), and the document says so: it is the
+		// body that is checked.
 		probe.Header.Set("Content-Type", "application/json")
 	}
 	route, params, err := c.router.FindRoute(probe)

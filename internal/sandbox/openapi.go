@@ -80,7 +80,8 @@ func openAPIDocument(prefix, base string) object {
 			"description": "The vendor's routes (under " + prefix + ") answer as the vendor does: HTTP 200 with the envelope " +
 				`{"status": "<code>", "reason": "<why>", "data": …}, status a string, "0" for success and data only then; ` +
 				"a failure's reason names the field or object. The control surface (under " + controlPrefix + ") answers with HTTP " +
-				"statuses and JSON, a failure as {\"error\": \"<why>\"}.\n\n" + SignatureScheme + "\n\n" + ControlConventions,
+				"statuses and JSON, a failure as {\"error\": \"<why>\"}. Request bodies are read as JSON whatever their Content-Type " +
+				"header says.\n\n" + SignatureScheme + "\n\n" + ControlConventions,
 			"license": object{"name": "Mozilla Public License 2.0", "identifier": "MPL-2.0"},
 		},
 		"servers": []any{object{"url": base, "description": "the sandbox (otp-sandbox -listen; " + DefaultURL + " by default)"}},

@@ -264,6 +264,26 @@ func TestAccountIsolation(t *testing.T) {
 			e.t.Fatalf("health: %s, %s", mine, other)
 		}
 	}
+	// An export is the account's alone; an import cannot take ids another
+	// account holds.
+	control["GET /_sandbox/export"] = func(e seeded) {
+		doc := string(e.mustControl(200, "GET", "/_sandbox/export"+o, ""))
+		if !strings.Contains(doc, `"key":"`+otherKey+`"`) || strings.Contains(doc, `"key":"`+key+`"`) ||
+			strings.Contains(doc, id64(e.flow.FlowID)) || strings.Contains(doc, e.app.AppID) {
+			e.t.Fatalf("the other account's export shows the main one's: %s", doc)
+		}
+	}
+	control["PUT /_sandbox/import"] = func(e seeded) {
+		mine := e.mustControl(200, "GET", "/_sandbox/export?key="+key, "")
+		if status, raw := e.control("PUT", "/_sandbox/import"+o, string(mine)); status != 409 ||
+			!strings.Contains(string(raw), "flow "+id64(e.flow.FlowID)+" (account "+key+")") {
+			e.t.Fatalf("importing the main account's ids into the other: %d %s", status, raw)
+		}
+		e.mainUnchanged()
+		if f := e.srv.Flows(otherKey); len(f) != 1 || !jsonEqual(f[0], e.other.flow) {
+			e.t.Fatalf("a refused import changed the other account: %+v", f)
+		}
+	}
 	// So is the API's document.
 	control["GET "+OpenAPIPath] = func(e seeded) {
 		mine, other := e.mustControl(200, "GET", OpenAPIPath+"?key="+key, ""), e.mustControl(200, "GET", OpenAPIPath+o, "")

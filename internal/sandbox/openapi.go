@@ -57,7 +57,7 @@ var controlCommon = []Reply{
 }
 
 func openAPIDocument(prefix, base string) object {
-	g := &gen{schemas: object{}}
+	g := &gen{schemas: object{}, types: map[string]reflect.Type{}}
 	paths := object{}
 	for _, r := range Routes() {
 		path := r.Path
@@ -128,6 +128,7 @@ const SignatureScheme = `Every request to the vendor's routes is signed with thr
 // answers carry.
 type gen struct {
 	schemas object
+	types   map[string]reflect.Type // by component name: two types must not share one
 }
 
 func (g *gen) operation(r Route) object {
@@ -504,6 +505,10 @@ func (g *gen) typeSchema(t reflect.Type) object {
 		if t.Name() == "" {
 			return g.structSchema(t)
 		}
+		if seen, named := g.types[name]; named && seen != t {
+			panic(fmt.Sprintf("sandbox: the OpenAPI document names both %s and %s %s: rename one", seen, t, name))
+		}
+		g.types[name] = t
 		if _, done := g.schemas[name]; !done {
 			g.schemas[name] = object{} // a type that holds itself ends here
 			g.schemas[name] = g.structSchema(t)

@@ -191,6 +191,7 @@ func routeTable() []route {
 	table := vendorRoutes()
 	table = append(table, snaRoute())
 	table = append(table, accountRoutes()...)
+	table = append(table, exportRoutes()...)
 	table = append(table, faultRoutes()...)
 	for _, k := range kinds {
 		table = append(table, k.consoleRoutes()...)

@@ -258,12 +258,13 @@ type snaAnswer struct {
 }
 
 // snaCandidates are the accounts that may have an sna token: the one its
-// prefix names, else (a token older than the prefixes) every account.
+// prefix names first, then (a token older than the prefixes, or one an
+// import brought from another key) every other account.
 func (s *Server) snaCandidates(token string) []*account {
 	all := s.sortedAccounts()
-	for _, a := range all {
+	for i, a := range all {
 		if strings.HasPrefix(token, snaPrefix(a.key)) {
-			return []*account{a}
+			return append([]*account{a}, slices.Delete(all, i, i+1)...)
 		}
 	}
 	return all

@@ -22,6 +22,7 @@ import (
 //	{"op":"put","key":"ci-key","kind":"verification","id":"22603012000000000001","obj":{...}}
 //	{"op":"purge","key":"ci-key","kind":"messages","obj":{"filter":{},"upTo":42}}
 //	{"op":"put","key":"ci-key","kind":"clock","obj":{"offsetSeconds":86400}}
+//	{"op":"import","key":"ci-key","obj":{"format":"otp-sandbox account 1","key":"ci-key","flows":[...],...}}
 //	{"op":"reset","key":"ci-key"}
 //	{"op":"forget","key":"job-17"}
 //	{"op":"ids","kind":"flow","obj":{"nextId":10002}}
@@ -435,6 +436,11 @@ func (s *Server) replayRecord(text []byte) error {
 			s.accountCount.Store(int64(len(s.accounts)))
 		}
 		return nil
+	case opImport:
+		if rec.Key == "" {
+			return errors.New("import names no account (key)")
+		}
+		return s.loadImport(s.holder(rec.Key), rec.Obj)
 	case opIDs:
 		if rec.Kind == verificationIDsKind {
 			var v verificationSeq

@@ -68,6 +68,11 @@ type anyKind interface {
 	vendorRoutes() []route
 	consoleRoutes() []route
 	idScheme() idScheme
+	// What an export needs (export.go).
+	exportName() string
+	exportJSON(o *objects) []byte
+	idsIn(o *objects) []string
+	holds(o *objects, id string) bool
 }
 
 var kinds = []anyKind{flowKind, appKind, templateKind}

@@ -68,18 +68,9 @@ func (s *Service) Load(c Change) error {
 		if v.ID != c.ID {
 			return fmt.Errorf("the verification's verificationId is %s", v.ID)
 		}
-		if len(v.Attempts) == 0 || v.Next < 0 || v.Next > len(v.Nodes) {
-			return errors.New("the verification has no attempt, or its next flow step is not one of its nodes")
+		if err := s.loadVerification(&v); err != nil {
+			return err
 		}
-		v.LegacySNAURL = ""
-		for _, a := range v.Attempts {
-			a.v = &v
-		}
-		if old := s.verifs[v.ID]; old != nil {
-			old.gone = true
-		}
-		s.verifs[v.ID] = &v
-		s.opts.IDs.observe(v.ID)
 	case c.Kind == KindVerification && c.Op == OpDelete:
 		if v := s.verifs[c.ID]; v != nil {
 			v.gone = true
@@ -106,6 +97,27 @@ func (s *Service) Load(c Change) error {
 		return errNotOfKind(c)
 	}
 	s.unbuilt = true
+	return nil
+}
+
+// loadVerification puts a verification read from the state file (or an
+// import) in the service; the indexes are built on first use.
+func (s *Service) loadVerification(v *verification) error {
+	if len(v.Attempts) == 0 || v.Next < 0 || v.Next > len(v.Nodes) {
+		return errors.New("the verification has no attempt, or its next flow step is not one of its nodes")
+	}
+	v.LegacySNAURL = ""
+	for _, a := range v.Attempts {
+		if a == nil {
+			return errors.New("the verification has an empty attempt")
+		}
+		a.v = v
+	}
+	if old := s.verifs[v.ID]; old != nil {
+		old.gone = true
+	}
+	s.verifs[v.ID] = v
+	s.opts.IDs.observe(v.ID)
 	return nil
 }
 

@@ -22,6 +22,7 @@ var flagVariables = []struct{ flag, env string }{
 	{"max-accounts", "OTP_SANDBOX_MAX_ACCOUNTS"},
 	{"account-idle", "OTP_SANDBOX_ACCOUNT_IDLE"},
 	{"public-url", "OTP_SANDBOX_PUBLIC_URL"},
+	{"import", "OTP_SANDBOX_IMPORT"},
 	{"window", "OTP_SANDBOX_WINDOW"},
 	{"quiet", "OTP_SANDBOX_QUIET"},
 	{"addr-file", "OTP_SANDBOX_ADDR_FILE"},

@@ -33,6 +33,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -174,6 +175,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	maxAccounts := fs.Int("max-accounts", sandbox.DefaultMaxAccounts, "the most accounts the sandbox holds (named at start, opened, and from the state file): past it a new key is refused")
 	accountIdle := fs.Duration("account-idle", defaultAccountIdle, "forget an opened account, with everything in it, when no request named it for this long (0 keeps every account); the accounts named at start are never forgotten")
 	publicURL := fs.String("public-url", "", "the sandbox's address as phones reach it, where the sna URLs point (default: http://<the address it listens on>)")
+	var imports importList
+	fs.Var(&imports, "import", "an export of an account (GET /_sandbox/export) to load at start into the account it names; repeat the flag "+
+		"(or separate files with commas) for several. With -state, an account the state file already holds is kept as it is: the "+
+		"import seeds a new state file, and never undoes changes it saved")
 	health := fs.Bool("health", false, "probe the sandbox listening at -listen (the same setting and variable as the server's; 0.0.0.0 is reached at 127.0.0.1): "+
 		"GET "+sandbox.HealthPath+", print one line and exit 0 when it answers 200, else 1; the container image's health check")
 	if err := setFromEnvironment(fs, os.LookupEnv); err != nil {
@@ -271,6 +276,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			logger.Error("closing the state file failed", "error", err)
 		}
 	}()
+	if err := importAtStart(srv, imports, stderr); err != nil {
+		return err
+	}
 	if others := srv.ForeignAccounts(); len(others) > 0 {
 		fmt.Fprintf(stderr, "otp-sandbox: the state file holds accounts it was not started with: %s; they are kept, no request can sign in as them, "+
 			"and a control request reaches them only by naming them (?key=)\n", strings.Join(others, ", "))
@@ -331,6 +339,50 @@ func stop(hs *http.Server, srv *sandbox.Server, logger *slog.Logger) {
 }
 
 // accountList is the repeatable -account flag.
+// importList is -import's files.
+type importList []string
+
+func (l *importList) String() string { return strings.Join(*l, ",") }
+
+func (l *importList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			*l = append(*l, f)
+		}
+	}
+	return nil
+}
+
+// importAtStart loads each -import file into the account it names, saved
+// like any import; an account that already holds something (from the
+// state file) is kept, and the line says so.
+func importAtStart(srv *sandbox.Server, files []string, stderr io.Writer) error {
+	for _, file := range files {
+		doc, err := os.ReadFile(file) //nolint:gosec // the operator names the file
+		if err != nil {
+			return fmt.Errorf("-import: %w", err)
+		}
+		var head struct {
+			Key string `json:"key"`
+		}
+		if err := json.Unmarshal(doc, &head); err != nil || head.Key == "" {
+			return fmt.Errorf("-import %s: not an export of otp-sandbox (GET /_sandbox/export gives one): it names no account", file)
+		}
+		if srv.Holds(head.Key) {
+			fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s is in the state file already, and is kept as it is\n", file, head.Key)
+			continue
+		}
+		sum, err := srv.Import(head.Key, doc)
+		if err != nil {
+			return fmt.Errorf("-import %s: %w (the account must be one the sandbox is started with, -account %s:SECRET, or -open-accounts)",
+				file, err, head.Key)
+		}
+		fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s: %d flows, %d apps, %d templates, %d verifications, %d numbers\n",
+			file, sum.Key, sum.Flows, sum.Apps, sum.Templates, sum.Verifications, sum.Numbers)
+	}
+	return nil
+}
+
 type accountList []string
 
 func (l *accountList) String() string { return "" } // the secrets are not shown, not even as defaults

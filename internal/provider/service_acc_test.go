@@ -33,7 +33,7 @@ func TestAccService_quickstart(t *testing.T) {
 	w.must(nil, "get")
 	c := &serviceClient{t: t, base: e.base, key: e.key, secret: e.secret, token: token}
 
-	var firstIDs map[string]string
+	var firstIDs map[string]any
 	for _, round := range []struct {
 		vars                             []string
 		expiry, length, limit, firstWait int
@@ -44,7 +44,7 @@ func TestAccService_quickstart(t *testing.T) {
 		w.must(nil, append([]string{"apply", "-auto-approve"}, round.vars...)...)
 		var out struct {
 			SendIDs struct {
-				Value map[string]string `json:"value"`
+				Value map[string]any `json:"value"`
 			} `json:"send_ids"`
 		}
 		if err := json.Unmarshal([]byte(w.must(nil, "output", "-json")), &out); err != nil {
@@ -57,9 +57,11 @@ func TestAccService_quickstart(t *testing.T) {
 			t.Fatalf("the change replaced objects: ids %v, then %v", firstIDs, ids)
 		}
 		send := func(to string, flow bool) (string, string) {
-			body := map[string]any{"appId": ids["appId"], "templateId": atoi(t, ids["templateId"]), "to": to}
+			// The outputs give the ids in the API's types: templateId and
+			// flowId numbers, sent as they are.
+			body := map[string]any{"appId": ids["appId"], "templateId": ids["templateId"], "to": to}
 			if flow {
-				body["flowId"] = atoi(t, ids["flowId"])
+				body["flowId"] = ids["flowId"]
 			}
 			status, data := c.api("/verification/send", body)
 			var d struct {

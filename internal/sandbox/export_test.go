@@ -95,10 +95,10 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		status int
 		says   string
 	}{
-		"ids held": {doc, 409, "another account holds flow 10001 (account " + key + ")"},
+		"ids held":      {doc, 409, "another account holds flow 10001 (account " + key + ")"},
 		"not an export": {`{"flows":[]}`, 400, `format must be`},
 		"unknown field": {strings.Replace(doc, `"format"`, `"formats":1,"format"`, 1), 400, "unknown field"},
-		"broken rule": {strings.Replace(doc, `"waitingTime":30`, `"waitingTime":500`, 1), 400, "flows[0] (flowId 10001): sandbox: invalid flow: flow[0].waitingTime must be between 30 and 120"},
+		"broken rule":   {strings.Replace(doc, `"waitingTime":30`, `"waitingTime":500`, 1), 400, "flows[0] (flowId 10001): sandbox: invalid flow: flow[0].waitingTime must be between 30 and 120"},
 		"not stored so": {strings.Replace(doc, `"periodTotalSendLimit":{"enabled":false,"unit":null`, `"periodTotalSendLimit":{"enabled":false,"unit":1`, 1), 400,
 			"is not as the sandbox stores it"},
 		"bad number": {strings.Replace(doc, `"code":"7777"`, `"code":"7"`, 1), 400, "code must be 4 to 10 letters or digits"},

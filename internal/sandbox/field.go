@@ -74,8 +74,8 @@ type Choice struct {
 // field starts a field's description; the methods below add its rules.
 func field(name, typ string) Field { return Field{Name: name, Type: typ} }
 
-func (f Field) means(s string) Field   { f.Means = s; return f }
-func (f Field) required() Field        { f.Required = true; return f }
+func (f Field) means(s string) Field { f.Means = s; return f }
+func (f Field) required() Field      { f.Required = true; return f }
 func (f Field) requiredIf(b string) Field {
 	f.RequiredIf = b
 	return f

@@ -158,7 +158,7 @@ func (k *kind[T]) consoleRoutes() []route {
 	return []route{
 		{Route: Route{
 			Method: "GET", Path: base, Auth: AuthControl,
-			Does:   fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order()),
+			Does: fmt.Sprintf("Lists the account's %s, %s.", k.many, k.ids.order()),
 			Replies: []Reply{replies(http.StatusOK,
 				fmt.Sprintf("a JSON array of %s, each in the fields POST takes and its %s ([] when there are none)", k.many, k.idField), []T{})},
 		}, control: func(_ *Server, c call) {

@@ -121,7 +121,9 @@ func answers(when string, data any) Reply {
 func refuses(code, when string) Reply { return Reply{HTTP: http.StatusOK, Code: code, When: when} }
 
 // replies is a control route's answer, a success or a failure.
-func replies(status int, when string, data any) Reply { return Reply{HTTP: status, When: when, Data: data} }
+func replies(status int, when string, data any) Reply {
+	return Reply{HTTP: status, When: when, Data: data}
+}
 
 // prose says a route's replies as Answer and Errors do.
 func prose(rs []Reply) (answer, errs string) {

@@ -505,7 +505,7 @@ func serviceControlRoutes() []route {
 		}},
 		{Route: Route{
 			Method: "GET", Path: "/_sandbox/numbers",
-			Does: "The numbers of the account whose outcome was set with PUT, and their outcomes. " + engine.NumberRanges(),
+			Does:    "The numbers of the account whose outcome was set with PUT, and their outcomes. " + engine.NumberRanges(),
 			Replies: []Reply{replies(http.StatusOK, `{"<to>": {"sms": …, "call": …, "delaySeconds": …}}`, map[string]NumberOutcome{})},
 		}, control: func(s *Server, c call) {
 			serve(c, http.StatusOK, func(a *account) (map[string]NumberOutcome, error) { return a.svc.Outcomes(), nil })

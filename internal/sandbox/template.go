@@ -59,7 +59,7 @@ var templateKind = &kind[Template]{
 		field("appId", TypeString).chars(1, 0).means("the app the template belongs to, one of the same account's").required(),
 		nameField("templates"),
 		field("text", TypeString).chars(1, textMaxChars).pattern(regexpQuote(codePlaceholder)).
-			means("the message, with "+codePlaceholder+" where the code goes").required(),
+			means("the message, with " + codePlaceholder + " where the code goes").required(),
 		choice("codeType", TypeInteger, Choice{1, "numeric"}, Choice{2, "alpha"}, Choice{3, "alphanumeric"}, Choice{4, "hex"}).
 			def(codeTypeDefault).means("the characters of the code"),
 		field("codeLength", TypeInteger).between(codeLengthMin, codeLengthMax).def(codeLengthDefault).means("the length of the code"),

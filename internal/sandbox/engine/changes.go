@@ -121,9 +121,13 @@ func (s *Service) loadVerification(v *verification) error {
 	return nil
 }
 
-func errNotOfKind(c Change) error { return fmt.Errorf("operation %q is not one of a %s's", c.Op, c.Kind) }
+func errNotOfKind(c Change) error {
+	return fmt.Errorf("operation %q is not one of a %s's", c.Op, c.Kind)
+}
 
-func errNotANumber(to string) error { return fmt.Errorf("%q is not a phone number (%s)", to, PhoneRule) }
+func errNotANumber(to string) error {
+	return fmt.Errorf("%q is not a phone number (%s)", to, PhoneRule)
+}
 
 // State is a copy of everything the state file keeps of an account's
 // service, taken under the account's lock and written out after it is let

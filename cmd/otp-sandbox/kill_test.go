@@ -56,7 +56,7 @@ func TestKillLosesNothingAcknowledged(t *testing.T) {
 	}
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state.json")
-	accounts := map[string]string{"kill-a": "secret-a", "kill-b": "secret-b", "kill-c": "secret-c"}
+	accounts := map[string]string{"kill-a": "secret-a", "kill-b": "secret-b", "kill-c": "secret-c", "kill-d": "secret-d"}
 	const perRound = 300
 
 	var clients []killer
@@ -67,7 +67,8 @@ func TestKillLosesNothingAcknowledged(t *testing.T) {
 			&checkClient{serviceBase: serviceBase{base: newBase(k, accounts[k]), role: "chk"}})
 	}
 	forgets := &forgetClient{}
-	clients = append(clients, &resetClient{serviceBase: serviceBase{base: newBase("kill-c", accounts["kill-c"]), role: "rst"}}, forgets)
+	clients = append(clients, &resetClient{serviceBase: serviceBase{base: newBase("kill-c", accounts["kill-c"]), role: "rst"}}, forgets,
+		&importClient{base: newBase("kill-d", accounts["kill-d"])})
 	retained := retention{}
 	for _, round := range []struct {
 		sig              syscall.Signal
@@ -154,7 +155,7 @@ var covered = &coverage{n: map[string]int{}}
 
 var coveredKinds = []string{
 	"flow create", "flow rename", "flow delete", "app rename", "send", "flow step", "advance", "right check", "wrong check",
-	"resend", "sna completion", "purge", "reset", "forget", "retention's delete",
+	"resend", "sna completion", "purge", "reset", "forget", "retention's delete", "number", "import",
 }
 
 func (c *coverage) add(kind string) {
@@ -709,6 +710,87 @@ func (rc *resetClient) reconcile(t *testing.T, c *child) {
 	}
 	rc.erased = nil
 	rc.inReset = false
+}
+
+// importClient fixes numbers' codes, and now and then imports the export
+// it took at its start: after an acknowledged import, the numbers fixed
+// since are gone; after an acknowledged number, it is there.
+type importClient struct {
+	base
+	seed        json.RawMessage   // the export taken at the start
+	seedNumbers map[string]string // its numbers' codes
+	numbers     map[string]string // acknowledged: number → code
+	inFlight    func(map[string]string) map[string]string
+	done        map[string]int // acknowledged since the last stop, by kind
+}
+
+func (ic *importClient) op(c *child) error {
+	if ic.seed == nil {
+		for _, to := range []string{"4915500000001", "4915500000002"} {
+			if _, err := ic.control(c, "PUT", "/_sandbox/numbers/"+to, map[string]any{"code": "1111"}, http.StatusOK); err != nil {
+				return err
+			}
+		}
+		seed, err := ic.control(c, "GET", "/_sandbox/export", nil, http.StatusOK)
+		if err != nil {
+			return err
+		}
+		ic.seed = seed
+		ic.seedNumbers = map[string]string{"4915500000001": "1111", "4915500000002": "1111"}
+		ic.numbers, ic.done = maps.Clone(ic.seedNumbers), map[string]int{}
+		return nil
+	}
+	ic.n++
+	kind, apply := "number", func(m map[string]string) map[string]string {
+		m = maps.Clone(m)
+		m[fmt.Sprintf("49155%08d", ic.n%5)] = fmt.Sprintf("%04d", ic.n%10000)
+		return m
+	}
+	if ic.n%8 == 0 {
+		kind, apply = "import", func(map[string]string) map[string]string { return maps.Clone(ic.seedNumbers) }
+	}
+	ic.inFlight = apply
+	var err error
+	if kind == "import" {
+		_, err = ic.control(c, "PUT", "/_sandbox/import", ic.seed, http.StatusOK)
+	} else {
+		next := apply(ic.numbers)
+		to := fmt.Sprintf("49155%08d", ic.n%5)
+		_, err = ic.control(c, "PUT", "/_sandbox/numbers/"+to, map[string]any{"code": next[to]}, http.StatusOK)
+	}
+	if err != nil {
+		return err
+	}
+	ic.numbers, ic.inFlight = apply(ic.numbers), nil
+	ic.done[kind]++
+	return nil
+}
+
+func (ic *importClient) reconcile(t *testing.T, c *child) {
+	t.Helper()
+	if ic.seed == nil {
+		return
+	}
+	var got map[string]struct {
+		Code string `json:"code"`
+	}
+	c.mustControl(t, "GET", "/_sandbox/numbers", ic.key, &got)
+	codes := map[string]string{}
+	for to, o := range got {
+		codes[to] = o.Code
+	}
+	switch {
+	case maps.Equal(codes, ic.numbers):
+	case ic.inFlight != nil && maps.Equal(codes, ic.inFlight(ic.numbers)): // the change in flight was saved
+	default:
+		t.Fatalf("%s: the numbers after a stop are %v, want %v (the acknowledged changes)", ic.key, codes, ic.numbers)
+	}
+	for kind, n := range ic.done {
+		for range n {
+			covered.add(kind)
+		}
+	}
+	ic.numbers, ic.inFlight, ic.done = codes, nil, map[string]int{}
 }
 
 // forgetClient opens accounts with the shared secret, leaves them idle,

@@ -109,7 +109,7 @@ func TestSetupIsSaved(t *testing.T) {
 	}
 	// A compaction writes them too.
 	var snap []Change
-	if err := e.sv.Snapshot().Encode(func(c Change) error { c.Obj = append([]byte(nil), c.Obj...); snap = append(snap, c); return nil }); err != nil {
+	if err := e.sv.Snapshot(nil).Encode(func(c Change) error { c.Obj = append([]byte(nil), c.Obj...); snap = append(snap, c); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	fresh := e.service(0)

@@ -113,7 +113,7 @@ func TestHelpSaysWhatTheStateFileKeepsAndWhoOpenAccountsAreFor(t *testing.T) {
 	help := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
 		"-account KEY:SECRET", "$OTP_SANDBOX_ACCOUNTS", "-open-accounts", "for test machines only",
-		"keeps every account across restarts", "and the service's clock", "It does not keep faults, request counters, number outcomes or settings",
+		"keeps every account across restarts", "the service's clock", "GET /_sandbox/export", "-import", "the numbers' outcomes and fixed codes, and the settings. It does not keep faults or request counters",
 		"A reset of the whole sandbox empties it", "SIGKILL", "a power loss can lose the last second's changes",
 		"-max-accounts", "-account-idle", "-retention-total", "-public-url", "the accounts named at start are never forgotten",
 		"signed like the vendor API with an account's own key and secret, which reaches that account alone",

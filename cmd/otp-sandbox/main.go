@@ -128,9 +128,10 @@ and a flag given on the command line wins over it.
 
 The state file (-state) keeps every account across restarts: its objects
 (task flows, apps, templates), the OTP service's verifications with their
-attempts (so the messages), purges of the messages, and the service's
-clock. It does not keep faults, request counters, number outcomes or
-settings: they start empty. A reset of the whole sandbox empties it. Every
+attempts (so the messages), purges of the messages, the service's clock,
+the numbers' outcomes and fixed codes, and the settings. It does not keep
+faults or request counters: they start empty. A reset of the whole sandbox
+empties it. Every
 change is written to it before it is answered (a change that cannot be
 written answers -18, or 500 on the control surface, and is undone), so
 killing the sandbox (even with SIGKILL) loses nothing it acknowledged; the
@@ -139,6 +140,10 @@ second's changes, never the file (a record cut short is dropped, with a log
 line, at the next start). A file that holds accounts the sandbox was not
 started with says so at start, and keeps them from a control request
 without ?key=.
+
+GET /_sandbox/export gives an account as one document, PUT /_sandbox/import
+and -import (at start) take one back. GET /_sandbox/openapi.json is the
+API's OpenAPI 3.1 document: every route below, and the vendor's.
 
 SIGINT or SIGTERM stops it within a second: open waits on the messages are
 answered with what they have, the state file is synced, and it exits 0.

@@ -22,6 +22,8 @@ import (
 //	{"op":"put","key":"ci-key","kind":"verification","id":"22603012000000000001","obj":{...}}
 //	{"op":"purge","key":"ci-key","kind":"messages","obj":{"filter":{},"upTo":42}}
 //	{"op":"put","key":"ci-key","kind":"clock","obj":{"offsetSeconds":86400}}
+//	{"op":"put","key":"ci-key","kind":"number","id":"4915100000042","obj":{"sms":"delivered","call":"answered","delaySeconds":0,"code":"424242"}}
+//	{"op":"put","key":"ci-key","kind":"settings","obj":{"insufficientBalance":false,"feeFailure":true,"sensitiveWords":[]}}
 //	{"op":"import","key":"ci-key","obj":{"format":"otp-sandbox account 1","key":"ci-key","flows":[...],...}}
 //	{"op":"reset","key":"ci-key"}
 //	{"op":"forget","key":"job-17"}
@@ -29,9 +31,10 @@ import (
 //
 // The kinds of record: an object of a kind (flow, app, template: put,
 // delete), what the OTP engine saves (verification: put, delete;
-// messages: purge; clock: put), an account's reset or forgetting (no
-// kind; reset without a key is the whole sandbox's), and the id state of
-// a kind (ids, in compactions: at least what it says).
+// messages: purge; clock: put; number: put, delete; settings: put), an
+// account's reset or forgetting (no kind; reset without a key is the whole
+// sandbox's), an account replaced by an export (import, export.go), and
+// the id state of a kind (ids, in compactions: at least what it says).
 //
 // Loading replays the records in order. A last line without its newline is
 // a record whose write was cut short (a power loss, a full disk); it was

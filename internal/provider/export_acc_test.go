@@ -1,18 +1,13 @@
 package provider
 
 import (
-	"crypto/md5" //nolint:gosec // the vendor's signature scheme
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 // An account carried to another sandbox: the quickstart applied and a code
@@ -23,10 +18,7 @@ func TestAccSandbox_exportImport(t *testing.T) {
 	if realAccount() {
 		t.Skip("needs the sandbox's export")
 	}
-	e, token := newServiceEnv(t)
-	w := newCLIWorkspace(t, e, nil)
-	w.copyDir("../../examples/quickstart")
-	w.must(nil, "get")
+	e, token, w := quickstartWorkspace(t)
 	w.must(nil, "apply", "-auto-approve")
 	var out struct {
 		SendIDs struct {
@@ -61,7 +53,12 @@ func TestAccSandbox_exportImport(t *testing.T) {
 			{"GET", "/verification/record/" + sent.VerificationID, ""},
 			{"POST", "/verification/orderId/record", `{"appId":"` + ids.AppID + `","orderId":"carried-order"}`},
 		} {
-			got[r.method+" "+r.path] = signedCall(t, base, e.key, e.secret, r.method, r.path, r.body)
+			api := &serviceClient{t: t, base: base, key: e.key, secret: e.secret}
+			answer := string(api.signed(r.method, r.path, []byte(r.body)))
+			if !strings.Contains(answer, `"status":"0"`) {
+				t.Fatalf("%s %s: %s", r.method, r.path, answer)
+			}
+			got[r.method+" "+r.path] = answer
 		}
 		return got
 	}
@@ -85,29 +82,4 @@ func TestAccSandbox_exportImport(t *testing.T) {
 	if plan, code := w.run([]string{EnvBaseURL + "=" + carried}, "plan", "-detailed-exitcode"); code != 0 {
 		t.Fatalf("the plan against the imported account is not empty (exit %d):\n%s", code, plan)
 	}
-}
-
-// signedCall sends a signed request and returns the answer's body.
-func signedCall(t *testing.T, base, key, secret, method, path, body string) string {
-	t.Helper()
-	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(key + secret + ts)) //nolint:gosec // the vendor's scheme
-	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", key)
-	req.Header.Set("Timestamp", ts)
-	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if !strings.Contains(string(b), `"status":"0"`) {
-		t.Fatalf("%s %s: %s", method, path, b)
-	}
-	return fmt.Sprint(string(b))
 }

@@ -27,10 +27,7 @@ func TestAccService_quickstart(t *testing.T) {
 	if realAccount() {
 		t.Skip("needs the sandbox's clock and message log")
 	}
-	e, token := newServiceEnv(t)
-	w := newCLIWorkspace(t, e, nil)
-	w.copyDir("../../examples/quickstart")
-	w.must(nil, "get")
+	e, token, w := quickstartWorkspace(t)
 	c := &serviceClient{t: t, base: e.base, key: e.key, secret: e.secret, token: token}
 
 	var firstIDs map[string]any
@@ -179,7 +176,21 @@ func (c *serviceClient) number(prefix string) string {
 func (c *serviceClient) api(path string, body any) (string, json.RawMessage) {
 	c.t.Helper()
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequest("POST", c.base+path, bytes.NewReader(b))
+	var env struct {
+		Status string          `json:"status"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(c.signed("POST", path, b), &env); err != nil {
+		c.t.Fatal(err)
+	}
+	return env.Status, env.Data
+}
+
+// signed sends a request signed as the application signs it, and returns
+// the answer's body.
+func (c *serviceClient) signed(method, path string, body []byte) []byte {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -189,12 +200,20 @@ func (c *serviceClient) api(path string, body any) (string, json.RawMessage) {
 	req.Header.Set("Api-Key", c.key)
 	req.Header.Set("Timestamp", ts)
 	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
-	var env struct {
-		Status string          `json:"status"`
-		Data   json.RawMessage `json:"data"`
-	}
-	c.do(req, &env)
-	return env.Status, env.Data
+	var b json.RawMessage
+	c.do(req, &b)
+	return b
+}
+
+// quickstartWorkspace is a workspace of the quickstart against a sandbox
+// whose control surface is on, with its token.
+func quickstartWorkspace(t *testing.T) (*accEnv, string, *cliWorkspace) {
+	t.Helper()
+	e, token := newServiceEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	w.copyDir("../../examples/quickstart")
+	w.must(nil, "get")
+	return e, token, w
 }
 
 func (c *serviceClient) verify(id, code string) int {

@@ -31,7 +31,7 @@ var flagVariables = []struct{ flag, env string }{
 
 // flagsWithoutVariable are the flags flagVariables leaves out, and why:
 // a test holds every other flag to having a variable.
-var flagsWithoutVariable = map[string]string{
+var flagsWithoutVariable = map[string]string{ //nolint:gosec // variables' names, not credentials
 	"key": "OTP_API_KEY", "secret": "OTP_API_SECRET", "account": "OTP_SANDBOX_ACCOUNTS", "control-token": "OTP_SANDBOX_CONTROL_TOKEN",
 	"addr": "alias of -listen", "state-file": "alias of -state", "health": "not a setting",
 }

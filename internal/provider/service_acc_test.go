@@ -149,15 +149,6 @@ func newServiceEnv(t *testing.T) (*accEnv, string) {
 	return e, token
 }
 
-func atoi(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // serviceClient is an application (signed requests) and its test (control
 // routes).
 type serviceClient struct {

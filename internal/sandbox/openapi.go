@@ -476,10 +476,10 @@ var (
 // a struct's fields are required unless omitted when empty, a pointer may
 // be null, and a struct of a name is a component of that name.
 func (g *gen) typeSchema(t reflect.Type) object {
-	switch {
-	case t == timeType:
+	switch t {
+	case timeType:
 		return object{"type": "string", "format": "date-time"}
-	case t == rawType:
+	case rawType:
 		return object{}
 	}
 	switch t.Kind() {

@@ -95,6 +95,11 @@ func (c *Checker) Checked() int {
 
 // Wrap is Handler with a loaded document.
 func (c *Checker) Wrap(t testing.TB, h http.Handler) http.Handler {
+	return c.wrap(func(s string) { t.Error(s) }, h)
+}
+
+// wrap reports what does not hold to report.
+func (c *Checker) wrap(report func(string), h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -117,8 +122,8 @@ func (c *Checker) Wrap(t testing.TB, h http.Handler) http.Handler {
 		c.mu.Unlock()
 		what := r.Method + " " + r.URL.RequestURI()
 		if refused != nil && !c.isRefusal(r, rec) {
-			t.Errorf("apicheck: %s: the document refuses the request (%s), but the sandbox answered HTTP %d %s",
-				what, short(refused), rec.status, short(errors.New(rec.body.String())))
+			report(fmt.Sprintf("apicheck: %s: the document refuses the request (%s), but the sandbox answered HTTP %d %s",
+				what, short(refused), rec.status, short(errors.New(rec.body.String()))))
 		}
 		if input == nil || r.Method == http.MethodHead {
 			return
@@ -129,8 +134,8 @@ func (c *Checker) Wrap(t testing.TB, h http.Handler) http.Handler {
 			Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 		}
 		if err := openapi3filter.ValidateResponse(r.Context(), out); err != nil {
-			t.Errorf("apicheck: %s: the answer (HTTP %d %s) is not one the document gives: %s",
-				what, rec.status, short(errors.New(rec.body.String())), short(err))
+			report(fmt.Sprintf("apicheck: %s: the answer (HTTP %d %s) is not one the document gives: %s",
+				what, rec.status, short(errors.New(rec.body.String())), short(err)))
 		}
 	})
 }

@@ -39,7 +39,8 @@ type call struct {
 	w http.ResponseWriter
 	r *http.Request
 	// keyless says the request, with the control token, named no account:
-	// it is about the sole account of the sandbox.
+	// it is about the sole account of the sandbox (a is nil instead on a
+	// route about every account: Route.AllAccounts).
 	keyless bool
 }
 
@@ -92,9 +93,11 @@ func (s *Server) control(rt route) http.Handler {
 			if !s.tokenOK(w, r) {
 				return
 			}
-			if named != "" {
+			switch {
+			case named != "":
 				c.a, err = s.account(named)
-			} else {
+			case rt.AllAccounts: // c.a stays nil: every account
+			default:
 				c.a, err = s.soleAccount()
 				c.keyless = true
 			}

@@ -77,6 +77,10 @@ type Route struct {
 	Fields []Field
 	Answer string // the success status and what comes with it
 	Errors string // the failures particular to the route, with their statuses
+	// AllAccounts says a control route is about every account its
+	// credentials reach: with the control token and no ?key=, every
+	// account of the sandbox; signed, or with ?key=, that one account.
+	AllAccounts bool
 }
 
 // Field describes a field of a JSON body by its API name, or a parameter.
@@ -135,7 +139,9 @@ func routeTable() []route {
 	for _, k := range kinds {
 		table = append(table, k.consoleRoutes()...)
 	}
-	return append(table, serviceControlRoutes()...)
+	table = append(table, serviceControlRoutes()...)
+	table = append(table, inboxRoutes()...)
+	return append(table, pageRoutes()...)
 }
 
 // routeNames are the vendor routes' names, for Faults.Routes.
@@ -185,11 +191,21 @@ func (s *Server) mount(m router) {
 			m.Handle(rt.Method+" "+rt.Path, s.control(rt))
 		default:
 			h := rt.plain
-			m.Handle(rt.Method+" "+rt.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
+			m.Handle(rt.Method+" "+exact(rt.Path), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
 		}
 	}
 	m.Handle(s.opts.Prefix+"/", http.HandlerFunc(s.unknownVendorPath))
 	m.Handle(controlPrefix, http.HandlerFunc(s.unknownControlPath))
+}
+
+// exact is the mux pattern of a path that ends in "/" (the page's "/"):
+// that path alone, where the mux would take every path under it (and
+// "GET /" would clash with the vendor prefix's handler for every method).
+func exact(path string) string {
+	if strings.HasSuffix(path, "/") {
+		return path + "{$}"
+	}
+	return path
 }
 
 // controlPrefix is where the control surface is mounted, away from the

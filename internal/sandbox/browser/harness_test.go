@@ -351,7 +351,28 @@ func (p *page) send(key, secret string, o objects, to string, withFlow bool) str
 	if withFlow {
 		body = fmt.Sprintf(`{"appId":%q,"templateId":%d,"flowId":%d,"to":%q}`, o.AppID, o.TemplateID, o.FlowID, to)
 	}
-	req, _ := http.NewRequest("POST", p.url+"/otp/verification/send", strings.NewReader(body))
+	var data struct {
+		VerificationID string `json:"verificationId"`
+	}
+	p.api(key, secret, "/verification/send", body, &data)
+	return data.VerificationID
+}
+
+// verify checks a code through the signed API, and returns matched.
+func (p *page) verify(key, secret, verificationID, code string) int {
+	p.t.Helper()
+	var data struct {
+		Matched int `json:"matched"`
+	}
+	p.api(key, secret, "/verification/verify", fmt.Sprintf(`{"verificationId":%q,"code":%q}`, verificationID, code), &data)
+	return data.Matched
+}
+
+// api sends a signed POST to the vendor API and decodes the data of its
+// answer, which must succeed.
+func (p *page) api(key, secret, path, body string, data any) {
+	p.t.Helper()
+	req, _ := http.NewRequest("POST", p.url+"/otp"+path, strings.NewReader(body))
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	sum := md5.Sum([]byte(key + secret + ts)) //nolint:gosec // the vendor's signature scheme
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
@@ -364,16 +385,16 @@ func (p *page) send(key, secret string, o objects, to string, withFlow bool) str
 	}
 	defer resp.Body.Close()
 	var env struct {
-		Status string `json:"status"`
-		Reason string `json:"reason"`
-		Data   struct {
-			VerificationID string `json:"verificationId"`
-		} `json:"data"`
+		Status string          `json:"status"`
+		Reason string          `json:"reason"`
+		Data   json.RawMessage `json:"data"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || env.Status != "0" {
-		p.t.Fatalf("send to %s: %v %+v", to, err, env)
+		p.t.Fatalf("%s %s: %v %+v", path, body, err, env)
 	}
-	return env.Data.VerificationID
+	if err := json.Unmarshal(env.Data, data); err != nil {
+		p.t.Fatalf("%s: %v", path, err)
+	}
 }
 
 // code is a verification's code, as the sandbox has it.

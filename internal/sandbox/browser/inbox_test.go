@@ -249,18 +249,30 @@ func TestAWrongTokenShowsNothing(t *testing.T) {
 func TestAnotherAccountsMessagesNeverAppear(t *testing.T) {
 	p := newPage(t)
 	a, b := p.seed(keyA), p.seed(keyB)
+	// absent: not on the page now; neverShown: never on it, not even for a
+	// moment (the page notes every card it adds), over a short watch after
+	// the sends, long enough for any answer of the sandbox to land.
 	absent := func(what, id string) {
 		t.Helper()
 		if shown := p.shown(); strings.Contains(shown, id) || eval[bool](p, fmt.Sprintf(`document.querySelector('[data-key^="%s/"]') !== null`, id)) {
 			t.Fatalf("%s: %s is on the page:\n%s", what, id, shown)
 		}
 	}
+	neverShown := func(what, id string) {
+		t.Helper()
+		for end := time.Now().Add(500 * time.Millisecond); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+			if eval[bool](p, fmt.Sprintf(`%q in window.__test.arrivals`, id+"/0")) {
+				t.Fatalf("%s: %s was shown:\n%s", what, id, p.shown())
+			}
+		}
+		absent(what, id)
+	}
 	p.signInWithKey(keyA, secretA)
 	p.signedIn()
 	other := p.send(keyB, secretB, b, "4915100000002", false)
 	mine := p.send(keyA, secretA, a, "4915100000001", false)
 	p.message(mine, 0) // sent after the other: the page has looked since
-	absent("signed as team-a", other)
+	neverShown("signed as team-a", other)
 
 	p.click("sign-out")
 	p.signInWithToken(token)
@@ -269,7 +281,7 @@ func TestAnotherAccountsMessagesNeverAppear(t *testing.T) {
 		t.Fatalf("the switcher: %v", opts)
 	}
 	p.message(mine, 0)
-	absent("with the token, on team-a", other)
+	neverShown("with the token, on team-a", other)
 	p.do(chromedp.SetValue(chromedp.ID("account"), keyB), chromedp.Evaluate[chromedp.Void](`document.getElementById('account').dispatchEvent(new Event('change'))`))
 	p.message(other, 0)
 	absent("switched to team-b", mine)
@@ -277,7 +289,7 @@ func TestAnotherAccountsMessagesNeverAppear(t *testing.T) {
 	late := p.send(keyA, secretA, a, "4915100000003", false)
 	last := p.send(keyB, secretB, b, "4915100000004", false)
 	p.message(last, 0)
-	absent("on team-b, after team-a sent again", late)
+	neverShown("on team-b, after team-a sent again", late)
 }
 
 // The page loads nothing from elsewhere: through every control, every

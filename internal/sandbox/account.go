@@ -81,6 +81,10 @@ func (a *account) setFaults(f Faults) {
 	a.clock.SetSkew(f.skew())
 }
 
+// opened says the account is an open account's: a key signed with the
+// shared secret opened it, and would again.
+func (a *account) opened() bool { return !a.configured && a.secret != "" }
+
 // touch notes a request of the account, for the idle rule.
 func (a *account) touch() { a.lastUsed.Store(time.Now().UnixNano()) }
 

@@ -459,6 +459,12 @@ func TestKeylessControlIsRefusedWhenTheFileHoldsOtherAccounts(t *testing.T) {
 	if got := decode[[]Flow](t, one.mustControl(200, "GET", "/_sandbox/flows?key=job-C", "")); len(got) != 1 {
 		t.Fatalf("job-C's flows by name: %+v", got)
 	}
+	// No request can open them again: they are never forgotten as idle.
+	one.srv.opts.AccountIdle = time.Hour
+	one.srv.sweep(time.Now().Add(48 * time.Hour))
+	if len(one.srv.Flows("job-D")) != 1 {
+		t.Fatal("an account only the state file knows was forgotten as idle")
+	}
 	wantRefused(t, one.call("GET", "/otp/flow/list", "", one.signed("job-A", shared)), "-1", "unknown Api-Key")
 	// Named, the one account is reached as before.
 	one.mustControl(204, "POST", "/_sandbox/reset?key=a", "")

@@ -154,12 +154,13 @@ func (s *Server) retention() int {
 	return max(1, min(s.opts.Retention, int(int64(s.opts.RetentionTotal)/n)))
 }
 
-// sweep forgets the accounts no request named for AccountIdle (never the
-// configured ones), and trims every account to its share of the retention,
-// which shrinks as accounts open. It runs every sweepEvery.
+// sweep forgets the opened accounts no request named for AccountIdle
+// (never the configured ones, nor those only the state file knows, which
+// no request can open again), and trims every account to its share of the
+// retention, which shrinks as accounts open. It runs every sweepEvery.
 func (s *Server) sweep(now time.Time) {
 	for _, a := range s.sortedAccounts() {
-		idle := s.opts.AccountIdle > 0 && !a.configured && now.Sub(time.Unix(0, a.lastUsed.Load())) >= s.opts.AccountIdle
+		idle := s.opts.AccountIdle > 0 && a.opened() && now.Sub(time.Unix(0, a.lastUsed.Load())) >= s.opts.AccountIdle
 		if idle {
 			s.forget(a, now)
 			continue

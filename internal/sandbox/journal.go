@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // The journal: the state file, written by one writer for every account.
@@ -78,6 +80,10 @@ type journal struct {
 	failHook atomic.Pointer[func(point string) error]
 	// compact runs a compaction; the server sets it.
 	compact func() error
+	// snapshots is the memory the compactions copy each account's OTP
+	// service into, one account after the other, kept from one compaction
+	// to the next: as large as the largest account's, allocated once.
+	snapshots engine.State
 
 	// The syncer's view of the file.
 	fileMu sync.Mutex
@@ -537,7 +543,7 @@ func (s *Server) compactNow() error {
 	for _, key := range keys {
 		var snap *accountSnapshot
 		if a := s.lookup(key); a != nil && a.lock() {
-			snap = a.snapshot()
+			snap = a.snapshot(&j.snapshots)
 			err = j.call(&jreq{kind: reqTaken, key: key})
 			a.mu.Unlock()
 		} else {

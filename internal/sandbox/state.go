@@ -200,8 +200,10 @@ type accountSnapshot struct {
 	svc     *engine.State
 }
 
-func (a *account) snapshot() *accountSnapshot {
-	return &accountSnapshot{key: a.key, objects: a.objects.clone(), svc: a.svc.Snapshot()}
+// snapshot copies the account's state; into reuses a compaction's memory
+// (nil: new).
+func (a *account) snapshot(into *engine.State) *accountSnapshot {
+	return &accountSnapshot{key: a.key, objects: a.objects.clone(), svc: a.svc.Snapshot(into)}
 }
 
 func (snap *accountSnapshot) write(emit func(record) error) error {
@@ -321,7 +323,7 @@ func (s *Server) checkLoaded() error {
 				return err
 			}
 		}
-		for _, rec := range a.snapshot().records() {
+		for _, rec := range a.snapshot(nil).records() {
 			if rec.ID == "" || rec.Kind == engine.KindVerification {
 				continue
 			}

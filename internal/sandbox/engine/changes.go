@@ -111,37 +111,55 @@ func (s *Service) Load(c Change) error {
 // service, taken under the account's lock and written out after it is let
 // go (Encode).
 type State struct {
-	offset time.Duration
-	verifs []*verification
+	offset   time.Duration
+	verifs   []*verification
+	copies   []verification
+	attempts []attempt
+	pointers []*attempt
 }
 
-// Snapshot copies the service's state. It is taken under the account's
-// lock, so it copies rather than encodes, and in few allocations: the
-// account waits for the copy alone, and the encoding (Encode) is done
-// after the lock is let go.
-func (s *Service) Snapshot() *State {
+// Snapshot copies the service's state into st, reusing its memory (a new
+// State when st is nil). It is taken under the account's lock, so it
+// copies rather than encodes, and into memory a compaction reuses from one
+// account to the next: the account waits for the copy alone, and no
+// allocation there sets the garbage collector on whoever allocates next.
+// A State serves one snapshot at a time: encode it before the next.
+func (s *Service) Snapshot(st *State) *State {
 	s.rebuild()
+	if st == nil {
+		st = &State{}
+	}
 	live := s.byAge[s.ageHead:]
 	n := 0
 	for _, v := range live {
 		n += len(v.Attempts)
 	}
-	st := &State{offset: s.opts.Clock.offset, verifs: make([]*verification, len(live))}
-	copies := make([]verification, len(live))
-	attempts := make([]attempt, 0, n)
-	pointers := make([]*attempt, 0, n)
+	st.offset = s.opts.Clock.offset
+	st.copies = grow(st.copies, len(live))
+	st.verifs = grow(st.verifs, len(live))
+	st.attempts = grow(st.attempts, n)[:0]
+	st.pointers = grow(st.pointers, n)[:0]
 	for i, v := range live {
-		c := &copies[i]
+		c := &st.copies[i]
 		*c = *v // Nodes are never changed in place: the copy may share them
-		first := len(pointers)
+		first := len(st.pointers)
 		for _, a := range v.Attempts {
-			attempts = append(attempts, *a)
-			pointers = append(pointers, &attempts[len(attempts)-1])
+			st.attempts = append(st.attempts, *a)
+			st.pointers = append(st.pointers, &st.attempts[len(st.attempts)-1])
 		}
-		c.Attempts = pointers[first:len(pointers):len(pointers)]
+		c.Attempts = st.pointers[first:len(st.pointers):len(st.pointers)]
 		st.verifs[i] = c
 	}
 	return st
+}
+
+// grow is s with length n, its memory reused when it has room (whatever it
+// held is overwritten by the caller).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n, n+n/4)
+	}
+	return s[:n]
 }
 
 // Encode emits the changes that rebuild the state. A change's Obj is

@@ -15,7 +15,7 @@ import (
 func encoded(t *testing.T, sv *Service) []string {
 	t.Helper()
 	var out []string
-	err := sv.Snapshot().Encode(func(c Change) error {
+	err := sv.Snapshot(nil).Encode(func(c Change) error {
 		out = append(out, fmt.Sprintf("%s %s %s %s", c.Kind, c.Op, c.ID, c.Obj))
 		return nil
 	})

@@ -26,7 +26,8 @@
 //   - sms.go: how many SMS a text takes (GSM 03.38 and UCS-2);
 //   - clock.go: the account's clock, with its two readings;
 //   - ids.go: verificationIds, unique across the sandbox;
-//   - changes.go: Changes, Load and Snapshot;
+//   - changes.go: Changes, Load and Snapshot; encode.go: a verification
+//     written as the state file keeps it, without reflection;
 //   - codes.go: the vendor's status codes and the service's refusals.
 //
 // The Service is not safe for concurrent use: its account's lock guards it.

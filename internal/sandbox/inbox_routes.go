@@ -91,9 +91,7 @@ func inboxRoutes() []route {
 			var ans inboxAnswer
 			err = s.waitFor(c.r.Context(), c.a, wait, func(a *account) (bool, error) {
 				view, err := a.svc.Inbox(a.config(), f, limit)
-				// Rounded: an advance to a step due in a minute moves the
-				// clock by a hair less, which reads better as the minute.
-				ans = inboxAnswer{Inbox: view, OffsetSeconds: int64(a.clock.Offset().Round(time.Second) / time.Second)}
+				ans = inboxAnswer{Inbox: view, OffsetSeconds: int64(a.clock.Offset() / time.Second)}
 				return since == "" || view.Version != since, err
 			})
 			if err != nil {

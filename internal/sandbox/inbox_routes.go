@@ -72,17 +72,11 @@ func inboxRoutes() []route {
 				`"total": <messages the parameters select>, "nextStepAt": "<the account's next flow step, whatever the parameters>" or null, "messages": […]}`,
 			Errors: "400 for a bad parameter",
 		}, control: func(s *Server, c call) {
-			f, err := messageFilter(c.r)
-			if err != nil {
-				controlError(c.w, http.StatusBadRequest, err)
+			f, wait, ok := messageParams(c)
+			if !ok {
 				return
 			}
 			limit, err := limitParam(c.r)
-			if err != nil {
-				controlError(c.w, http.StatusBadRequest, err)
-				return
-			}
-			wait, err := waitParam(c.r)
 			if err != nil {
 				controlError(c.w, http.StatusBadRequest, err)
 				return

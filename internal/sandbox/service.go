@@ -340,6 +340,21 @@ var filterParams = []Field{
 	{Name: "?step=", Values: "only the messages of this step: 0 for sends and resends, n for the nth node of a task flow"},
 }
 
+// messageParams reads the selection and the ?wait= of a route that lists
+// messages, or answers 400.
+func messageParams(c call) (MessageFilter, time.Duration, bool) {
+	f, err := messageFilter(c.r)
+	var wait time.Duration
+	if err == nil {
+		wait, err = waitParam(c.r)
+	}
+	if err != nil {
+		controlError(c.w, http.StatusBadRequest, err)
+		return f, 0, false
+	}
+	return f, wait, true
+}
+
 // waitParam reads ?wait=: seconds, 0 to maxWaitSeconds; none is 0.
 func waitParam(r *http.Request) (time.Duration, error) {
 	v := r.URL.Query().Get("wait")
@@ -414,14 +429,8 @@ func serviceControlRoutes() []route {
 			Answer: "200 and a JSON array of messages ([] when none)",
 			Errors: "400 for a bad parameter",
 		}, control: func(s *Server, c call) {
-			f, err := messageFilter(c.r)
-			if err != nil {
-				controlError(c.w, http.StatusBadRequest, err)
-				return
-			}
-			wait, err := waitParam(c.r)
-			if err != nil {
-				controlError(c.w, http.StatusBadRequest, err)
+			f, wait, ok := messageParams(c)
+			if !ok {
 				return
 			}
 			msgs, err := s.waitMessages(c.r.Context(), c.a, f, wait)

@@ -138,6 +138,17 @@ func newPage(t *testing.T, mods ...func(*sandbox.Options)) *page {
 	return p
 }
 
+// signedInPage is a page signed in with the control token, on team-a,
+// which has the objects to send with.
+func signedInPage(t *testing.T) (*page, objects) {
+	t.Helper()
+	p := newPage(t)
+	o := p.seed(keyA)
+	p.signInWithToken(token)
+	p.signedIn()
+	return p, o
+}
+
 // listen runs in the tab's event loop: it records, and returns at once.
 func (p *page) listen(ev any) {
 	p.mu.Lock()

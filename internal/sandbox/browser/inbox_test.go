@@ -24,10 +24,7 @@ import (
 // (a MutationObserver notes when each card is added), so that the test's
 // own polling adds nothing to it.
 func TestASendAppearsWithinASecond(t *testing.T) {
-	p := newPage(t)
-	o := p.seed(keyA)
-	p.signInWithToken(token)
-	p.signedIn()
+	p, o := signedInPage(t)
 	if got := p.shown(); !strings.Contains(got, "No message yet") {
 		t.Fatalf("an empty account shows:\n%s", got)
 	}
@@ -142,10 +139,7 @@ func TestThePagesMD5IsTheVendors(t *testing.T) {
 // "To the next step" moves the clock to a failed SMS's fallback step, and
 // the call appears; the page said beforehand what would happen, and when.
 func TestTheNextStepShowsTheFallbackCall(t *testing.T) {
-	p := newPage(t)
-	o := p.seed(keyA)
-	p.signInWithToken(token)
-	p.signedIn()
+	p, o := signedInPage(t)
 	id := p.send(keyA, secretA, o, "9991000000001", true)
 	card := p.message(id, 0)
 	if !strings.Contains(card, "failed: not delivered") || !strings.Contains(card, "step 1 of 1 to 9991000000001: a call if the last attempt failed") ||
@@ -173,10 +167,7 @@ func TestTheNextStepShowsTheFallbackCall(t *testing.T) {
 // A number set to fail its SMS through the page's form fails the next
 // send, and a minute later the flow's call reaches it.
 func TestANumberSetToFailShowsTheFailureThenTheCall(t *testing.T) {
-	p := newPage(t)
-	o := p.seed(keyA)
-	p.signInWithToken(token)
-	p.signedIn()
+	p, o := signedInPage(t)
 	const to = "4915100000077" // delivered, unless set otherwise
 	p.do(
 		chromedp.SendKeys(chromedp.ID("number-to"), to+kb.Tab),
@@ -296,10 +287,7 @@ func TestAnotherAccountsMessagesNeverAppear(t *testing.T) {
 // request it makes is to the sandbox's own address (the harness checks
 // this after every test; here the page is taken through all it does).
 func TestThePageStaysOnTheSandbox(t *testing.T) {
-	p := newPage(t)
-	o := p.seed(keyA)
-	p.signInWithToken(token)
-	p.signedIn()
+	p, o := signedInPage(t)
 	id := p.send(keyA, secretA, o, "9991000000001", true)
 	p.message(id, 0)
 	for _, b := range []string{"advance-30", "advance-next", "advance-60"} {

@@ -462,3 +462,24 @@ func TestResetAsksFirstAndClearEmpties(t *testing.T) {
 		t.Fatalf("the cleared code checks %d", m)
 	}
 }
+
+// A number's fixed code, set in the page, is the code its next send
+// carries. It waits for the sandbox's fixed codes (issue 24): the page
+// shows the field once FIXED_CODES is on in inbox.js.
+func TestANumbersFixedCodeIsSent(t *testing.T) {
+	p, o := signedInPage(t)
+	if eval[bool](p, `document.getElementById('fixed-code').hidden`) {
+		t.Skip("the page's fixed code is off (FIXED_CODES in inbox.js) until PUT /_sandbox/numbers/{to} takes a code")
+	}
+	const to, code = "4915100000088", "424242"
+	p.do(
+		chromedp.SendKeys(chromedp.ID("number-to"), to+kb.Tab),
+		chromedp.SendKeys(chromedp.ID("number-code"), code),
+		chromedp.Click(chromedp.CSS(`#number-form button[type="submit"]`)),
+	)
+	p.waitFor(`document.getElementById('number-status').textContent.includes('code `+code+`')`, 5*time.Second)
+	id := p.send(keyA, secretA, o, to, false)
+	if card := p.message(id, 0); !strings.Contains(card, code) || p.code(keyA, id) != code {
+		t.Fatalf("the send to %s:\n%s", to, card)
+	}
+}

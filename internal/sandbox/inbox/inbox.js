@@ -22,6 +22,11 @@ const LIMIT = 200;
 // proxies a sandbox may sit behind.
 const WAIT_SECONDS = 25;
 
+// FIXED_CODES shows the number form's fixed code, once the sandbox takes
+// "code" in PUT /_sandbox/numbers/{to} (issue 24): an empty field sends
+// none, which clears a code set before.
+const FIXED_CODES = false;
+
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -589,11 +594,7 @@ function showNumber(ans) {
   document.querySelector(`input[name="sms"][value="${ans.sms}"]`).checked = true;
   document.querySelector(`input[name="call"][value="${ans.call}"]`).checked = true;
   $('number-delay').value = String(ans.delaySeconds);
-  // The fixed code appears once the sandbox answers with one (issue 24).
-  if ('code' in ans) {
-    $('fixed-code').hidden = false;
-    $('number-code').value = ans.code ?? '';
-  }
+  if (FIXED_CODES) $('number-code').value = ans.code ?? '';
   return numberAnswerText(ans);
 }
 
@@ -675,7 +676,8 @@ function wire() {
         call: document.querySelector('input[name="call"]:checked').value,
         delaySeconds: Number($('number-delay').value || 0),
       };
-      if (!$('fixed-code').hidden) body.code = $('number-code').value.trim();
+      const code = $('number-code').value.trim();
+      if (FIXED_CODES && code !== '') body.code = code;
       return `Set: ${showNumber(await state.client.call('PUT', numberPath(), { body }))}`;
     });
   });
@@ -706,6 +708,7 @@ function wire() {
   });
 }
 
+$('fixed-code').hidden = !FIXED_CODES;
 wire();
 setInterval(tick, 1000);
 const saved = remembered();

@@ -20,7 +20,8 @@ import (
 
 // ControlConventions is what every control route has in common, for the
 // same readers as ControlRoutes.
-const ControlConventions = `Every route is about one account, and is authenticated in one of two ways. ` +
+const ControlConventions = `Every route is about one account (but GET /_sandbox/accounts, about every account the credentials reach), ` +
+	`and is authenticated in one of two ways. ` +
 	`With the header "Authorization: Bearer <control token>", it reaches any account, named by the query parameter ?key=<API key> ` +
 	`(401 without the token, 403 when the sandbox was started without one). ` +
 	`Signed like the vendor API (the Api-Key, Timestamp and Sign headers of the account's key and secret), it reaches that account ` +

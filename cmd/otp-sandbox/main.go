@@ -8,9 +8,11 @@
 // Every API key is an account of its own; with -state the accounts are
 // kept across restarts, every change written before it is answered.
 //
-// Besides the vendor API it serves a control surface under /_sandbox/
-// (reset, request counters, fault injection, console-style edits, the
-// messages sent, the clock), which requires the header "Authorization:
+// Besides the vendor API it serves a web inbox at / (the codes as they are
+// sent, the clock, the numbers' outcomes, in a browser), and a control
+// surface under /_sandbox/ (reset, request counters, fault injection,
+// console-style edits, the messages sent, the clock), which requires the
+// header "Authorization:
 // Bearer <token>", or a request signed with the account's own key and
 // secret (which reaches that account alone). The token is -control-token,
 // else $OTP_SANDBOX_CONTROL_TOKEN, else a random one generated at start and
@@ -82,10 +84,12 @@ const (
 const usageHeader = `Usage: otp-sandbox [flags]
 
 Serves a local implementation of the Itniotech OTP API (task flows, apps,
-templates, and sending and checking codes) at http://<listen>/otp, and a
+templates, and sending and checking codes) at http://<listen>/otp, a
 control surface for tests at http://<listen>/_sandbox/ (reset, request
 counters, faults, console edits, messages, the clock): its routes are
-listed after the flags.
+listed after the flags; and a web inbox at http://<listen>/ that shows the
+codes as they are sent, moves the clock and sets the numbers' outcomes
+(sign in with the control token, or an account's key and secret).
 
 Every API key is an account of its own: its objects, names, request
 counters and faults are its alone. The accounts are each -account
@@ -300,6 +304,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		tokenNote = "generated token: " + *controlToken
 	}
 	fmt.Fprintf(stderr, "otp-sandbox: control surface at http://%s/_sandbox/ requires \"Authorization: Bearer <token>\" (%s)\n", ln.Addr(), tokenNote)
+	fmt.Fprintf(stderr, "otp-sandbox: web inbox at http://%s/ (sign in with the control token, or an account's API key and secret)\n", ln.Addr())
 	// The address file last: a script that waits for it finds the token
 	// file written too.
 	if *addrFile != "" {

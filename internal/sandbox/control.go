@@ -21,7 +21,7 @@ import (
 // ControlConventions is what every control route has in common, for the
 // same readers as ControlRoutes.
 const ControlConventions = `Every route but GET ` + HealthPath + ` and GET ` + OpenAPIPath + ` (which need no authentication) ` +
-	`is about one account, and is authenticated in one of two ways. ` +
+	`is about one account (but GET /_sandbox/accounts, about every account the credentials reach), and is authenticated in one of two ways. ` +
 	`With the header "Authorization: Bearer <control token>", it reaches any account, named by the query parameter ?key=<API key> ` +
 	`(401 without the token, 403 when the sandbox was started without one). ` +
 	`Signed like the vendor API (the Api-Key, Timestamp and Sign headers of the account's key and secret), it reaches that account ` +
@@ -40,7 +40,8 @@ type call struct {
 	w http.ResponseWriter
 	r *http.Request
 	// keyless says the request, with the control token, named no account:
-	// it is about the sole account of the sandbox.
+	// it is about the sole account of the sandbox (a is nil instead on a
+	// route about every account: Route.AllAccounts).
 	keyless bool
 }
 
@@ -93,9 +94,11 @@ func (s *Server) control(rt route) http.Handler {
 			if !s.tokenOK(w, r) {
 				return
 			}
-			if named != "" {
+			switch {
+			case named != "":
 				c.a, err = s.account(named)
-			} else {
+			case rt.AllAccounts: // c.a stays nil: every account
+			default:
 				c.a, err = s.soleAccount()
 				c.keyless = true
 			}

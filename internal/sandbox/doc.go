@@ -42,7 +42,10 @@
 //     engine; service_parse.go: their bodies; service_notes.go: what the
 //     sandbox chose where the vendor is silent;
 //   - journal.go: the journal's writer, its compactions, its syncs;
-//     state.go: the state file's records, and loading it.
+//     state.go: the state file's records, and loading it;
+//   - inbox.go: the web inbox at /, its files (inbox/) embedded;
+//     inbox_routes.go: the control routes it reads (the inbox view with
+//     its wait, the accounts). Package browser tests it in Chromium.
 //
 // The OTP service itself (verifications, codes, flows, limits, the phone
 // network, records, messages, the clock) is package engine: it knows

@@ -85,6 +85,10 @@ type Route struct {
 	Replies []Reply
 	Answer  string // the success status and what comes with it, made from Replies
 	Errors  string // the failures particular to the route, made from Replies
+	// AllAccounts says a control route is about every account its
+	// credentials reach: with the control token and no ?key=, every
+	// account of the sandbox; signed, or with ?key=, that one account.
+	AllAccounts bool
 }
 
 // Reply is one answer a route gives.
@@ -199,7 +203,9 @@ func routeTable() []route {
 		table = append(table, k.consoleRoutes()...)
 	}
 	table = append(table, serviceControlRoutes()...)
-	return append(table, healthRoute(), openAPIRoute())
+	table = append(table, inboxRoutes()...)
+	table = append(table, healthRoute(), openAPIRoute())
+	return append(table, pageRoutes()...)
 }
 
 // routeNames are the vendor routes' names, for Faults.Routes.
@@ -254,11 +260,21 @@ func (s *Server) mount(m router) {
 			m.Handle(rt.Method+" "+rt.Path, s.control(rt))
 		default:
 			h := rt.plain
-			m.Handle(rt.Method+" "+rt.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
+			m.Handle(rt.Method+" "+exact(rt.Path), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
 		}
 	}
 	m.Handle(s.opts.Prefix+"/", http.HandlerFunc(s.unknownVendorPath))
 	m.Handle(controlPrefix, http.HandlerFunc(s.unknownControlPath))
+}
+
+// exact is the mux pattern of a path that ends in "/" (the page's "/"):
+// that path alone, where the mux would take every path under it (and
+// "GET /" would clash with the vendor prefix's handler for every method).
+func exact(path string) string {
+	if strings.HasSuffix(path, "/") {
+		return path + "{$}"
+	}
+	return path
 }
 
 // controlPrefix is where the control surface is mounted, away from the

@@ -189,6 +189,26 @@ func (e *env) controlAuth(auth, method, path, body string) (int, []byte, http.He
 	return resp.StatusCode, raw, resp.Header
 }
 
+// signedControl sends a control request signed with an account's key and
+// secret, as the vendor API is signed.
+func (e *env) signedControl(k, s, method, path string) (int, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.hs.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for h, v := range e.signed(k, s) {
+		req.Header.Set(h, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
 func (e *env) mustControl(want int, method, path, body string) []byte {
 	e.t.Helper()
 	status, raw := e.control(method, path, body)

@@ -271,22 +271,41 @@ func (s *Server) snaCandidates(token string) []*account {
 }
 
 // waitMessages lists the selected messages, waiting up to wait for one
-// when there is none: it wakes on a new attempt, when the next flow step
-// falls due on the real clock, and when the sandbox stops (answering what
-// there is).
+// when there is none.
 func (s *Server) waitMessages(ctx context.Context, a *account, f MessageFilter, wait time.Duration) ([]Message, error) {
+	var msgs []Message
+	err := s.waitFor(ctx, a, wait, func(a *account) (bool, error) {
+		var err error
+		msgs, err = a.svc.Messages(a.config(), f)
+		return len(msgs) > 0, err
+	})
+	return msgs, err
+}
+
+// waitFor runs look under the account's lock until it says done, for up
+// to wait: it looks again when the account's service saves a change, when
+// its next flow step falls due on the real clock, and once more when the
+// time is up. The sandbox stopping, or the request ending, ends the wait
+// at once: look's last answer stands.
+func (s *Server) waitFor(ctx context.Context, a *account, wait time.Duration, look func(a *account) (done bool, err error)) error {
 	deadline := time.Now().Add(wait)
 	for {
 		if !a.lock() {
-			return nil, errForgotten
+			return errForgotten
 		}
-		msgs, err := a.svc.Messages(a.config(), f)
+		done, err := look(a)
+		if err != nil || done {
+			// Before NextWake reads the clock: a failed look leaves the
+			// clock as it was, with the rest of the account.
+			a.mu.Unlock()
+			return err
+		}
 		next, due := a.svc.NextWake()
 		changed := a.svc.Changed()
 		a.mu.Unlock()
 		left := time.Until(deadline)
-		if err != nil || len(msgs) > 0 || left <= 0 {
-			return msgs, err
+		if left <= 0 {
+			return nil
 		}
 		if due && next < left {
 			left = next + time.Millisecond
@@ -297,10 +316,10 @@ func (s *Server) waitMessages(ctx context.Context, a *account, f MessageFilter, 
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return msgs, nil
+			return nil
 		case <-s.stop:
 			timer.Stop()
-			return msgs, nil
+			return nil
 		}
 		timer.Stop()
 	}
@@ -353,6 +372,34 @@ var filterParams = []Field{
 	field("?step=", TypeInteger).atLeast(0).means("only the messages of this step: 0 for sends and resends, n for the nth node of a task flow"),
 }
 
+// messageParams reads the selection and the ?wait= of a route that lists
+// messages, or answers 400.
+func messageParams(c call) (MessageFilter, time.Duration, bool) {
+	f, err := messageFilter(c.r)
+	var wait time.Duration
+	if err == nil {
+		wait, err = waitParam(c.r)
+	}
+	if err != nil {
+		controlError(c.w, http.StatusBadRequest, err)
+		return f, 0, false
+	}
+	return f, wait, true
+}
+
+// waitParam reads ?wait=: seconds, 0 to maxWaitSeconds; none is 0.
+func waitParam(r *http.Request) (time.Duration, error) {
+	v := r.URL.Query().Get("wait")
+	if v == "" {
+		return 0, nil
+	}
+	secs, err := strconv.ParseFloat(v, 64)
+	if err != nil || secs < 0 || secs > maxWaitSeconds {
+		return 0, fmt.Errorf("wait must be a number of seconds from 0 to %d (got %q)", maxWaitSeconds, v)
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
+
 func messageFilter(r *http.Request) (MessageFilter, error) {
 	q := r.URL.Query()
 	f := MessageFilter{To: q.Get("to"), VerificationID: q.Get("verificationId"), Channel: q.Get("channel")}
@@ -376,9 +423,10 @@ type clockAnswer struct {
 	StepsRun      *int   `json:"stepsRun,omitempty"`
 }
 
-// advance is the body of POST /_sandbox/clock.
+// advance is the body of POST /_sandbox/clock: one of the two.
 type advance struct {
 	AdvanceSeconds *int64 `json:"advanceSeconds"`
+	ToNextStep     bool   `json:"toNextStep"`
 }
 
 // deletedAnswer is what DELETE /_sandbox/messages answers.
@@ -426,19 +474,9 @@ func serviceControlRoutes() []route {
 				replies(http.StatusBadRequest, "for a bad parameter", nil),
 			},
 		}, control: func(s *Server, c call) {
-			f, err := messageFilter(c.r)
-			if err != nil {
-				controlError(c.w, http.StatusBadRequest, err)
+			f, wait, ok := messageParams(c)
+			if !ok {
 				return
-			}
-			var wait time.Duration
-			if v := c.r.URL.Query().Get("wait"); v != "" {
-				secs, err := strconv.ParseFloat(v, 64)
-				if err != nil || secs < 0 || secs > maxWaitSeconds {
-					controlError(c.w, http.StatusBadRequest, fmt.Errorf("wait must be a number of seconds from 0 to %d (got %q)", maxWaitSeconds, v))
-					return
-				}
-				wait = time.Duration(secs * float64(time.Second))
 			}
 			msgs, err := s.waitMessages(c.r.Context(), c.a, f, wait)
 			if err != nil {
@@ -482,15 +520,22 @@ func serviceControlRoutes() []route {
 			Does: "Moves the account's service clock forward: code expiries, send-limit windows and task-flow steps follow it. " +
 				"Every flow step that falls due by the new time runs, each at its own due time, in due-time order, before the answer; " +
 				"the new offset and the steps are saved together. Signatures keep to real time: moving this clock never makes one stale.",
-			Body:   "a JSON object",
-			Fields: []Field{field("advanceSeconds", TypeInteger).between(0, maxAdvanceSeconds).means("seconds to move the clock forward").required()},
+			Body: "a JSON object with one of the two fields",
+			Fields: []Field{
+				field("advanceSeconds", TypeInteger).between(0, maxAdvanceSeconds).means("seconds to move the clock forward"),
+				field("toNextStep", TypeBoolean).means("true: move the clock to the account's next flow step, exactly to its due time, and run it " +
+					"(and every step due at that instant); with no step pending, the clock stays and stepsRun is 0"),
+			},
 			Replies: []Reply{
 				replies(http.StatusOK, `{"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>, "stepsRun": <flow steps run>}`, clockAnswer{}),
-				replies(http.StatusBadRequest, "for invalid JSON, a negative or missing advanceSeconds", nil),
+				replies(http.StatusBadRequest, "for invalid JSON, a negative advanceSeconds, both fields or neither", nil),
 			},
 		}, control: func(s *Server, c call) {
 			body, ok := controlBody(c.w, c.r, func(b *advance) error {
-				if b.AdvanceSeconds == nil || *b.AdvanceSeconds < 0 || *b.AdvanceSeconds > maxAdvanceSeconds {
+				if (b.AdvanceSeconds != nil) == b.ToNextStep {
+					return errors.New(`give one of advanceSeconds and "toNextStep": true`)
+				}
+				if b.AdvanceSeconds != nil && (*b.AdvanceSeconds < 0 || *b.AdvanceSeconds > maxAdvanceSeconds) {
 					return fmt.Errorf("advanceSeconds must be an integer from 0 to %d: the clock only moves forward", maxAdvanceSeconds)
 				}
 				return nil
@@ -499,7 +544,13 @@ func serviceControlRoutes() []route {
 				return
 			}
 			serve(c, http.StatusOK, func(a *account) (clockAnswer, error) {
-				ran, err := a.svc.Advance(a.config(), time.Duration(*body.AdvanceSeconds)*time.Second)
+				var ran int
+				var err error
+				if body.ToNextStep {
+					ran, _, err = a.svc.AdvanceToNextStep(a.config())
+				} else {
+					ran, err = a.svc.Advance(a.config(), time.Duration(*body.AdvanceSeconds)*time.Second)
+				}
 				return clockAnswer{Now: engine.ControlTime(a.clock.Service()), OffsetSeconds: int64(a.clock.Offset() / time.Second), StepsRun: &ran}, err
 			})
 		}},

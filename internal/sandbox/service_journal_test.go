@@ -162,6 +162,14 @@ func TestAChangeNotSavedChangesNothing(t *testing.T) {
 			status, _ := e.control("POST", "/_sandbox/clock", `{"advanceSeconds":3600}`)
 			return "", status
 		}},
+		{"advance to the next step", func(e httpSvc, _ map[string]string) (string, int) {
+			status, _ := e.control("POST", "/_sandbox/clock", `{"toNextStep":true}`)
+			return "", status
+		}},
+		{"flow step run by the inbox", func(e httpSvc, _ map[string]string) (string, int) {
+			status, _ := e.control("GET", "/_sandbox/inbox", "")
+			return "", status
+		}},
 		{"purge", func(e httpSvc, _ map[string]string) (string, int) {
 			status, _ := e.control("DELETE", "/_sandbox/messages", "")
 			return "", status
@@ -193,7 +201,7 @@ func TestAChangeNotSavedChangesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.failAt(failAppend)
-			if c.name == "flow step run by a read" {
+			if c.name == "flow step run by a read" || c.name == "flow step run by the inbox" {
 				e.setNow(func() time.Time { return time.Now().Add(2 * time.Minute) })
 			}
 			status, code := c.do(e, ids)

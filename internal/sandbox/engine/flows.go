@@ -41,12 +41,8 @@ func (s *Service) step(cfg Config, v *verification) {
 		v.Next, v.NextAt = len(v.Nodes), time.Time{}
 		return
 	}
-	last := v.last()
-	if node.Status == 2 || last.outcome(at) == outcomeFailed {
-		channel := node.Channel
-		if node.ChannelCut == 1 && last.Channel != ChannelSNA {
-			channel = last.Channel
-		}
+	if v.fires(node, at) {
+		channel := v.stepChannel(node)
 		app, found := cfg.App(v.AppID)
 		var err error
 		if !found {
@@ -68,6 +64,22 @@ func (s *Service) step(cfg Config, v *verification) {
 	} else {
 		v.NextAt = time.Time{}
 	}
+}
+
+// fires says whether node's trigger holds at at: status 2 while the code
+// is not checked successfully (a success ends the flow, so always here),
+// status 1 when the last attempt failed (one still sending has not).
+func (v *verification) fires(node Node, at time.Time) bool {
+	return node.Status == 2 || v.last().outcome(at) == outcomeFailed
+}
+
+// stepChannel is the channel node sends by: its own, or with channelCut 1
+// the last attempt's (its own after sna: flows have no sna).
+func (v *verification) stepChannel(node Node) string {
+	if last := v.last(); node.ChannelCut == 1 && last.Channel != ChannelSNA {
+		return last.Channel
+	}
+	return node.Channel
 }
 
 // endFlow ends a verification's flow early: checked, or replaced.

@@ -62,9 +62,13 @@ type Service struct {
 	limits   limits
 	network  network
 	settings Settings
-	// changed is closed (and replaced) when an attempt is added: a wait on
-	// the messages wakes.
+	// changed is closed (and replaced) when a change is saved: a wait on
+	// the messages or on the inbox wakes.
 	changed chan struct{}
+	// epoch and version make Version: epoch is drawn anew for every
+	// service (a start, a reset), version counts the changes saved since.
+	epoch   uint32
+	version uint64
 	// unbuilt says Load put verifications in verifs whose indexes (byAge,
 	// log, orders, sna, due, limits) are not built yet.
 	unbuilt bool
@@ -88,12 +92,14 @@ func New(o Options) *Service {
 	}
 	var seed [32]byte
 	_, _ = rand.Read(seed[:])
-	return &Service{
+	s := &Service{
 		opts:   o,
 		rng:    mrand.New(mrand.NewChaCha8(seed)), //nolint:gosec // ChaCha8 from crypto/rand: codes a test reads anyway
 		verifs: map[string]*verification{}, orders: map[string][]*verification{}, sna: map[string]*verification{},
 		changed: make(chan struct{}),
 	}
+	s.epoch = s.rng.Uint32()
+	return s
 }
 
 // tx is what one call changed, to save it, or to undo it when it cannot be
@@ -166,7 +172,8 @@ func (s *Service) commit() error {
 	t := s.tx
 	s.tx = nil
 	drops := s.drops(t)
-	if changes := s.changes(t, drops); len(changes) > 0 && s.opts.Save != nil {
+	changes := s.changes(t, drops)
+	if len(changes) > 0 && s.opts.Save != nil {
 		if err := s.opts.Save(changes); err != nil {
 			s.undo(t)
 			return err
@@ -182,7 +189,10 @@ func (s *Service) commit() error {
 		s.opts.Logger.Info("code sent", "to", a.v.To, "channel", a.Channel, "code", a.v.Code, "step", a.Step,
 			"verificationId", a.v.ID, "outcome", a.outcome(a.At))
 	}
-	if len(t.sent) > 0 {
+	if len(changes) > 0 {
+		// Every saved change, not only a new attempt: the inbox shows a
+		// check, a purge or a step as soon as it is made.
+		s.version++
 		close(s.changed)
 		s.changed = make(chan struct{})
 	}
@@ -266,16 +276,22 @@ func (s *Service) undo(t *tx) {
 func (s *Service) Advance(cfg Config, d time.Duration) (int, error) {
 	ran := 0
 	err := s.run(cfg, func(time.Time) error {
-		s.opts.Clock.offset += d
-		s.tx.clockMoved = true
-		s.tx.now = s.opts.Clock.Service()
-		ran = s.runDue(cfg, s.tx.now)
+		ran = s.moveClock(cfg, d)
 		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
 	return ran, nil
+}
+
+// moveClock moves the clock forward by d within a call, and runs every
+// flow step that falls due by the new time; it returns how many ran.
+func (s *Service) moveClock(cfg Config, d time.Duration) int {
+	s.opts.Clock.offset += d
+	s.tx.clockMoved = true
+	s.tx.now = s.opts.Clock.Service()
+	return s.runDue(cfg, s.tx.now)
 }
 
 // Now runs the flow steps that fell due and reads the service's clock.
@@ -318,7 +334,8 @@ func (s *Service) Attempts() int {
 	return s.attempts
 }
 
-// Changed is closed when an attempt is added, for a wait on the messages.
+// Changed is closed when a change is saved (an attempt, a check, a flow
+// step, a purge, an advance...), for a wait on the messages or the inbox.
 func (s *Service) Changed() <-chan struct{} { return s.changed }
 
 // NextWake is when a wait on the messages should look again without a new

@@ -40,9 +40,14 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 )
 
-// The bad-gateway fault answers an HTML page, as a proxy would: its
-// schema is a string.
-func init() { openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder) }
+// The answers that are not JSON are text, which their schemas say is a
+// string: the bad-gateway fault's HTML page (as a proxy would answer),
+// and the web inbox's page, style sheet, scripts and icon.
+func init() {
+	for _, media := range []string{"text/html", "text/css", "text/javascript", "image/svg+xml"} {
+		openapi3filter.RegisterBodyDecoder(media, openapi3filter.PlainBodyDecoder)
+	}
+}
 
 // Checker checks requests and answers against one document.
 type Checker struct {
@@ -91,6 +96,22 @@ func (c *Checker) Checked() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.checked
+}
+
+// Refuses says why the document refuses a request, or nil when it takes
+// it, without sending it: for a test that holds the sandbox's refusals to
+// the document's (the handler only sees that a request the document
+// refuses is refused, not that one it takes is taken).
+func (c *Checker) Refuses(r *http.Request) error {
+	var body []byte
+	if r.Body != nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			return err
+		}
+	}
+	_, refused := c.checkRequest(r, body)
+	return refused
 }
 
 // Wrap is Handler with a loaded document.

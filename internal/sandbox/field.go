@@ -63,6 +63,10 @@ type Field struct {
 	// Fixed is set on a field no edit changes; Forbidden on one the body
 	// must not carry.
 	Fixed, Forbidden bool
+	// Alternative fields of an object are ways of asking for one thing:
+	// exactly one of them is given (not null; true, for a true-or-false
+	// field).
+	Alternative bool
 }
 
 // Choice is one value a field may take, and what it means.
@@ -88,6 +92,7 @@ func (f Field) of(fields ...Field) Field {
 	return f
 }
 func (f Field) item(it Field) Field { f.Item = &it; return f }
+func (f Field) alternative() Field  { f.Alternative = true; return f }
 
 // between bounds a number: lo to hi; hi beyond every value (unbounded) is
 // math.Inf(1).
@@ -109,6 +114,7 @@ func either(name string, forms ...Field) Field { return Field{Name: name, Either
 // their rules.
 func describe(fields []Field) []Field {
 	out := slices.Clone(fields)
+	alts := alternatives(out)
 	for i := range out {
 		f := &out[i]
 		f.Fields = describe(f.Fields)
@@ -117,8 +123,30 @@ func describe(fields []Field) []Field {
 			f.Item = &it
 		}
 		f.Values = f.phrase()
+		if f.Alternative {
+			f.Values += "; send exactly one of " + alts
+		}
 	}
 	return out
+}
+
+// alternatives names an object's alternative fields, as a phrase:
+// "advanceSeconds and toNextStep (true)".
+func alternatives(fields []Field) string {
+	var names []string
+	for _, f := range fields {
+		if f.Alternative {
+			name := f.Name
+			if f.Type == TypeBoolean {
+				name += " (true)"
+			}
+			names = append(names, name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // phrase is Values: "integer, 30 to 120: seconds to wait before the step

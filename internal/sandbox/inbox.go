@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -89,28 +90,59 @@ func InboxAssetsDigest() string {
 }
 
 // pageRoutes serve the page and its files, unauthenticated: they hold
-// nothing of any account.
+// nothing of any account. They are in the OpenAPI document like every
+// route, with their media types, so that a test that fetches them is held
+// to it too; a client generator gets two operations that answer text.
 func pageRoutes() []route {
+	notModified := content(http.StatusNotModified, "no body, when If-None-Match holds the ETag answered: the browser's copy is current")
+	changed := content(http.StatusPreconditionFailed, "when If-Match holds another ETag")
+	var files []Choice
+	var media []string
+	for _, name := range slices.Sorted(maps.Keys(pageAssets)) {
+		if name == pageIndex {
+			continue
+		}
+		files = append(files, Choice{Value: name})
+		media = append(media, mediaType(pageAssets[name].contentType))
+	}
+	slices.Sort(media)
 	return []route{
 		{Route: Route{
 			Method: "GET", Path: "/", Auth: AuthNone,
-			Does:   "The web inbox: a page that signs in with the control token or an account's key and secret, and shows the account's codes as they are sent.",
-			Answer: "200 and the page (text/html)",
-		}, plain: func(_ *Server, w http.ResponseWriter, r *http.Request) { servePageAsset(w, r, "index.html") }},
+			Does: "The web inbox: a page that signs in with the control token or an account's key and secret, and shows the account's " +
+				"codes as they are sent. It and its files come with a Content-Security-Policy that allows nothing from elsewhere, and an " +
+				"ETag to revalidate them with.",
+			Replies: []Reply{content(http.StatusOK, "the page", mediaType(pageAssets[pageIndex].contentType)), notModified, changed},
+		}, plain: func(_ *Server, w http.ResponseWriter, r *http.Request) { servePageAsset(w, r, pageIndex) }},
 		{Route: Route{
-			Method: "GET", Path: "/inbox/{file}", Auth: AuthNone,
+			Method: "GET", Path: pageFiles + "{file}", Auth: AuthNone,
 			Does:   "The page's scripts, style sheet and icon.",
-			Params: []Field{{Name: "{file}", Values: "a file of the page"}},
-			Answer: "200 and the file",
-			Errors: "404 for a file the page does not have",
+			Params: []Field{choice("{file}", TypeString, files...).means("a file of the page").required()},
+			Replies: []Reply{
+				content(http.StatusOK, "the file", slices.Compact(media)...), notModified, changed,
+				content(http.StatusNotFound, "for a file the page does not have", "text/plain"),
+			},
 		}, plain: func(_ *Server, w http.ResponseWriter, r *http.Request) {
 			name := r.PathValue("file")
-			if name == "index.html" { // the page is at / alone
+			if name == pageIndex { // the page is at / alone
 				name = ""
 			}
 			servePageAsset(w, r, name)
 		}},
 	}
+}
+
+// pageIndex is the page's own file, served at /; the others are served
+// under pageFiles.
+const (
+	pageIndex = "index.html"
+	pageFiles = "/inbox/"
+)
+
+// mediaType is a content type without its parameters: "text/css".
+func mediaType(contentType string) string {
+	m, _, _ := strings.Cut(contentType, ";")
+	return m
 }
 
 // servePageAsset answers one of the page's files, with headers that keep
@@ -135,5 +167,8 @@ func servePageAsset(w http.ResponseWriter, r *http.Request, name string) {
 	h.Set("Content-Type", asset.contentType)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("ETag", asset.etag)
+	// Whole files only: they are a few kilobytes, and a range's 206 (or
+	// 416) would be answers the document does not give.
+	r.Header.Del("Range")
 	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(asset.body))
 }

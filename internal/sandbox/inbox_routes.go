@@ -63,14 +63,17 @@ func inboxRoutes() []route {
 				`("failed": the node's status 1; "unchecked": status 2), "willSend" (whether its trigger holds when it falls due ` +
 				`and the code has not expired by then, if nothing else happens first)}}. Flow steps that fell due run first.`,
 			Params: append(slices.Clone(filterParams),
-				Field{Name: "?limit=", Values: fmt.Sprintf("the most messages to answer, 1 to %d; default %d (total counts them all)", maxInboxLimit, defaultInboxLimit)},
-				Field{Name: "?since=", Values: "a version an earlier answer gave: with wait, hold the request until the account changes"},
-				Field{Name: "?wait=", Values: fmt.Sprintf("seconds, 0 to %d: with since, while the version is still since, hold the request "+
+				field("?limit=", TypeInteger).between(1, maxInboxLimit).def(defaultInboxLimit).means("the most messages to answer (total counts them all)"),
+				field("?since=", TypeString).means("a version an earlier answer gave: with wait, hold the request until the account changes"),
+				field("?wait=", TypeNumber).between(0, maxWaitSeconds).means("seconds: with since, while the version is still since, hold the request "+
 					"until the account saves a change (a send, a check, a flow step falling due, a purge, an advance, a reset) or the time "+
-					"is up, then answer what there is; a sandbox that stops answers at once", maxWaitSeconds)}),
-			Answer: `200 and {"version": "<opaque: pass it as since>", "now": "<the sandbox's clock, RFC 3339, UTC>", "offsetSeconds": <seconds>, ` +
-				`"total": <messages the parameters select>, "nextStepAt": "<the account's next flow step, whatever the parameters>" or null, "messages": […]}`,
-			Errors: "400 for a bad parameter",
+					"is up, then answer what there is; a sandbox that stops answers at once")),
+			Replies: []Reply{
+				replies(http.StatusOK, `{"version": "<opaque: pass it as since>", "now": "<the sandbox's clock, RFC 3339, UTC>", "offsetSeconds": <seconds>, `+
+					`"total": <messages the parameters select>, "nextStepAt": "<the account's next flow step, whatever the parameters>" or null, "messages": […]}`,
+					inboxAnswer{}),
+				replies(http.StatusBadRequest, "for a bad parameter", nil),
+			},
 		}, control: func(s *Server, c call) {
 			f, wait, ok := messageParams(c)
 			if !ok {
@@ -100,7 +103,7 @@ func inboxRoutes() []route {
 				"(no ?key= needed; with ?key=, that one); signed with an account's key and secret, that account alone. " +
 				`Each: {"key", "origin": "configured" (named at start), "opened" (by open accounts) or "state file" ` +
 				`(only the state file knows it: nobody can sign in as it)}. Without ?key=, the list opens no account and keeps none from going idle.`,
-			Answer: `200 and a JSON array of accounts, sorted by key ([] when none)`,
+			Replies: []Reply{replies(http.StatusOK, "a JSON array of accounts, sorted by key ([] when none)", []accountEntry{})},
 		}, control: func(s *Server, c call) {
 			out := []accountEntry{}
 			if c.a != nil {

@@ -2,11 +2,13 @@ package sandbox
 
 import (
 	"encoding/json"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/itniotech/terraform-provider-otp/internal/apicheck"
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
@@ -87,15 +89,40 @@ func TestInboxRoute(t *testing.T) {
 	if in := e.inbox("to=9991000000001"); in.Total != 2 || in.Messages[1].VerificationID != id {
 		t.Fatalf("by number: %+v", in)
 	}
+	// What the sandbox refuses, its document refuses too, and what it
+	// takes, the document takes: apicheck, on the way, sees only that a
+	// request the document refuses is refused.
+	doc := apicheck.New(t, OpenAPI(e.srv.Prefix(), e.srv.publicBase()), e.srv.Prefix())
+	documentTakes := func(method, path, body string) bool {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+controlToken)
+		return doc.Refuses(req) == nil
+	}
 	for _, bad := range []string{"limit=0", "limit=1001", "limit=x", "wait=301", "channel=fax", "step=-1"} {
 		if status, raw := e.control("GET", "/_sandbox/inbox?"+bad, ""); status != 400 || !strings.Contains(string(raw), `"error"`) {
 			t.Errorf("%s: %d %s", bad, status, raw)
 		}
+		if documentTakes("GET", "/_sandbox/inbox?"+bad, "") {
+			t.Errorf("the document takes the inbox's %s", bad)
+		}
 	}
-	for _, bad := range []string{`{}`, `{"advanceSeconds":30,"toNextStep":true}`, `{"toNextStep":false}`, `{"advanceSeconds":-1}`} {
+	for _, bad := range []string{`{}`, `{"advanceSeconds":30,"toNextStep":true}`, `{"toNextStep":false}`, `{"advanceSeconds":-1}`,
+		`{"advanceSeconds":null,"toNextStep":null}`, `{"toNextStep":1}`} {
 		if status, raw := e.control("POST", "/_sandbox/clock", bad); status != 400 {
 			t.Errorf("clock %s: %d %s", bad, status, raw)
 		}
+		if documentTakes("POST", "/_sandbox/clock", bad) {
+			t.Errorf("the document takes the clock's %s", bad)
+		}
+	}
+	for _, good := range []string{`{"advanceSeconds":0,"toNextStep":false}`, `{"advanceSeconds":null,"toNextStep":true}`, `{"advanceSeconds":1}`} {
+		e.mustControl(200, "POST", "/_sandbox/clock", good)
+		if !documentTakes("POST", "/_sandbox/clock", good) {
+			t.Errorf("the document refuses the clock's %s", good)
+		}
+	}
+	if !documentTakes("GET", "/_sandbox/inbox?limit=1000&wait=0.5&since=x&channel=call&step=2", "") {
+		t.Error("the document refuses the inbox's parameters")
 	}
 }
 

@@ -39,6 +39,13 @@ func TestInboxPageIsServed(t *testing.T) {
 		if again := get(path, map[string]string{"If-None-Match": h.Get("ETag")}); again.StatusCode != http.StatusNotModified {
 			t.Errorf("GET %s again: %d", path, again.StatusCode)
 		}
+		// Whole files only, as the document says: a range is served whole.
+		if part := get(path, map[string]string{"Range": "bytes=0-9"}); part.StatusCode != http.StatusOK || part.ContentLength < 11 {
+			t.Errorf("GET %s, a range: %d, %d bytes", path, part.StatusCode, part.ContentLength)
+		}
+		if stale := get(path, map[string]string{"If-Match": `"another"`}); stale.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("GET %s, If-Match another: %d", path, stale.StatusCode)
+		}
 	}
 	for _, path := range []string{"/inbox/index.html", "/inbox/nothing.js", "/inbox/", "/index.html", "/nothing"} {
 		if resp := get(path, nil); resp.StatusCode != 404 {

@@ -81,7 +81,8 @@ func openAPIDocument(prefix, base string) object {
 				`{"status": "<code>", "reason": "<why>", "data": …}, status a string, "0" for success and data only then; ` +
 				"a failure's reason names the field or object. The control surface (under " + controlPrefix + ") answers with HTTP " +
 				"statuses and JSON, a failure as {\"error\": \"<why>\"}. Request bodies are read as JSON whatever their Content-Type " +
-				"header says.\n\n" + SignatureScheme + "\n\n" + ControlConventions,
+				"header says. The web inbox, a page for a browser at / with its files under " + pageFiles + ", reads the control " +
+				"surface like any client.\n\n" + SignatureScheme + "\n\n" + ControlConventions,
 			"license": object{"name": "Mozilla Public License 2.0", "identifier": "MPL-2.0"},
 		},
 		"servers": []any{object{"url": base, "description": "the sandbox (otp-sandbox -listen; " + DefaultURL + " by default)"}},
@@ -92,6 +93,7 @@ func openAPIDocument(prefix, base string) object {
 			object{"name": "control", "description": "The sandbox's control surface, for tests: the console, messages, clock, numbers, " +
 				"settings, faults, counters, export and import."},
 			object{"name": "sandbox", "description": "About the sandbox itself: its health and this document."},
+			object{"name": "page", "description": "The web inbox: the page and its files, for a browser."},
 		},
 		"paths": paths,
 		"components": object{
@@ -242,6 +244,13 @@ func (g *gen) responses(r Route) object {
 		}
 		resp := object{"description": desc}
 		switch {
+		case rep.Media != nil && len(rep.Media) == 0: // no body
+		case len(rep.Media) > 0:
+			media := object{}
+			for _, m := range rep.Media {
+				media[m] = object{"schema": object{"type": "string"}}
+			}
+			resp["content"] = media
 		case rep.Data != nil:
 			resp["content"] = object{"application/json": object{"schema": g.typeSchema(reflect.TypeOf(rep.Data))}}
 		case !rep.success():
@@ -283,6 +292,9 @@ func operationID(r Route) string {
 			}
 		}
 	}
+	if b.Len() == len(r.Method) { // "/": the page
+		b.WriteString("Root")
+	}
 	return b.String()
 }
 
@@ -308,6 +320,8 @@ func tag(r Route) string {
 		return "otp"
 	case r.Path == HealthPath || r.Path == OpenAPIPath:
 		return "sandbox"
+	case r.Path == "/" || strings.HasPrefix(r.Path, pageFiles):
+		return "page"
 	case strings.HasPrefix(r.Path, controlPrefix):
 		return "control"
 	}
@@ -354,6 +368,9 @@ func objectSchema(fields []Field, strict bool) object {
 	if strict {
 		s["additionalProperties"] = false
 	}
+	if forms := givenForms(fields, strict); len(forms) > 0 {
+		s["oneOf"] = forms
+	}
 	if len(conditional) > 0 {
 		// Required, and held to their rules, only when the flag is true;
 		// otherwise ignored, whatever they hold.
@@ -369,6 +386,26 @@ func objectSchema(fields []Field, strict bool) object {
 		s["then"] = object{"required": names, "properties": then}
 	}
 	return s
+}
+
+// givenForms are the forms of an object with alternative fields, one per
+// alternative: that field given (present, not null; true when it is a
+// true-or-false field). The object must match exactly one.
+func givenForms(fields []Field, strict bool) []any {
+	var forms []any
+	for _, f := range fields {
+		if !f.Alternative {
+			continue
+		}
+		f.Required = true
+		given := fieldSchema(f, strict)
+		if f.Type == TypeBoolean {
+			given = object{"const": true}
+		}
+		delete(given, "description")
+		forms = append(forms, object{"required": []any{f.Name}, "properties": object{f.Name: given}})
+	}
+	return forms
 }
 
 // fieldSchema is the JSON Schema of a field's value: a field that is not

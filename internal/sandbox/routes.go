@@ -104,6 +104,10 @@ type Reply struct {
 	// Data is a value of the Go type the answer carries (the envelope's
 	// data on a vendor route, the body on the others); nil for none.
 	Data any
+	// Media are the content types of an answer that is not JSON (the web
+	// inbox's page and files), whose body is text; empty, not nil, for an
+	// answer without a body (a 304).
+	Media []string
 }
 
 // success says whether the reply is a route's success.
@@ -111,7 +115,7 @@ func (r Reply) success() bool {
 	if r.Code != "" {
 		return r.Code == codeSuccess
 	}
-	return r.HTTP < 300
+	return r.HTTP < 400 // a 304 (the page not modified) is no failure
 }
 
 // The replies the tables are written with.
@@ -127,6 +131,12 @@ func refuses(code, when string) Reply { return Reply{HTTP: http.StatusOK, Code: 
 // replies is a control route's answer, a success or a failure.
 func replies(status int, when string, data any) Reply {
 	return Reply{HTTP: status, When: when, Data: data}
+}
+
+// content is an answer that is not JSON: a body of one of these media
+// types, or of none: no body.
+func content(status int, when string, media ...string) Reply {
+	return Reply{HTTP: status, When: when, Media: append([]string{}, media...)}
 }
 
 // prose says a route's replies as Answer and Errors do.

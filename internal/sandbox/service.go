@@ -520,11 +520,11 @@ func serviceControlRoutes() []route {
 			Does: "Moves the account's service clock forward: code expiries, send-limit windows and task-flow steps follow it. " +
 				"Every flow step that falls due by the new time runs, each at its own due time, in due-time order, before the answer; " +
 				"the new offset and the steps are saved together. Signatures keep to real time: moving this clock never makes one stale.",
-			Body: "a JSON object with one of the two fields",
+			Body: "a JSON object",
 			Fields: []Field{
-				field("advanceSeconds", TypeInteger).between(0, maxAdvanceSeconds).means("seconds to move the clock forward"),
-				field("toNextStep", TypeBoolean).means("true: move the clock to the account's next flow step, exactly to its due time, and run it " +
-					"(and every step due at that instant); with no step pending, the clock stays and stepsRun is 0"),
+				field("advanceSeconds", TypeInteger).between(0, maxAdvanceSeconds).means("seconds to move the clock forward").alternative(),
+				field("toNextStep", TypeBoolean).means("when true, move the clock to the account's next flow step, exactly to its due time, and run it " +
+					"(and every step due at that instant); with no step pending, the clock stays and stepsRun is 0").alternative(),
 			},
 			Replies: []Reply{
 				replies(http.StatusOK, `{"now": "<RFC 3339, UTC>", "offsetSeconds": <seconds>, "stepsRun": <flow steps run>}`, clockAnswer{}),

@@ -16,7 +16,7 @@ func markdown(d map[string]any) string {
 	b.WriteString("<!-- Generated from docs/sandbox/openapi.json by internal/sandbox/apidoc (make docs): do not edit. -->\n\n")
 	fmt.Fprintf(&b, "%s\n\n", str(info["summary"]))
 	b.WriteString("Every route `otp-sandbox` serves: the vendor's (the Itniotech OTP API, as the sandbox implements it) and its " +
-		"control surface, with every parameter, field and rule, every answer and every failure. It is rendered from the " +
+		"control surface, and the web inbox's page, with every parameter, field and rule, every answer and every failure. It is rendered from the " +
 		"sandbox's OpenAPI 3.1 document, [`openapi.json`](openapi.json), which a running sandbox also serves at " +
 		"`GET /_sandbox/openapi.json`: feed either to a client generator or an HTTP test tool. The sandbox's own tests check every " +
 		"request they send and every answer they get against it.\n\n")
@@ -125,6 +125,7 @@ func operation(b *strings.Builder, method, path string, o, d map[string]any) {
 	for _, status := range sortedKeys(responses) {
 		r := obj(responses[status])
 		what := cell(str(r["description"]), true)
+		var text []string // the media types of an answer that is not JSON
 		for _, ct := range sortedKeys(obj(r["content"])) {
 			s := obj(obj(obj(r["content"])[ct])["schema"])
 			if alts := list(s["oneOf"]); len(alts) == 2 {
@@ -134,10 +135,16 @@ func operation(b *strings.Builder, method, path string, o, d map[string]any) {
 					typeOf(obj(obj(ok["properties"])["data"])), codes(obj(obj(fail["properties"])["status"])), what)
 				continue
 			}
-			if ct != "application/json" || len(s) == 0 {
+			if ct != "application/json" {
+				text = append(text, ct)
 				continue
 			}
-			what += " (" + typeOf(s) + ")"
+			if len(s) > 0 {
+				what += " (" + typeOf(s) + ")"
+			}
+		}
+		if len(text) > 0 {
+			what += " (" + strings.Join(text, ", ") + ")"
 		}
 		fmt.Fprintf(b, "| %s | %s |\n", status, what)
 	}
@@ -232,10 +239,13 @@ func resolve(p, d map[string]any) map[string]any {
 }
 
 func title(tag string) string {
-	return map[string]string{
+	if t, ok := map[string]string{
 		"configuration": "Configuration", "otp": "Sending and checking codes", "phone": "The phone",
-		"control": "The control surface", "sandbox": "The sandbox",
-	}[tag]
+		"control": "The control surface", "sandbox": "The sandbox", "page": "The web inbox",
+	}[tag]; ok {
+		return t
+	}
+	return tag // a new tag is shown by its name, never as an empty heading
 }
 
 // slug is the anchor GitHub gives a heading.

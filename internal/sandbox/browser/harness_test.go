@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/itniotech/terraform-provider-otp/internal/apicheck"
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
@@ -87,7 +88,10 @@ func newPage(t *testing.T, mods ...func(*sandbox.Options)) *page {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv)
+	// Every request the page makes, and every answer it gets, is held to
+	// the sandbox's OpenAPI document, as in the sandbox's own tests: the
+	// page is a client of the control surface like any other.
+	hs := httptest.NewServer(apicheck.Handler(t, sandbox.OpenAPI(srv.Prefix(), sandbox.DefaultURL), srv.Prefix(), srv))
 	p := &page{t: t, srv: srv, url: hs.URL}
 
 	flags := append(chromedp.DefaultExecAllocatorOptions[:],

@@ -61,7 +61,8 @@ func inboxRoutes() []route {
 				`"expiresAt", "verifiedAt", "replacedBy", "resendOf" (null when none), and "nextStep", the flow step it waits for ` +
 				`(null when none): {"step", "steps", "dueAt" (the sandbox's clock), "channel" it would send by, "trigger" ` +
 				`("failed": the node's status 1; "unchecked": status 2), "willSend" (whether its trigger holds when it falls due ` +
-				`and the code has not expired by then, if nothing else happens first)}}. Flow steps that fell due run first.`,
+				`and the code has not expired by then, if nothing else happens first)}}; and "fixedCodes", the account's numbers ` +
+				`that have a fixed code, with the code, whatever the parameters. Flow steps that fell due run first.`,
 			Params: append(slices.Clone(filterParams),
 				field("?limit=", TypeInteger).between(1, maxInboxLimit).def(defaultInboxLimit).means("the most messages to answer (total counts them all)"),
 				field("?since=", TypeString).means("a version an earlier answer gave: with wait, hold the request until the account changes"),
@@ -70,7 +71,8 @@ func inboxRoutes() []route {
 					"is up, then answer what there is; a sandbox that stops answers at once")),
 			Replies: []Reply{
 				replies(http.StatusOK, `{"version": "<opaque: pass it as since>", "now": "<the sandbox's clock, RFC 3339, UTC>", "offsetSeconds": <seconds>, `+
-					`"total": <messages the parameters select>, "nextStepAt": "<the account's next flow step, whatever the parameters>" or null, "messages": […]}`,
+					`"total": <messages the parameters select>, "nextStepAt": "<the account's next flow step, whatever the parameters>" or null, `+
+					`"fixedCodes": {"<to>": "<code>"}, "messages": […]}`,
 					inboxAnswer{}),
 				replies(http.StatusBadRequest, "for a bad parameter", nil),
 			},

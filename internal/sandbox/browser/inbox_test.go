@@ -464,13 +464,10 @@ func TestResetAsksFirstAndClearEmpties(t *testing.T) {
 }
 
 // A number's fixed code, set in the page, is the code its next send
-// carries. It waits for the sandbox's fixed codes (issue 24): the page
-// shows the field once FIXED_CODES is on in inbox.js.
+// carries; the page shows it beside the number (the card's code, the list
+// of such numbers), loads it back into the form, and clears it.
 func TestANumbersFixedCodeIsSent(t *testing.T) {
 	p, o := signedInPage(t)
-	if eval[bool](p, `document.getElementById('fixed-code').hidden`) {
-		t.Skip("the page's fixed code is off (FIXED_CODES in inbox.js) until PUT /_sandbox/numbers/{to} takes a code")
-	}
 	const to, code = "4915100000088", "424242"
 	p.do(
 		chromedp.SendKeys(chromedp.ID("number-to"), to+kb.Tab),
@@ -478,8 +475,32 @@ func TestANumbersFixedCodeIsSent(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#number-form button[type="submit"]`)),
 	)
 	p.waitFor(`document.getElementById('number-status').textContent.includes('code `+code+`')`, 5*time.Second)
+	p.waitFor(`!document.getElementById('fixed-codes-panel').hidden && `+
+		`document.getElementById('fixed-codes').innerText.includes('`+to+` `+code+`')`, 5*time.Second)
 	id := p.send(keyA, secretA, o, to, false)
-	if card := p.message(id, 0); !strings.Contains(card, code) || p.code(keyA, id) != code {
-		t.Fatalf("the send to %s:\n%s", to, card)
+	if card := p.message(id, 0); !strings.Contains(card, code) || !strings.Contains(card, "the number's fixed code") || p.code(keyA, id) != code {
+		t.Fatalf("the send to %s (the sandbox's code %s):\n%s", to, p.code(keyA, id), card)
+	}
+	if m := p.verify(keyA, secretA, id, code); m != 0 {
+		t.Fatalf("the fixed code checks %d", m)
+	}
+
+	// The list loads the number back into the form, with its code.
+	eval[string](p, `document.getElementById('number-to').value = document.getElementById('number-code').value = ''`)
+	p.do(chromedp.Click(chromedp.CSS(`#fixed-codes button`)))
+	p.waitFor(`document.getElementById('number-to').value === '`+to+`' && document.getElementById('number-code').value === '`+code+`'`, 5*time.Second)
+
+	// An empty code clears it: the next send's code is random again.
+	eval[string](p, `document.getElementById('number-code').value = ''`)
+	p.do(chromedp.Click(chromedp.CSS(`#number-form button[type="submit"]`)))
+	p.waitFor(`document.getElementById('number-status').textContent.startsWith('Set: `+to+`') && `+
+		`!document.getElementById('number-status').textContent.includes('code')`, 5*time.Second)
+	p.waitFor(`document.getElementById('fixed-codes-panel').hidden`, 5*time.Second)
+	again := p.send(keyA, secretA, o, to, false)
+	if card := p.message(again, 0); strings.Contains(card, "fixed code") {
+		t.Fatalf("a send after the code was cleared:\n%s", card)
+	}
+	if card := p.message(id, 0); strings.Contains(card, "fixed code") {
+		t.Fatalf("the first send still says the number has a fixed code:\n%s", card)
 	}
 }

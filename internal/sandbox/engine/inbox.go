@@ -45,8 +45,12 @@ type Inbox struct {
 	Total int `json:"total"`
 	// NextStepAt is when the account's next flow step falls due, on the
 	// service's clock, whatever the filter; null when none is pending.
-	NextStepAt *string        `json:"nextStepAt"`
-	Messages   []InboxMessage `json:"messages"`
+	NextStepAt *string `json:"nextStepAt"`
+	// FixedCodes are the account's numbers that have a fixed code (PUT
+	// /_sandbox/numbers/{to} with "code"), and the code, whatever the
+	// filter: a page shows it beside the number.
+	FixedCodes map[string]string `json:"fixedCodes"`
+	Messages   []InboxMessage    `json:"messages"`
 }
 
 // InboxMessage is a message with its verification's state.
@@ -110,6 +114,12 @@ func (s *Service) Inbox(cfg Config, f MessageFilter, limit int) (Inbox, error) {
 		if at, found := s.due.next(); found {
 			next := ControlTime(at)
 			out.NextStepAt = &next
+		}
+		out.FixedCodes = map[string]string{}
+		for to, o := range s.network.overrides {
+			if o.Code != "" {
+				out.FixedCodes[to] = o.Code
+			}
 		}
 		return nil
 	})

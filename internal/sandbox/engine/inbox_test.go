@@ -202,3 +202,38 @@ func TestInboxVersion(t *testing.T) {
 		t.Fatalf("a reset kept the version %s", v)
 	}
 }
+
+// The inbox names the numbers with a fixed code, whatever the filter, and
+// a number's code set or cleared is a change a page waits for.
+func TestInboxFixedCodes(t *testing.T) {
+	e := newSvcEnv(t, 0)
+	if in := e.inbox(MessageFilter{}, 10); in.FixedCodes == nil || len(in.FixedCodes) != 0 {
+		t.Fatalf("none yet: %#v", in.FixedCodes)
+	}
+	changed := e.sv.Changed()
+	if err := e.sv.SetOutcome(e.cfg, delivered, NumberOutcome{Code: "424242"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sv.SetOutcome(e.cfg, slow, NumberOutcome{SMS: "failed"}); err != nil { // an outcome, no code
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+	default:
+		t.Fatal("setting a number's code did not announce itself")
+	}
+	id := e.sendTo(delivered).VerificationID
+	in := e.inbox(MessageFilter{To: "nobody"}, 10)
+	if len(in.FixedCodes) != 1 || in.FixedCodes[delivered] != "424242" || len(in.Messages) != 0 {
+		t.Fatalf("fixed codes: %#v", in)
+	}
+	if m := byID(t, e.inbox(MessageFilter{}, 10), id); m.Code != "424242" {
+		t.Fatalf("the send to the number: %+v", m)
+	}
+	if err := e.sv.ClearOutcome(e.cfg, delivered); err != nil {
+		t.Fatal(err)
+	}
+	if in := e.inbox(MessageFilter{}, 10); len(in.FixedCodes) != 0 {
+		t.Fatalf("after clearing: %#v", in.FixedCodes)
+	}
+}

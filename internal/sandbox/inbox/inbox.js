@@ -22,11 +22,6 @@ const LIMIT = 200;
 // proxies a sandbox may sit behind.
 const WAIT_SECONDS = 25;
 
-// FIXED_CODES shows the number form's fixed code, once the sandbox takes
-// "code" in PUT /_sandbox/numbers/{to} (issue 24): an empty field sends
-// none, which clears a code set before.
-const FIXED_CODES = false;
-
 const $ = (id) => document.getElementById(id);
 
 const state = {
@@ -271,6 +266,8 @@ function clearView() {
   state.shown = false;
   $('messages').replaceChildren();
   $('next-steps').replaceChildren();
+  $('fixed-codes').replaceChildren();
+  $('fixed-codes-panel').hidden = true;
   $('messages-empty').hidden = true;
   $('messages-count').textContent = '';
   $('next-empty').hidden = false;
@@ -286,6 +283,7 @@ function render(view) {
   renderClock(view);
   renderMessages(view);
   renderNextSteps(view);
+  renderFixedCodes(view);
   state.nextDeadline = nextDeadline(view);
   state.shown = true;
 }
@@ -325,7 +323,7 @@ function renderMessages(view) {
     }
     const showNext = !withNext.has(m.verificationId);
     withNext.add(m.verificationId);
-    fillMessage(card, m, showNext);
+    fillMessage(card, m, showNext, view.fixedCodes[m.to]);
     // Moved only when out of place, so that a focused button keeps focus.
     const at = list.children[i];
     if (at !== card) list.insertBefore(card, at ?? null);
@@ -357,7 +355,8 @@ function announce(card, m) {
 
 // fillMessage writes a message into its card, from text only: nothing the
 // sandbox sends is read as HTML (a template's text may hold anything).
-function fillMessage(card, m, showNext) {
+// fixed is the number's fixed code, if it has one.
+function fillMessage(card, m, showNext, fixed) {
   const head = div('message-head');
   const channel = span(`badge channel-${m.channel}`, CHANNELS[m.channel] ?? m.channel);
   const to = button('link to', m.to, `Show only the messages to ${m.to}`, () => setFilter('filter-to', m.to));
@@ -371,6 +370,14 @@ function fillMessage(card, m, showNext) {
   const code = span('code', m.code);
   const copy = button('copy', 'Copy', `Copy the code ${m.code}`, () => copyCode(m.code, copy));
   codeRow.append(code, copy);
+  if (fixed) {
+    // The code a UI test types: say where it came from, or that the
+    // number's code changed since this message.
+    const why = fixed === m.code ? "the number's fixed code" : `the number's fixed code is now ${fixed}`;
+    const badge = span('badge fixed', why);
+    badge.title = `Every code sent to ${m.to} is ${fixed} (A number's outcome, PUT /_sandbox/numbers/${m.to})`;
+    codeRow.append(badge);
+  }
 
   const text = document.createElement('p');
   text.className = 'text';
@@ -466,6 +473,21 @@ function renderNextSteps(view) {
     return li;
   }));
   $('next-empty').hidden = pending.length > 0;
+}
+
+// renderFixedCodes lists the account's numbers that have a fixed code;
+// a number's button loads it into the form, to change or clear it.
+function renderFixedCodes(view) {
+  const numbers = Object.keys(view.fixedCodes).sort();
+  $('fixed-codes').replaceChildren(...numbers.map((to) => {
+    const li = document.createElement('li');
+    li.append(button('link', to, `Load ${to} into the form`, () => {
+      $('number-to').value = to;
+      loadNumber();
+    }), ' ', span('code-small', view.fixedCodes[to]));
+    return li;
+  }));
+  $('fixed-codes-panel').hidden = numbers.length === 0;
 }
 
 // nextDeadline is the first time, on the sandbox's clock, at which what
@@ -594,8 +616,14 @@ function showNumber(ans) {
   document.querySelector(`input[name="sms"][value="${ans.sms}"]`).checked = true;
   document.querySelector(`input[name="call"][value="${ans.call}"]`).checked = true;
   $('number-delay').value = String(ans.delaySeconds);
-  if (FIXED_CODES) $('number-code').value = ans.code ?? '';
+  $('number-code').value = ans.code ?? '';
   return numberAnswerText(ans);
+}
+
+// numberForm is what the form says, to tell whether it was edited.
+function numberForm() {
+  const fields = ['number-to', 'number-delay', 'number-code'].map((id) => $(id).value);
+  return JSON.stringify([...new FormData($('number-form')).entries(), ...fields]);
 }
 
 function numberPath() {
@@ -609,7 +637,11 @@ async function loadNumber() {
   status.classList.remove('error');
   if (!/^[0-9]{10,14}$/.test($('number-to').value.trim())) return;
   try {
-    status.textContent = `Now: ${showNumber(await state.client.call('GET', numberPath()))}`;
+    const before = numberForm();
+    const ans = await state.client.call('GET', numberPath());
+    // Edits made while the answer came (a code typed at once) are kept:
+    // the answer only says what the number has now.
+    status.textContent = `Now: ${numberForm() === before ? showNumber(ans) : numberAnswerText(ans)}`;
   } catch (err) {
     failed(err, status);
   }
@@ -676,8 +708,10 @@ function wire() {
         call: document.querySelector('input[name="call"]:checked').value,
         delaySeconds: Number($('number-delay').value || 0),
       };
+      // An empty code sends none: the PUT replaces the number's
+      // setting, so a code set before is cleared.
       const code = $('number-code').value.trim();
-      if (FIXED_CODES && code !== '') body.code = code;
+      if (code !== '') body.code = code;
       return `Set: ${showNumber(await state.client.call('PUT', numberPath(), { body }))}`;
     });
   });
@@ -708,7 +742,6 @@ function wire() {
   });
 }
 
-$('fixed-code').hidden = !FIXED_CODES;
 wire();
 setInterval(tick, 1000);
 const saved = remembered();

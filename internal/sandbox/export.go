@@ -271,7 +271,9 @@ func (s *Server) importInto(a *account, doc []byte) (ImportSummary, error) {
 }
 
 // install puts a staged import in the account's place, as a reset followed
-// by the document: faults and counters start empty.
+// by the document: faults and counters start empty, and the reset ends
+// every wait on the account (an open page's inbox poll, a messages wait),
+// which then reads the imported account at once.
 func (a *account) install(st *staged) {
 	a.resetInMemory()
 	a.objects = st.objects

@@ -67,7 +67,7 @@ func inboxRoutes() []route {
 				field("?limit=", TypeInteger).between(1, maxInboxLimit).def(defaultInboxLimit).means("the most messages to answer (total counts them all)"),
 				field("?since=", TypeString).means("a version an earlier answer gave: with wait, hold the request until the account changes"),
 				field("?wait=", TypeNumber).between(0, maxWaitSeconds).means("seconds: with since, while the version is still since, hold the request "+
-					"until the account saves a change (a send, a check, a flow step falling due, a purge, an advance, a reset) or the time "+
+					"until the account saves a change (a send, a check, a flow step falling due, a purge, an advance, a reset, an import) or the time "+
 					"is up, then answer what there is; a sandbox that stops answers at once")),
 			Replies: []Reply{
 				replies(http.StatusOK, `{"version": "<opaque: pass it as since>", "now": "<the sandbox's clock, RFC 3339, UTC>", "offsetSeconds": <seconds>, `+

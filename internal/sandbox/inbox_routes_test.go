@@ -214,3 +214,51 @@ var inboxIsolationControl = map[string]func(e seeded){
 		}
 	},
 }
+
+// An import replaces the account at once for whoever waits on it: an open
+// page's inbox wait and a script's messages wait end with the import, not
+// when their time is up, and answer what it brought.
+func TestAnImportWakesTheWaits(t *testing.T) {
+	e := newHTTPSvc(t)
+	const to = "4915100000042"
+	id := e.send(to, "")
+	doc := e.mustControl(200, "GET", "/_sandbox/export", "")
+	e.mustControl(204, "POST", "/_sandbox/reset", "")
+	v := e.inbox("").Version
+
+	inbox, msgs := make(chan inboxAnswer, 1), make(chan []Message, 1)
+	go func() {
+		var ans inboxAnswer
+		if status, raw := e.control("GET", "/_sandbox/inbox?wait=30&since="+v, ""); status == 200 {
+			_ = json.Unmarshal(raw, &ans)
+		}
+		inbox <- ans
+	}()
+	go func() {
+		var ans []Message
+		if status, raw := e.control("GET", "/_sandbox/messages?wait=30&to="+to, ""); status == 200 {
+			_ = json.Unmarshal(raw, &ans)
+		}
+		msgs <- ans
+	}()
+	time.Sleep(200 * time.Millisecond) // both are waiting by now
+	e.mustControl(200, "PUT", "/_sandbox/import", string(doc))
+	// A third of the waits' time: only the import can end them by then.
+	timeout := time.After(10 * time.Second)
+	select {
+	case ans := <-inbox:
+		if ans.Version == v || len(ans.Messages) != 1 || ans.Messages[0].VerificationID != id {
+			t.Fatalf("the inbox wait answered %+v", ans)
+		}
+	case <-timeout:
+		t.Fatal("the inbox wait did not end with the import")
+	}
+	select {
+	case ans := <-msgs:
+		if len(ans) != 1 || ans[0].VerificationID != id {
+			t.Fatalf("the messages wait answered %+v", ans)
+		}
+	case <-timeout:
+		t.Fatal("the messages wait did not end with the import")
+	}
+}

@@ -467,7 +467,7 @@ func serviceControlRoutes() []route {
 				"maxDuration; else null) and snaUrl (sna only; else null). Flow steps that fell due run first.",
 			Params: append(slices.Clone(filterParams),
 				field("?wait=", TypeNumber).between(0, maxWaitSeconds).means("seconds: when nothing matches yet, hold the request until a "+
-					"matching message exists (a new send, or a flow step falling due on the clock) or the time is up, then answer what there is; "+
+					"matching message exists (a new send, a flow step falling due on the clock, an import that brings one) or the time is up, then answer what there is; "+
 					"a sandbox that stops answers what there is at once")),
 			Replies: []Reply{
 				replies(http.StatusOK, "a JSON array of messages ([] when none)", []Message{}),

@@ -3,6 +3,7 @@ package browser
 import (
 	"crypto/md5" //nolint:gosec // the vendor's signature scheme
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -503,4 +504,19 @@ func TestANumbersFixedCodeIsSent(t *testing.T) {
 	if card := p.message(id, 0); strings.Contains(card, "fixed code") {
 		t.Fatalf("the first send still says the number has a fixed code:\n%s", card)
 	}
+}
+
+// An account imported while the page is open shows at once: the import
+// ends the page's waiting poll, as a send does, rather than its 25 s.
+func TestAnImportShowsAtOnce(t *testing.T) {
+	p, o := signedInPage(t)
+	id := p.send(keyA, secretA, o, "4915100000001", false)
+	p.message(id, 0)
+	var doc json.RawMessage
+	p.controlJSON("GET", "/_sandbox/export?key="+keyA, "", &doc)
+	p.controlJSON("POST", "/_sandbox/reset?key="+keyA, "", nil)
+	p.waitFor(`document.querySelectorAll('#messages .message').length === 0`, 5*time.Second)
+	time.Sleep(300 * time.Millisecond) // the page's next poll is waiting
+	p.controlJSON("PUT", "/_sandbox/import?key="+keyA, string(doc), nil)
+	p.waitFor(fmt.Sprintf(`document.querySelector('[data-key="%s/0"]') !== null`, id), 5*time.Second)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
@@ -22,13 +23,14 @@ import (
 const ScreenshotKeyword = "otp-sandbox-inbox"
 
 // The inbox as the docs show it: every state a message can be in, a
-// fallback call, a pending step. The test checks the scene, and writes the
+// fallback call, a pending step, a number's fixed code (on its message and
+// in the number form). The test checks the scene, and writes the
 // screenshot where OTP_INBOX_SCREENSHOT says (make screenshot).
 func TestInboxScreenshot(t *testing.T) {
 	p := newPage(t)
 	a := p.seed(keyA)
 	p.seed(keyB)
-	p.do(chromedp.EmulateViewport(1280, 1000))
+	p.do(chromedp.EmulateViewport(1280, 1120)) // tall enough for the number form and its fixed code
 	// No fading highlight of new cards in the picture.
 	if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
 		Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}},
@@ -50,13 +52,22 @@ func TestInboxScreenshot(t *testing.T) {
 	p.message(fallback, 0)
 	p.click("advance-next")
 	p.message(fallback, 1)
-	pending := p.send(keyA, secretA, a, "9991000000004", true)
+	// The newest message goes to a number with a fixed code, its range's
+	// failing SMS kept.
+	const fixedTo, fixedCode = "9991000000004", "424242"
+	p.controlJSON("PUT", "/_sandbox/numbers/"+fixedTo+"?key="+keyA, `{"sms":"failed","call":"answered","code":"`+fixedCode+`"}`, nil)
+	pending := p.send(keyA, secretA, a, fixedTo, true)
 	for id, want := range map[string]string{
 		checked: "checked at", wrong: "a wrong code was tried", pending: "it will send",
 	} {
 		p.waitFor(`document.querySelector('[data-key="`+id+`/0"]') && document.querySelector('[data-key="`+id+`/0"]').innerText.includes('`+want+`')`, 5*time.Second)
 	}
 	p.waitFor(`document.getElementById('next-steps').children.length === 1`, 5*time.Second)
+	if card := p.message(pending, 0); !strings.Contains(card, fixedCode) || !strings.Contains(card, "the number's fixed code") {
+		t.Fatalf("the send to the number with a fixed code:\n%s", card)
+	}
+	p.do(chromedp.SendKeys(chromedp.ID("number-to"), fixedTo+kb.Tab))
+	p.waitFor(`document.getElementById('number-code').value === '`+fixedCode+`'`, 5*time.Second)
 	// The moment the page shows once the highlight of new cards is gone.
 	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('.fresh').forEach((el) => el.classList.remove('fresh')); document.activeElement.blur()`))
 

@@ -527,11 +527,11 @@ func (s *Server) compactNow() error {
 	write := recordWriter(w)
 	n := 0
 	emit := func(rec record) error {
-		// A compaction is work no request waits for: every few hundred
+		// A compaction is work no request waits for: every few dozen
 		// records it lets a request that is ready run first, rather than
 		// make it wait for the scheduler to take the processor away (up to
 		// 10 ms) on a machine whose cores are busy.
-		if n++; n%256 == 0 {
+		if n++; n%64 == 0 {
 			runtime.Gosched()
 		}
 		return write(rec)

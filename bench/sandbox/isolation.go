@@ -20,7 +20,7 @@ package main
 // sandbox, which makes it measure any build alike (-sandbox). B's
 // verifications are then sorted by what overlapped them: one of A's
 // compactions, one of A's purges (from the request to its answer), or
-// neither. The rows pool -reps runs, each on a fresh sandbox.
+// neither. The rows pool -isolation-reps runs, each on a fresh sandbox.
 
 import (
 	"context"
@@ -46,6 +46,7 @@ type isolationOptions struct {
 	fillRate      int           // A's sends per second while it works
 	cycles        int           // refills and purges of A
 	alone         time.Duration // how long B runs while A is idle
+	reps          int           // runs, pooled
 }
 
 // The two accounts of the scenario.
@@ -78,8 +79,8 @@ func benchIsolation(out io.Writer, o options, iso isolationOptions) error {
 	// so that a p99 rests on more than the few that overlap one run's
 	// compactions.
 	var all isolationRun
-	for rep := range o.reps {
-		fmt.Fprintf(os.Stderr, "==> isolation: run %d of %d\n", rep+1, o.reps)
+	for rep := range iso.reps {
+		fmt.Fprintf(os.Stderr, "==> isolation: run %d of %d\n", rep+1, iso.reps)
 		r, err := runIsolation(bin, filepath.Join(work, fmt.Sprint(rep)), iso)
 		if err != nil {
 			return err

@@ -91,6 +91,7 @@ func run(args []string, out io.Writer) error {
 	fs.IntVar(&iso.fillRate, "isolation-fill-rate", 1000, "account A's sends per second while it works in the isolation scenario")
 	fs.IntVar(&iso.cycles, "isolation-cycles", 4, "times account A sends and purges its messages in the isolation scenario")
 	fs.DurationVar(&iso.alone, "isolation-alone", 10*time.Second, "how long account B runs alone in the isolation scenario")
+	fs.IntVar(&iso.reps, "isolation-reps", 5, "runs of the isolation scenario, each on a fresh sandbox; its rows pool them, so that a p99 rests on more than the verifications one run overlaps")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verify and memory scenarios (sandbox, calibration and clients) here")
 	if err := fs.Parse(args); err != nil {
 		return err

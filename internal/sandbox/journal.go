@@ -40,8 +40,8 @@ import (
 // is new). Once every account is in, the writer appends what it kept aside
 // to the new file, which the compaction syncs while the writer goes on;
 // then the writer appends what came meanwhile and renames the new file
-// over the journal, and the compaction syncs it again. The writer never
-// waits for the disk: a switch is a write and a rename. The new file holds
+// over the journal, which the syncer syncs with the next second's appends.
+// The writer never waits for the disk: a switch is a write and a rename. The new file holds
 // each account's state and every record after it, so no change made during
 // the compaction is dropped. A crash at any moment leaves the old file or
 // the new one, both whole; a temporary file left by a crash is removed at
@@ -375,9 +375,9 @@ func (j *journal) writeTemp(tmp *os.File, data []byte) error {
 // on. A failure before the rename leaves the journal as it was (and
 // removes the new file); after it, the new file is the journal, whole, and
 // a failure there leaves the journal unable to take more changes (broken)
-// until a restart. Nothing here syncs: the writer waits for no disk, and
-// the caller syncs the new file before (what it holds) and after (what
-// was appended while it synced, and the rename).
+// until a restart. Nothing here syncs: the writer waits for no disk. The
+// caller synced what the new file holds; what the writer appended here
+// and after it, the syncer syncs within a second, as any append.
 func (j *journal) install(tmp *os.File) error {
 	err := j.fail(failBeforeRename)
 	if err == nil {
@@ -538,11 +538,11 @@ func (s *Server) compactNow() error {
 	write := recordWriter(w)
 	n := 0
 	emit := func(rec record) error {
-		// A compaction is work no request waits for: every few hundred
+		// A compaction is work no request waits for: every few dozen
 		// records it lets a request that is ready run first, rather than
 		// make it wait for the scheduler to take the processor away (up to
 		// 10 ms) on a machine whose cores are busy.
-		if n++; n%256 == 0 {
+		if n++; n%64 == 0 {
 			runtime.Gosched()
 		}
 		return write(rec)
@@ -604,10 +604,10 @@ func (s *Server) compactNow() error {
 	if err := j.call(&jreq{kind: reqSwitch, tmp: tmp}); err != nil {
 		return err
 	}
-	// What the switch appended, and the rename, durable.
-	if err := tmp.Sync(); err != nil && !errors.Is(err, os.ErrClosed) {
-		j.logger.Error("syncing the state file failed", "path", j.path, "error", err)
-	}
+	// The rename, durable. What the switch appended (the last sync's
+	// worth) the syncer syncs within a second, as any append: a sync of
+	// the file now would make the appends to it wait for the disk
+	// (measured: 5 to 8 ms).
 	syncDir(filepath.Dir(j.path))
 	return nil
 }

@@ -9,20 +9,19 @@
 // kept across restarts, every change written before it is answered.
 //
 // Besides the vendor API it serves a web inbox at / (the codes as they are
-// sent, the clock, the numbers' outcomes, in a browser), and a control
-// surface under /_sandbox/ (reset, request counters, fault injection,
-// console-style edits, the messages sent, the clock), which requires the
-// header "Authorization:
-// Bearer <token>", or a request signed with the account's own key and
-// secret (which reaches that account alone). The token is -control-token,
-// else $OTP_SANDBOX_CONTROL_TOKEN, else a random one generated at start and
-// printed on stderr; -token-file writes it to a file (mode 0600) for
-// scripts. otp-sandbox -h lists the flags and every control route with
-// the fields it takes.
+// sent, the clock, the numbers' outcomes, in a browser), and a control surface
+// under /_sandbox/ (reset, request counters, fault injection, console-style
+// edits, the messages sent, the clock), which requires the header
+// "Authorization: Bearer <token>", or a request signed with the account's own
+// key and secret (which reaches that account alone). The token is
+// -control-token, else $OTP_SANDBOX_CONTROL_TOKEN, else a random one generated
+// at start and printed on stderr; -token-file writes it to a file (mode 0600)
+// for scripts. otp-sandbox -h lists the flags and every control route with the
+// fields it takes.
 //
-// SIGINT or SIGTERM stops it within a second: open waits on the messages
-// are answered with what they have, the state file is synced and closed,
-// and it exits 0.
+// SIGINT or SIGTERM stops it within a second: open waits (on the messages,
+// an open inbox's) are answered with what they have, the state file is
+// synced and closed, and it exits 0.
 //
 // Install it with
 //
@@ -88,8 +87,9 @@ templates, and sending and checking codes) at http://<listen>/otp, a
 control surface for tests at http://<listen>/_sandbox/ (reset, request
 counters, faults, console edits, messages, the clock): its routes are
 listed after the flags; and a web inbox at http://<listen>/ that shows the
-codes as they are sent, moves the clock and sets the numbers' outcomes
-(sign in with the control token, or an account's key and secret).
+codes as they are sent, moves the clock and sets the numbers' outcomes and
+fixed codes (sign in with the control token, or an account's key and
+secret).
 
 Every API key is an account of its own: its objects, names, request
 counters and faults are its alone. The accounts are each -account
@@ -135,22 +135,23 @@ The state file (-state) keeps every account across restarts: its objects
 attempts (so the messages), purges of the messages, the service's clock,
 the numbers' outcomes and fixed codes, and the settings. It does not keep
 faults or request counters: they start empty. A reset of the whole sandbox
-empties it. Every
-change is written to it before it is answered (a change that cannot be
-written answers -18, or 500 on the control surface, and is undone), so
-killing the sandbox (even with SIGKILL) loses nothing it acknowledged; the
-file is synced to disk once a second, so a power loss can lose the last
-second's changes, never the file (a record cut short is dropped, with a log
-line, at the next start). A file that holds accounts the sandbox was not
-started with says so at start, and keeps them from a control request
-without ?key=.
+empties it. Every change is written to it before it is answered (a change
+that cannot be written answers -18, or 500 on the control surface, and is
+undone), so killing the sandbox (even with SIGKILL) loses nothing it
+acknowledged; the file is synced to disk once a second, so a power loss
+can lose the last second's changes, never the file (a record cut short is
+dropped, with a log line, at the next start). A file that holds accounts
+the sandbox was not started with says so at start, and keeps them from a
+control request without ?key=.
 
 GET /_sandbox/export gives an account as one document, PUT /_sandbox/import
 and -import (at start) take one back. GET /_sandbox/openapi.json is the
-API's OpenAPI 3.1 document: every route below, and the vendor's.
+API's OpenAPI 3.1 document: every route below, the vendor's and the web
+inbox's.
 
-SIGINT or SIGTERM stops it within a second: open waits on the messages are
-answered with what they have, the state file is synced, and it exits 0.
+SIGINT or SIGTERM stops it within a second: open waits (on the messages,
+an open inbox's) are answered with what they have, the state file is
+synced, and it exits 0.
 
 Flags:
 `

@@ -25,6 +25,9 @@
 //     engine reads; Account, one account's Go methods;
 //   - routes.go: the one route table (every vendor and control route, with
 //     what it takes and answers) and the answers for paths no route has;
+//     field.go: a route's fields as rules, from which -h's prose and the
+//     document's schemas are both made; openapi.go: the OpenAPI 3.1
+//     document made from the table (apidoc writes it to docs/sandbox);
 //   - vendor.go: what every vendor route does: counters, faults, body,
 //     signature, envelope;
 //   - control.go: what every control route does: the control token or the
@@ -42,7 +45,9 @@
 //     engine; service_parse.go: their bodies; service_notes.go: what the
 //     sandbox chose where the vendor is silent;
 //   - journal.go: the journal's writer, its compactions, its syncs;
-//     state.go: the state file's records, and loading it;
+//     state.go: the state file's records, and loading it; health.go:
+//     the health route, which reports the journal's last write;
+//   - export.go: an account as one document, and its import;
 //   - inbox.go: the web inbox at /, its files (inbox/) embedded;
 //     inbox_routes.go: the control routes it reads (the inbox view with
 //     its wait, the accounts). Package browser tests it in Chromium.

@@ -10,7 +10,6 @@ import (
 	"reflect"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -392,34 +391,30 @@ func (s *syncBuf) String() string {
 type compactions struct {
 	t    *testing.T
 	path string
-	ino  uint64
+	last os.FileInfo
 	n    int
 }
 
 func watchFile(t *testing.T, path string) *compactions {
 	c := &compactions{t: t, path: path}
-	c.ino = c.inode()
+	c.last = c.stat()
 	return c
 }
 
-func (c *compactions) inode() uint64 {
+func (c *compactions) stat() os.FileInfo {
 	c.t.Helper()
 	fi, err := os.Stat(c.path)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		c.t.Skip("no inode numbers here")
-	}
-	return st.Ino
+	return fi
 }
 
 // seen is how many compactions have renamed a new file over the journal
 // so far (two between looks count as one).
 func (c *compactions) seen() int {
-	if ino := c.inode(); ino != c.ino {
-		c.ino = ino
+	if fi := c.stat(); !os.SameFile(fi, c.last) {
+		c.last = fi
 		c.n++
 	}
 	return c.n

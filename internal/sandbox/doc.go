@@ -44,7 +44,8 @@
 //   - service.go: the OTP service's vendor and control routes, over the
 //     engine; service_parse.go: their bodies; service_notes.go: what the
 //     sandbox chose where the vendor is silent;
-//   - journal.go: the journal's writer, its compactions, its syncs;
+//   - journal.go: the journal's writer, its compactions, its syncs
+//     (writeback_*.go: a compaction's file started on its way to disk);
 //     state.go: the state file's records, and loading it; health.go:
 //     the health route, which reports the journal's last write;
 //   - export.go: an account as one document, and its import;

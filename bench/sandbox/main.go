@@ -15,9 +15,12 @@
 //
 // verify and memory: the OTP service's throughput and memory (service.go).
 //
+// isolation: whether one account waits for another, against the
+// otp-sandbox binary with a state file (isolation.go).
+//
 // It is a benchmark, not a test: it fails only when a run fails.
 //
-//	go run ./bench/sandbox [-only store,verify,memory] [-n "100 1000 10000"] [-clients "1 16"] [-reps 3] [-sandbox path]
+//	go run ./bench/sandbox [-only store,verify,memory,isolation] [-n "100 1000 10000"] [-clients "1 16"] [-reps 3] [-sandbox path]
 //
 // Without -sandbox it builds ./cmd/otp-sandbox first, so run it from the
 // repository's root; -sandbox measures another build (an older one, for a
@@ -77,11 +80,18 @@ func run(args []string, out io.Writer) error {
 	clients := fs.String("clients", "1 16", "numbers of concurrent clients, separated by spaces or commas")
 	fs.IntVar(&o.reps, "reps", 3, "measured runs per cell (after one discarded warm-up run of each mode); the table shows the median")
 	fs.BoolVar(&o.verbose, "v", false, "print every run")
-	only := fs.String("only", "store,verify,memory", "scenarios to run, comma-separated: store, verify, memory")
+	only := fs.String("only", "store,verify,memory,isolation", "scenarios to run, comma-separated: store, verify, memory, isolation")
 	serviceClients := fs.Int("service-clients", 32, "concurrent clients of the verify and memory scenarios")
 	duration := fs.Duration("duration", 5*time.Second, "length of each measured run of the verify scenario")
 	sends := fs.Int("sends", 100000, "sends of the memory scenario")
 	retention := fs.Int("retention", sandbox.DefaultRetention, "the account's retention (attempts kept) in the memory scenario")
+	var iso isolationOptions
+	fs.IntVar(&iso.verifications, "isolation-verifications", 10000, "verifications account A holds in the isolation scenario, and sends again in each cycle")
+	fs.IntVar(&iso.rate, "isolation-rate", 100, "account B's complete verifications per second in the isolation scenario")
+	fs.IntVar(&iso.fillRate, "isolation-fill-rate", 1000, "account A's sends per second while it works in the isolation scenario")
+	fs.IntVar(&iso.cycles, "isolation-cycles", 4, "times account A sends and purges its messages in the isolation scenario")
+	fs.DurationVar(&iso.alone, "isolation-alone", 10*time.Second, "how long account B runs alone in the isolation scenario")
+	fs.IntVar(&iso.reps, "isolation-reps", 5, "runs of the isolation scenario, each on a fresh sandbox; its rows pool them, so that a p99 rests on more than the verifications one run overlaps")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the verify and memory scenarios (sandbox, calibration and clients) here")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -104,6 +114,8 @@ func run(args []string, out io.Writer) error {
 		switch strings.TrimSpace(scenario) {
 		case "store":
 			err = benchStore(out, o)
+		case "isolation":
+			err = benchIsolation(out, o, iso)
 		case "verify", "memory":
 			if *cpuProfile != "" {
 				stop, perr := profile(*cpuProfile)
@@ -119,7 +131,7 @@ func run(args []string, out io.Writer) error {
 				err = benchMemory(out, *serviceClients, *sends, *retention)
 			}
 		default:
-			err = fmt.Errorf("unknown scenario %q (store, verify, memory)", scenario)
+			err = fmt.Errorf("unknown scenario %q (store, verify, memory, isolation)", scenario)
 		}
 		if err != nil {
 			return err
@@ -135,13 +147,8 @@ func benchStore(out io.Writer, o options) error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	if o.sandbox == "" {
-		o.sandbox = filepath.Join(work, "otp-sandbox")
-		fmt.Fprintln(os.Stderr, "==> building ./cmd/otp-sandbox")
-		build := exec.CommandContext(context.Background(), "go", "build", "-o", o.sandbox, "./cmd/otp-sandbox") //nolint:gosec // our own build
-		if b, err := build.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build: %w\n%s", err, b)
-		}
+	if o.sandbox, err = sandboxBinary(o.sandbox, work); err != nil {
+		return err
 	}
 
 	modes := []bool{false, true} // with -state

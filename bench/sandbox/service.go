@@ -45,12 +45,15 @@ import (
 // benchToken is the control token of the sandboxes this file starts.
 const benchToken = "bench-token"
 
-// signRequest signs a vendor request as the API requires.
-func signRequest(req *http.Request) {
+// signRequest signs a vendor request of the bench's account.
+func signRequest(req *http.Request) { signAs(req, apiKey, apiSecret) }
+
+// signAs signs a vendor request as the API requires.
+func signAs(req *http.Request, key, secret string) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := md5.Sum([]byte(apiKey + apiSecret + ts)) //nolint:gosec // the vendor's scheme
+	sum := md5.Sum([]byte(key + secret + ts)) //nolint:gosec // the vendor's scheme
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
-	req.Header.Set("Api-Key", apiKey)
+	req.Header.Set("Api-Key", key)
 	req.Header.Set("Timestamp", ts)
 	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
 }
@@ -64,6 +67,7 @@ type target struct {
 	srv     *sandbox.Server
 	stop    func()
 	handler http.Handler
+	numbers atomic.Int64 // the phone numbers sent to, each once
 }
 
 func serve(name string, h http.Handler) (*target, error) {
@@ -99,6 +103,8 @@ func newSandbox(retention int) (*target, error) {
 		return nil, err
 	}
 	t.srv, t.appID, t.tplID = srv, app.AppID, tpl.TemplateID
+	stop := t.stop
+	t.stop = func() { stop(); _ = srv.Close() }
 	return t, nil
 }
 
@@ -147,19 +153,19 @@ func signed(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Sign"), hex.EncodeToString(sum[:]))
 }
 
-// client is one of the concurrent clients: a vendor API client and a
-// control-route reader, over one keep-alive transport shared by all.
+// client is one of the concurrent clients of an account: a vendor API
+// client and a control-route reader, over one keep-alive transport shared
+// by all. It is safe for concurrent use.
 type client struct {
-	t    *target
-	http *http.Client
-	n    int // numbers: each client its own
-	id   int
+	t           *target
+	http        *http.Client
+	key, secret string // the account
+	// account names the account on the control routes (?key=), for a
+	// sandbox of several; "" for one of one account.
+	account string
 }
 
-func (c *client) number() string {
-	c.n++
-	return fmt.Sprintf("4915%02d%07d", c.id%100, c.n%10_000_000)
-}
+func (c *client) number() string { return fmt.Sprintf("4915%09d", c.t.numbers.Add(1)%1_000_000_000) }
 
 func (c *client) signedPost(path string, body any, data any) error {
 	b, err := json.Marshal(body)
@@ -170,22 +176,36 @@ func (c *client) signedPost(path string, body any, data any) error {
 	if err != nil {
 		return err
 	}
-	signRequest(req)
+	signAs(req, c.key, c.secret)
 	var env struct {
 		Status string          `json:"status"`
 		Reason string          `json:"reason"`
 		Data   json.RawMessage `json:"data"`
 	}
-	if err := c.do(req, &env); err != nil {
+	if err := c.do(req, http.StatusOK, &env); err != nil {
 		return err
 	}
 	if env.Status != "0" {
-		return fmt.Errorf("%s: status %s, %s", path, env.Status, env.Reason)
+		return fmt.Errorf("%s as %s: status %s, %s", path, c.key, env.Status, env.Reason)
 	}
 	return json.Unmarshal(env.Data, data)
 }
 
-func (c *client) do(req *http.Request, v any) error {
+// control sends a control request about the account, with the token.
+func (c *client) control(method, path, body string, want int, v any) error {
+	url := c.t.base + path
+	if c.account != "" {
+		url += map[bool]string{true: "&", false: "?"}[strings.Contains(path, "?")] + "key=" + c.account
+	}
+	req, err := http.NewRequestWithContext(context.Background(), method, url, strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	return c.do(req, want, v)
+}
+
+func (c *client) do(req *http.Request, want int, v any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return err
@@ -195,7 +215,7 @@ func (c *client) do(req *http.Request, v any) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != want {
 		return fmt.Errorf("%s %s: HTTP %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
 	}
 	return json.Unmarshal(b, v)
@@ -215,15 +235,10 @@ func (c *client) verification() error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, c.t.base+"/_sandbox/messages?verificationId="+id, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+benchToken)
 	var msgs []struct {
 		Code string `json:"code"`
 	}
-	if err := c.do(req, &msgs); err != nil {
+	if err := c.control(http.MethodGet, "/_sandbox/messages?verificationId="+id, "", http.StatusOK, &msgs); err != nil {
 		return err
 	}
 	if len(msgs) != 1 {
@@ -246,7 +261,7 @@ func clientsFor(t *target, n int) []*client {
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	out := make([]*client, n)
 	for i := range out {
-		out[i] = &client{t: t, http: hc, id: i}
+		out[i] = &client{t: t, http: hc, key: apiKey, secret: apiSecret}
 	}
 	return out
 }

@@ -10,11 +10,15 @@ import (
 	"maps"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
 func TestAccountsFrom(t *testing.T) {
@@ -109,8 +113,11 @@ func TestHelpSaysWhatTheStateFileKeepsAndWhoOpenAccountsAreFor(t *testing.T) {
 	help := strings.Join(strings.Fields(out.String()), " ")
 	for _, want := range []string{
 		"-account KEY:SECRET", "$OTP_SANDBOX_ACCOUNTS", "-open-accounts", "for test machines only",
-		"keeps the objects", "It does not keep faults, request counters, the service's clock", "A reset empties it",
-		"SIGKILL", "a power loss can lose the last second's changes",
+		"keeps every account across restarts", "the service's clock", "GET /_sandbox/export", "-import", "the numbers' outcomes and fixed codes, and the settings. It does not keep faults or request counters",
+		"A reset of the whole sandbox empties it", "SIGKILL", "a power loss can lose the last second's changes",
+		"-max-accounts", "-account-idle", "-retention-total", "-public-url", "the accounts named at start are never forgotten",
+		"signed like the vendor API with an account's own key and secret, which reaches that account alone",
+		"SIGINT or SIGTERM stops it within a second", "it exits 0",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("the help does not say %q", want)
@@ -187,5 +194,60 @@ func TestRunOpenAccounts(t *testing.T) {
 	}
 	if !strings.Contains(s.stderr.String(), "open accounts") {
 		t.Fatalf("the start-up line:\n%s", s.stderr.String())
+	}
+}
+
+// A state file that holds accounts the sandbox is not started with is
+// said at start, naming them.
+func TestRunSaysWhichAccountsTheStateFileHolds(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	srv, err := sandbox.New(sandbox.Options{OpenAccounts: true, SharedSecret: "shared", StateFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"job-B", "job-A"} {
+		if _, err := srv.AddFlow(k, sandbox.Flow{Name: "left-behind", Flow: []sandbox.Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := start(t, "-key", "a", "-secret", "secret-a", "-state", path)
+	if !strings.Contains(s.stderr.String(), "the state file holds accounts it was not started with: job-A, job-B") {
+		t.Fatalf("the start did not say so:\n%s", s.stderr.String())
+	}
+}
+
+// SIGTERM answers an open wait on the messages with what it has, and the
+// sandbox exits 0 at once. (Before, it waited 5 s for the wait, cut it
+// with an empty reply, and exited 1.)
+func TestSIGTERMAnswersTheWaitsAndExitsZero(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and stops a sandbox process")
+	}
+	bin := filepath.Join(t.TempDir(), "otp-sandbox")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	child := startChild(t, bin, dir, filepath.Join(dir, "state.json"), map[string]string{"term-a": "secret-a"})
+	answer := make(chan string, 1)
+	go func() {
+		raw, err := child.control("GET", "/_sandbox/messages?wait=60", "term-a", nil, http.StatusOK)
+		if err != nil {
+			answer <- err.Error()
+			return
+		}
+		answer <- strings.TrimSpace(string(raw))
+	}()
+	time.Sleep(300 * time.Millisecond) // the wait is open
+	begin := time.Now()
+	child.stop(t, syscall.SIGTERM) // fails unless it exits 0
+	if got := <-answer; got != "[]" {
+		t.Fatalf("the open wait was answered %q, want []", got)
+	}
+	if took := time.Since(begin); took > 4*time.Second {
+		t.Fatalf("the stop took %s", took)
 	}
 }

@@ -57,6 +57,8 @@ func TestImportsOnlyTheStandardLibrary(t *testing.T) {
 		switch {
 		case !strings.HasPrefix(pkg, modulePath+"/"):
 			t.Errorf("otp-sandbox imports %s, outside the standard library and this module", pkg)
+		case strings.HasPrefix(pkg, modulePath+"/internal/apicheck"):
+			t.Errorf("otp-sandbox imports %s, which is for tests (it brings kin-openapi)", pkg)
 		case strings.HasPrefix(pkg, modulePath+"/internal/otp"), strings.HasPrefix(pkg, modulePath+"/internal/provider"):
 			t.Errorf("otp-sandbox imports %s: the sandbox must stay independent of the client and of Terraform", pkg)
 		}

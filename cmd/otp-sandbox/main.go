@@ -1,15 +1,27 @@
 // Command otp-sandbox serves a local implementation of the Itniotech OTP
-// API (task flows, apps and templates), so that the provider can be tried
-// and tested without an account. See internal/sandbox for what it
-// implements.
+// API: its configuration routes (task flows, apps, templates) and its OTP
+// service (sending and checking codes, task flows on a clock tests move),
+// so that the provider, and applications' sign-in flows, can be tried and
+// tested without an account. See internal/sandbox for what it implements
+// and how its files divide the work.
 //
-// Besides the vendor API it serves a control surface under /_sandbox/
-// (reset, request counters, fault injection, console-style edits), which
-// requires the header "Authorization: Bearer <token>". The token is
-// -control-token, else $OTP_SANDBOX_CONTROL_TOKEN, else a random one
-// generated at start and printed on stderr; -token-file writes it to a
-// file (mode 0600) for scripts. otp-sandbox -h lists the flags and every
-// control route with the fields it takes.
+// Every API key is an account of its own; with -state the accounts are
+// kept across restarts, every change written before it is answered.
+//
+// Besides the vendor API it serves a web inbox at / (the codes as they are
+// sent, the clock, the numbers' outcomes, in a browser), and a control surface
+// under /_sandbox/ (reset, request counters, fault injection, console-style
+// edits, the messages sent, the clock), which requires the header
+// "Authorization: Bearer <token>", or a request signed with the account's own
+// key and secret (which reaches that account alone). The token is
+// -control-token, else $OTP_SANDBOX_CONTROL_TOKEN, else a random one generated
+// at start and printed on stderr; -token-file writes it to a file (mode 0600)
+// for scripts. otp-sandbox -h lists the flags and every control route with the
+// fields it takes.
+//
+// SIGINT or SIGTERM stops it within a second: open waits (on the messages,
+// an open inbox's) are answered with what they have, the state file is
+// synced and closed, and it exits 0.
 //
 // Install it with
 //
@@ -22,6 +34,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,6 +43,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -69,9 +83,13 @@ const (
 const usageHeader = `Usage: otp-sandbox [flags]
 
 Serves a local implementation of the Itniotech OTP API (task flows, apps,
-templates) at http://<listen>/otp, and a control surface for tests at
-http://<listen>/_sandbox/ (reset, request counters, faults, console edits):
-its routes are listed after the flags.
+templates, and sending and checking codes) at http://<listen>/otp, a
+control surface for tests at http://<listen>/_sandbox/ (reset, request
+counters, faults, console edits, messages, the clock): its routes are
+listed after the flags; and a web inbox at http://<listen>/ that shows the
+codes as they are sent, moves the clock and sets the numbers' outcomes and
+fixed codes (sign in with the control token, or an account's key and
+secret).
 
 Every API key is an account of its own: its objects, names, request
 counters and faults are its alone. The accounts are each -account
@@ -85,7 +103,13 @@ lists.
 default $OTP_API_SECRET, else sandbox-secret) gets an empty account of its
 own on its first request, so that each CI job can use its own key against
 one sandbox with nothing configured. Anyone who can reach the sandbox and
-knows that secret can open accounts: for test machines only.
+knows that secret can open accounts: for test machines only. The sandbox
+holds at most -max-accounts accounts (a new key past that is refused, -23),
+and forgets an opened account, with everything in it, when no request has
+named it for -account-idle; the accounts named at start are never
+forgotten. Each account keeps at most -retention messages, and its share
+of -retention-total when that is less, so that memory has a bound however
+many accounts there are.
 
 It runs the OTP service too: sends make codes as the template says, checks
 follow the app's expiry and limits, task flows run their fallback steps on
@@ -94,20 +118,40 @@ kept for tests to read (GET /_sandbox/messages) and logged on stderr. It
 reaches no phone and charges nothing; how it reads what the vendor leaves
 open is said after the control routes.
 
-The control surface requires the header "Authorization: Bearer <token>".
-The token is -control-token, else $` + controlTokenEnv + `, else a random
-one generated at start and printed on stderr; -token-file writes it to a
-file for scripts.
+The control surface requires the header "Authorization: Bearer <token>",
+which reaches every account (?key= names it), or a request signed like the
+vendor API with an account's own key and secret, which reaches that
+account alone: a CI job needs no token to read its own codes. The token is
+-control-token, else $` + controlTokenEnv + `, else a random one generated
+at start and printed on stderr; -token-file writes it to a file for
+scripts.
 
-The state file (-state) keeps the objects (task flows, apps, templates) of
-every account across restarts, and the OTP service's verifications with
-their attempts (so the messages). It does not keep faults, request
-counters, the service's clock, number outcomes or settings: they start
-empty, the clock at real time. A reset empties it. Every change is
-appended to it before it is answered, so killing the sandbox (even with
-SIGKILL) loses nothing it acknowledged; the file is synced to disk once a
-second, so a power loss can lose the last second's changes, never the
-file (a record cut short is dropped, with a log line, at the next start).
+Every setting can come from the environment, for containers and CI
+services that take no command line: each flag below names its variable,
+and a flag given on the command line wins over it.
+
+The state file (-state) keeps every account across restarts: its objects
+(task flows, apps, templates), the OTP service's verifications with their
+attempts (so the messages), purges of the messages, the service's clock,
+the numbers' outcomes and fixed codes, and the settings. It does not keep
+faults or request counters: they start empty. A reset of the whole sandbox
+empties it. Every change is written to it before it is answered (a change
+that cannot be written answers -18, or 500 on the control surface, and is
+undone), so killing the sandbox (even with SIGKILL) loses nothing it
+acknowledged; the file is synced to disk once a second, so a power loss
+can lose the last second's changes, never the file (a record cut short is
+dropped, with a log line, at the next start). A file that holds accounts
+the sandbox was not started with says so at start, and keeps them from a
+control request without ?key=.
+
+GET /_sandbox/export gives an account as one document, PUT /_sandbox/import
+and -import (at start) take one back. GET /_sandbox/openapi.json is the
+API's OpenAPI 3.1 document: every route below, the vendor's and the web
+inbox's.
+
+SIGINT or SIGTERM stops it within a second: open waits (on the messages,
+an open inbox's) are answered with what they have, the state file is
+synced, and it exits 0.
 
 Flags:
 `
@@ -137,14 +181,42 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	tokenFile := fs.String("token-file", "", "write the control token here (mode 0600) once listening, for scripts")
 	quiet := fs.Bool("quiet", false, "do not log requests, nor the codes sent")
 	retention := fs.Int("retention", sandbox.DefaultRetention, "attempts (messages) of the OTP service each account keeps, with their verifications; past that the oldest verifications are forgotten")
+	retentionTotal := fs.Int("retention-total", sandbox.DefaultRetentionTotal, "attempts (messages) of every account together: each account keeps at most this divided by the number of accounts, when that is less than -retention")
+	maxAccounts := fs.Int("max-accounts", sandbox.DefaultMaxAccounts, "the most accounts the sandbox holds (named at start, opened, and from the state file): past it a new key is refused")
+	accountIdle := fs.Duration("account-idle", defaultAccountIdle, "forget an opened account, with everything in it, when no request named it for this long (0 keeps every account); the accounts named at start are never forgotten")
+	publicURL := fs.String("public-url", "", "the sandbox's address as phones reach it, where the sna URLs point (default: http://<the address it listens on>)")
+	var imports importList
+	fs.Var(&imports, "import", "an export of an account (GET /_sandbox/export) to load at start into the account it names; repeat the flag "+
+		"(or separate files with commas) for several. With -state, an account the state file already holds is kept as it is: the "+
+		"import seeds a new state file, and never undoes changes it saved")
+	health := fs.Bool("health", false, "probe the sandbox listening at -listen (the same setting and variable as the server's; 0.0.0.0 is reached at 127.0.0.1): "+
+		"GET "+sandbox.HealthPath+", print one line and exit 0 when it answers 200, else 1; the container image's health check")
+	if err := setFromEnvironment(fs, os.LookupEnv); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q: otp-sandbox takes flags only (otp-sandbox -h lists them)", fs.Arg(0))
 	}
-	if *retention < 1 {
+	if *health {
+		return probe(ctx, *listen, stderr)
+	}
+	switch {
+	case *retention < 1:
 		return fmt.Errorf("-retention must be 1 or more (got %d)", *retention)
+	case *retentionTotal < 1:
+		return fmt.Errorf("-retention-total must be 1 or more (got %d)", *retentionTotal)
+	case *maxAccounts < 1:
+		return fmt.Errorf("-max-accounts must be 1 or more (got %d)", *maxAccounts)
+	case *accountIdle < 0:
+		return fmt.Errorf("-account-idle must be 0 (keep every account) or a positive duration such as 24h (got %s)", *accountIdle)
+	}
+	if *publicURL != "" {
+		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("-public-url must be an http:// or https:// address such as http://sandbox:8787 (got %q)", *publicURL)
+		}
 	}
 	secretGiven := *secret != ""
 	if *secret == "" {
@@ -182,15 +254,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if *open {
 		shared = *secret
 	}
+	// The listener first: the sna URLs point at its address, port 0's too.
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", *listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if *publicURL == "" {
+		*publicURL = "http://" + ln.Addr().String()
+	}
 	srv, err := sandbox.New(sandbox.Options{
-		Accounts:     configured,
-		OpenAccounts: *open,
-		SharedSecret: shared,
-		Window:       time.Duration(window),
-		StateFile:    *stateFile,
-		Logger:       logger,
-		ControlToken: *controlToken,
-		Retention:    *retention,
+		Accounts:       configured,
+		OpenAccounts:   *open,
+		SharedSecret:   shared,
+		MaxAccounts:    *maxAccounts,
+		AccountIdle:    *accountIdle,
+		PublicURL:      *publicURL,
+		Window:         time.Duration(window),
+		StateFile:      *stateFile,
+		Logger:         logger,
+		ControlToken:   *controlToken,
+		Retention:      *retention,
+		RetentionTotal: *retentionTotal,
 	})
 	if err != nil {
 		return err
@@ -200,13 +286,13 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			logger.Error("closing the state file failed", "error", err)
 		}
 	}()
-
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", *listen)
-	if err != nil {
+	if err := importAtStart(srv, imports, stderr); err != nil {
 		return err
 	}
-	defer ln.Close()
+	if others := srv.ForeignAccounts(); len(others) > 0 {
+		fmt.Fprintf(stderr, "otp-sandbox: the state file holds accounts it was not started with: %s; they are kept, no request can sign in as them, "+
+			"and a control request reaches them only by naming them (?key=)\n", strings.Join(others, ", "))
+	}
 	base := fmt.Sprintf("http://%s%s", ln.Addr(), srv.Prefix())
 	if *tokenFile != "" {
 		if err := writePrivate(*tokenFile, *controlToken+"\n"); err != nil {
@@ -219,6 +305,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		tokenNote = "generated token: " + *controlToken
 	}
 	fmt.Fprintf(stderr, "otp-sandbox: control surface at http://%s/_sandbox/ requires \"Authorization: Bearer <token>\" (%s)\n", ln.Addr(), tokenNote)
+	fmt.Fprintf(stderr, "otp-sandbox: web inbox at http://%s/ (sign in with the control token, or an account's API key and secret)\n", ln.Addr())
 	// The address file last: a script that waits for it finds the token
 	// file written too.
 	if *addrFile != "" {
@@ -227,7 +314,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	hs := &http.Server{Handler: handler(srv), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -235,16 +322,78 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil {
-		return err
-	}
+	stop(hs, srv, logger)
 	fmt.Fprintln(stderr, "otp-sandbox: stopped")
 	return nil
 }
 
+// defaultAccountIdle is -account-idle's default: a day, longer than any
+// pipeline, so that only the accounts of jobs long finished go.
+const defaultAccountIdle = 24 * time.Hour
+
+// stopWithin is how long a stop may take: requests under way finish, open
+// waits answer with what they have; what is still open then is cut.
+const stopWithin = 900 * time.Millisecond
+
+// stop ends the server: the waits on the messages answer at once, the
+// requests under way finish, and within stopWithin what is left is cut,
+// so that a service manager's SIGTERM never waits and never reads a
+// failure. The caller closes the sandbox (and its state file) after.
+func stop(hs *http.Server, srv *sandbox.Server, logger *slog.Logger) {
+	srv.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), stopWithin)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		logger.Warn("requests still open at the stop were cut", "error", err)
+		_ = hs.Close()
+	}
+}
+
 // accountList is the repeatable -account flag.
+// importList is -import's files.
+type importList []string
+
+func (l *importList) String() string { return strings.Join(*l, ",") }
+
+func (l *importList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			*l = append(*l, f)
+		}
+	}
+	return nil
+}
+
+// importAtStart loads each -import file into the account it names, saved
+// like any import; an account that already holds something (from the
+// state file) is kept, and the line says so.
+func importAtStart(srv *sandbox.Server, files []string, stderr io.Writer) error {
+	for _, file := range files {
+		doc, err := os.ReadFile(file) //nolint:gosec // the operator names the file
+		if err != nil {
+			return fmt.Errorf("-import: %w", err)
+		}
+		var head struct {
+			Key string `json:"key"`
+		}
+		if err := json.Unmarshal(doc, &head); err != nil || head.Key == "" {
+			return fmt.Errorf("-import %s: not an export of otp-sandbox (GET /_sandbox/export gives one): it names no account", file)
+		}
+		if srv.Holds(head.Key) {
+			fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s is in the state file already, and is kept as it is\n", file, head.Key)
+			continue
+		}
+		sum, err := srv.Import(head.Key, doc)
+		if err != nil {
+			return fmt.Errorf("-import %s: %w (the account must be one the sandbox is started with, -account %s:SECRET, or -open-accounts)",
+				file, err, head.Key)
+		}
+		fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s: %d flows, %d apps, %d templates, %d verifications, %d numbers\n",
+			file, sum.Key, sum.Flows, sum.Apps, sum.Templates, sum.Verifications, sum.Numbers)
+	}
+	return nil
+}
+
 type accountList []string
 
 func (l *accountList) String() string { return "" } // the secrets are not shown, not even as defaults
@@ -364,3 +513,9 @@ func (w *windowFlag) Set(v string) error {
 	}
 	return nil
 }
+
+// handler is what serves the sandbox's requests: the sandbox itself. The
+// tests put the check of every request and answer against the OpenAPI
+// document in front of it (internal/apicheck, which this program must not
+// import).
+var handler = func(srv *sandbox.Server) http.Handler { return srv }

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/apicheck"
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
 func TestWindowFlag(t *testing.T) {
@@ -108,6 +111,12 @@ func start(t *testing.T, args ...string) started {
 	if err := os.WriteFile(tokenFile, []byte("stale\n"), 0o644); err != nil { //nolint:gosec // on purpose
 		t.Fatal(err)
 	}
+	// Every request and answer is checked against the OpenAPI document.
+	served := handler
+	handler = func(srv *sandbox.Server) http.Handler {
+		return apicheck.Handler(t, sandbox.OpenAPI(srv.Prefix(), sandbox.DefaultURL), srv.Prefix(), srv)
+	}
+	t.Cleanup(func() { handler = served })
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)

@@ -53,7 +53,7 @@ module "login" {
 }
 
 output "send_ids" {
-  description = "Pass these to POST /verification/send (appId, templateId and flowId)."
+  description = "Pass these to POST /verification/send as they are: appId a string, templateId and flowId numbers, as the API takes them."
   value       = module.login.send_ids
 }
 

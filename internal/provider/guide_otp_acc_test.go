@@ -33,7 +33,7 @@ func TestAccGuide_testingOTPFlows(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.must(nil, "apply", "-auto-approve")
-	for _, script := range []string{"send-and-check.sh", "fallback.sh", "send-limit.sh"} {
+	for _, script := range []string{"send-and-check.sh", "fallback.sh", "send-limit.sh", "fixed-code.sh"} {
 		for _, f := range []string{"otp.sh", script} {
 			b, err := os.ReadFile(filepath.Join(guide, "test", f)) //nolint:gosec // the repository's own files
 			if err != nil {

@@ -85,14 +85,21 @@ func TestAccModule_quickstartTestsInOpenAccounts(t *testing.T) {
 // free port until the test ends; it returns the API's base URL.
 func startOpenSandbox(t *testing.T, shared, token string) string {
 	t.Helper()
+	return startSandboxBinary(t, []string{"OTP_API_SECRET=" + shared, "OTP_SANDBOX_CONTROL_TOKEN=" + token}, "-open-accounts")
+}
+
+// startSandboxBinary builds otp-sandbox and starts it on a free port with
+// env and args, as a pipeline would; it returns the API's base URL.
+func startSandboxBinary(t *testing.T, env []string, args ...string) string {
+	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "otp-sandbox")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/otp-sandbox").CombinedOutput(); err != nil {
 		t.Fatalf("go build of otp-sandbox: %v\n%s", err, out)
 	}
 	addr := filepath.Join(dir, "addr")
-	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-addr-file", addr, "-open-accounts", "-quiet")
-	cmd.Env = []string{"OTP_API_SECRET=" + shared, "OTP_SANDBOX_CONTROL_TOKEN=" + token, "PATH=" + os.Getenv("PATH")}
+	cmd := exec.Command(bin, append([]string{"-listen", "127.0.0.1:0", "-addr-file", addr, "-quiet"}, args...)...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

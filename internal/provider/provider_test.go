@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/itniotech/terraform-provider-otp/internal/apicheck"
 	"github.com/itniotech/terraform-provider-otp/internal/sandbox"
 )
 
@@ -72,15 +73,23 @@ func newAccEnv(t *testing.T) *accEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checked := checkedSandbox(t, sb)
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f := e.before.Load(); f != nil {
 			(*f)(r)
 		}
-		sb.ServeHTTP(w, r)
+		checked.ServeHTTP(w, r)
 	}))
 	t.Cleanup(hs.Close)
 	e.sb, e.base = sb, hs.URL+sb.Prefix()
 	return e
+}
+
+// checkedSandbox is the sandbox with every request the provider sends and
+// every answer it gets checked against the sandbox's OpenAPI document: the
+// document users build clients from is the one the provider is tested on.
+func checkedSandbox(t *testing.T, sb *sandbox.Server) http.Handler {
+	return apicheck.Handler(t, sandbox.OpenAPI(sb.Prefix(), sandbox.DefaultURL), sb.Prefix(), sb)
 }
 
 // beforeFirst runs do once, just before the sandbox serves the first

@@ -27,13 +27,10 @@ func TestAccService_quickstart(t *testing.T) {
 	if realAccount() {
 		t.Skip("needs the sandbox's clock and message log")
 	}
-	e, token := newServiceEnv(t)
-	w := newCLIWorkspace(t, e, nil)
-	w.copyDir("../../examples/quickstart")
-	w.must(nil, "get")
+	e, token, w := quickstartWorkspace(t)
 	c := &serviceClient{t: t, base: e.base, key: e.key, secret: e.secret, token: token}
 
-	var firstIDs map[string]string
+	var firstIDs map[string]any
 	for _, round := range []struct {
 		vars                             []string
 		expiry, length, limit, firstWait int
@@ -44,7 +41,7 @@ func TestAccService_quickstart(t *testing.T) {
 		w.must(nil, append([]string{"apply", "-auto-approve"}, round.vars...)...)
 		var out struct {
 			SendIDs struct {
-				Value map[string]string `json:"value"`
+				Value map[string]any `json:"value"`
 			} `json:"send_ids"`
 		}
 		if err := json.Unmarshal([]byte(w.must(nil, "output", "-json")), &out); err != nil {
@@ -57,9 +54,11 @@ func TestAccService_quickstart(t *testing.T) {
 			t.Fatalf("the change replaced objects: ids %v, then %v", firstIDs, ids)
 		}
 		send := func(to string, flow bool) (string, string) {
-			body := map[string]any{"appId": ids["appId"], "templateId": atoi(t, ids["templateId"]), "to": to}
+			// The outputs give the ids in the API's types: templateId and
+			// flowId numbers, sent as they are.
+			body := map[string]any{"appId": ids["appId"], "templateId": ids["templateId"], "to": to}
 			if flow {
-				body["flowId"] = atoi(t, ids["flowId"])
+				body["flowId"] = ids["flowId"]
 			}
 			status, data := c.api("/verification/send", body)
 			var d struct {
@@ -144,19 +143,10 @@ func newServiceEnv(t *testing.T) (*accEnv, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(sb)
+	hs := httptest.NewServer(checkedSandbox(t, sb))
 	t.Cleanup(hs.Close)
 	e.sb, e.base = sb, hs.URL+sb.Prefix()
 	return e, token
-}
-
-func atoi(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // serviceClient is an application (signed requests) and its test (control
@@ -177,7 +167,21 @@ func (c *serviceClient) number(prefix string) string {
 func (c *serviceClient) api(path string, body any) (string, json.RawMessage) {
 	c.t.Helper()
 	b, _ := json.Marshal(body)
-	req, err := http.NewRequest("POST", c.base+path, bytes.NewReader(b))
+	var env struct {
+		Status string          `json:"status"`
+		Data   json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(c.signed("POST", path, b), &env); err != nil {
+		c.t.Fatal(err)
+	}
+	return env.Status, env.Data
+}
+
+// signed sends a request signed as the application signs it, and returns
+// the answer's body.
+func (c *serviceClient) signed(method, path string, body []byte) []byte {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -187,12 +191,20 @@ func (c *serviceClient) api(path string, body any) (string, json.RawMessage) {
 	req.Header.Set("Api-Key", c.key)
 	req.Header.Set("Timestamp", ts)
 	req.Header.Set("Sign", hex.EncodeToString(sum[:]))
-	var env struct {
-		Status string          `json:"status"`
-		Data   json.RawMessage `json:"data"`
-	}
-	c.do(req, &env)
-	return env.Status, env.Data
+	var b json.RawMessage
+	c.do(req, &b)
+	return b
+}
+
+// quickstartWorkspace is a workspace of the quickstart against a sandbox
+// whose control surface is on, with its token.
+func quickstartWorkspace(t *testing.T) (*accEnv, string, *cliWorkspace) {
+	t.Helper()
+	e, token := newServiceEnv(t)
+	w := newCLIWorkspace(t, e, nil)
+	w.copyDir("../../examples/quickstart")
+	w.must(nil, "get")
+	return e, token, w
 }
 
 func (c *serviceClient) verify(id, code string) int {

@@ -1,162 +1,123 @@
 package sandbox
 
 import (
-	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
-	"net/http"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // account is everything that belongs to one API key and to no other: its
-// secret, its request counters and user agents, its faults with their
-// random streams and injection counts. Its objects stay in the kinds'
-// collections, by key, which is what the state file keeps; ids are unique
-// across the sandbox, so that a method given only an id finds one object.
-//
-// An account is made once (configured, opened by a first request in open
-// mode, or found in the state file) and never removed: a reset empties it,
-// so a pointer to it stays good. The server's lock guards every field.
+// secret, its objects (flows, apps, templates), its OTP service, its
+// clock, its faults and its request counters. Its lock guards all of it,
+// and is the only lock a request of the account waits for besides the
+// journal's one writer: no account waits for another.
 type account struct {
 	key string
 	// secret signs the account's requests; "" for an account that only
 	// the state file knows (its key is no longer configured): its objects
 	// stay, and no request can sign in as it.
-	secret  string
+	secret string
+	// configured says the account was named at start (-account, -key):
+	// it is never forgotten.
+	configured bool
+	// lastUsed is when a request last named the account (Unix
+	// nanoseconds), for forgetting idle accounts.
+	lastUsed atomic.Int64
+
+	mu sync.Mutex
+	// gone says the account was forgotten (idle, or a reset of the whole
+	// sandbox) while a request held it: that request answers "try again",
+	// and the next one finds (or opens) the account anew.
+	gone    bool
+	objects objects
+	clock   *engine.Clock
+	svc     *engine.Service
+	faults  faultState
 	counts  map[string]int // requests by route name
 	agents  map[string]bool
-	faults  Faults
-	rng     *rand.Rand     // fault draws
-	idRNG   *rand.Rand     // app ids: a separate stream, so creating apps does not shift which requests fail
-	injects map[string]int // by fault kind
-	// svc is the account's OTP service (verifications, messages, its
-	// clock, its numbers and settings): made on first use
-	// (Server.serviceLocked), dropped by a reset.
-	svc *service
 }
 
-func newAccount(key, secret string) *account {
-	a := &account{key: key, secret: secret}
-	a.resetLocked()
+// newAccount makes an empty account whose changes the server saves.
+func (s *Server) newAccount(key, secret string, configured bool) *account {
+	a := &account{key: key, secret: secret, configured: configured, clock: engine.NewClock(s.opts.Now)}
+	a.touch()
+	a.svc = engine.New(engine.Options{
+		Clock:     a.clock,
+		IDs:       &s.verificationIDs,
+		Logger:    s.opts.Logger.With("key", key),
+		Save:      func(cs []engine.Change) error { return s.save(a, changeRecords(key, cs)...) },
+		Retention: s.retention,
+		SNABase:   s.opts.PublicURL,
+		SNAPrefix: snaPrefix(key),
+	})
+	a.resetInMemory()
 	return a
 }
 
-// resetLocked forgets what the account holds in memory but its objects:
-// counters, user agents, faults, the OTP service.
-func (a *account) resetLocked() {
-	a.resetCountsLocked()
-	a.setFaultsLocked(Faults{})
-	a.svc = nil
+// resetInMemory forgets everything the account holds but its key and
+// secret: objects, OTP service (its clock back to real time), counters,
+// user agents, faults.
+func (a *account) resetInMemory() {
+	a.objects = newObjects()
+	a.svc.Reset()
+	a.resetCounts()
+	a.setFaults(Faults{})
 }
 
-func (a *account) resetCountsLocked() {
+func (a *account) resetCounts() {
 	a.counts = map[string]int{}
 	a.agents = map[string]bool{}
 }
 
-func (a *account) setFaultsLocked(f Faults) {
-	seed := f.Seed
-	if seed == 0 {
-		seed = uint64(time.Now().UnixNano())
-	}
-	f.Routes = slices.Clone(f.Routes)
-	a.faults = f
-	a.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))   //nolint:gosec // fault draws, not security
-	a.idRNG = rand.New(rand.NewPCG(seed^0x5851f42d4c957f2d, seed)) //nolint:gosec // ids, not secrets
-	a.injects = map[string]int{}
+// setFaults replaces the account's faults and restarts their draws.
+func (a *account) setFaults(f Faults) {
+	a.faults = newFaultState(f)
+	a.clock.SetSkew(f.skew())
 }
 
-func (a *account) currentFaultsLocked() Faults {
-	f := a.faults
-	f.Routes = slices.Clone(f.Routes)
-	return f
-}
+// opened says the account is an open account's: a key signed with the
+// shared secret opened it, and would again.
+func (a *account) opened() bool { return !a.configured && a.secret != "" }
 
-// injectLocked draws against rate, honouring the limit of the fault's kind.
-func (a *account) injectLocked(kind string, rate float64) bool {
-	if rate <= 0 {
+// touch notes a request of the account, for the idle rule.
+func (a *account) touch() { a.lastUsed.Store(time.Now().UnixNano()) }
+
+// lock takes the account's lock; false when the account was forgotten
+// meanwhile (the lock is not held then).
+func (a *account) lock() bool {
+	a.mu.Lock()
+	if a.gone {
+		a.mu.Unlock()
 		return false
 	}
-	if a.faults.Limit > 0 && a.injects[kind] >= a.faults.Limit {
-		return false
-	}
-	if a.rng.Float64() >= rate {
-		return false
-	}
-	a.injects[kind]++
 	return true
 }
 
-// now is the account's clock: the sandbox's, moved by its clock skew fault.
-func (s *Server) nowLocked(a *account) time.Time {
-	return s.opts.Now().Add(a.faults.skew())
+// config is the account's configuration as the OTP engine reads it; the
+// caller holds the lock.
+func (a *account) config() engine.Config { return accountConfig{a} }
+
+type accountConfig struct{ a *account }
+
+func (c accountConfig) App(id string) (engine.App, bool) {
+	app, found := appKind.find(&c.a.objects, id)
+	return app.forEngine(), found
 }
 
-// errUnknownKey is the answer to a key that names no account, outside open
-// mode.
-func errUnknownKey(key string) error { return fmt.Errorf("unknown API key %q", key) }
-
-// accountLocked finds the account of key; in open mode an unknown key gets
-// a new, empty account, signed with the shared secret.
-func (s *Server) accountLocked(key string) (*account, error) {
-	if a := s.accounts[key]; a != nil {
-		return a, nil
-	}
-	if !s.opts.OpenAccounts || key == "" {
-		return nil, errUnknownKey(key)
-	}
-	a := newAccount(key, s.opts.SharedSecret)
-	s.accounts[key] = a
-	s.opts.Logger.Info("account opened", "key", key)
-	return a, nil
+func (c accountConfig) Template(id int64) (engine.Template, bool) {
+	t, found := templateKind.find(&c.a.objects, strconv.FormatInt(id, 10))
+	return t.forEngine(), found
 }
 
-// holderLocked is the account of a key found in the state file: the
-// configured or opened one, else one that holds the objects but cannot
-// sign in (the key is no longer configured).
-func (s *Server) holderLocked(key string) *account {
-	if a, err := s.accountLocked(key); err == nil {
-		return a
-	}
-	a := newAccount(key, "")
-	s.accounts[key] = a
-	return a
-}
-
-// keyless says whether a request without ?key= names an account: only on
-// a sandbox of one configured account, without open accounts.
-func (s *Server) keyless() (string, bool) {
-	if s.opts.OpenAccounts || len(s.opts.Accounts) != 1 {
-		return "", false
-	}
-	for key := range s.opts.Accounts {
-		return key, true
-	}
-	return "", false
-}
-
-// controlKey picks the account a control request is about, for every
-// control route: the ?key= parameter (in open mode, a new key opens an
-// account, so that a job can set faults before its first request), or,
-// without it, the only account of a one-account sandbox. named says
-// whether ?key= was given.
-func (s *Server) controlKey(r *http.Request) (a *account, named bool, err error) {
-	key := r.URL.Query().Get("key")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if key != "" {
-		a, err := s.accountLocked(key)
-		return a, true, err
-	}
-	if sole, found := s.keyless(); found {
-		return s.accounts[sole], false, nil
-	}
-	if s.opts.OpenAccounts {
-		return nil, false, errors.New("the sandbox has open accounts: name the account with ?key=<API key>")
-	}
-	return nil, false, errors.New("the sandbox has several accounts: name one with ?key=<API key>")
+func (c accountConfig) Flow(id int64) ([]Node, bool) {
+	f, found := flowKind.find(&c.a.objects, strconv.FormatInt(id, 10))
+	return f.Flow, found
 }
 
 // Account is one account's side of the counters, faults and reset, for a
@@ -170,9 +131,7 @@ type Account struct {
 // Account returns the account of key. In open mode an unknown key opens a
 // new, empty account, as its first request would.
 func (s *Server) Account(key string) (*Account, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a, err := s.accountLocked(key)
+	a, err := s.account(key)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
@@ -182,67 +141,80 @@ func (s *Server) Account(key string) (*Account, error) {
 // Key is the account's API key.
 func (h *Account) Key() string { return h.a.key }
 
+// with runs f under the account's lock; an account forgotten meanwhile
+// has nothing.
+func (h *Account) with(f func(a *account)) {
+	if h.a.lock() {
+		defer h.a.mu.Unlock()
+		f(h.a)
+	}
+}
+
 // Counts returns the number of requests each vendor route has received
 // from the account, by route name.
 func (h *Account) Counts() map[string]int {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	return maps.Clone(h.a.counts)
+	out := map[string]int{}
+	h.with(func(a *account) { out = maps.Clone(a.counts) })
+	return out
 }
 
 // Total is the number of vendor requests the account has made.
 func (h *Account) Total() int {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	return total(h.a.counts)
+	n := 0
+	h.with(func(a *account) { n = total(a.counts) })
+	return n
 }
 
 // ResetCounts zeroes the account's request counters and forgets its user
 // agents.
-func (h *Account) ResetCounts() {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	h.a.resetCountsLocked()
-}
+func (h *Account) ResetCounts() { h.with((*account).resetCounts) }
 
 // UserAgents returns the distinct User-Agent headers of the account's
 // requests since the last reset, sorted.
 func (h *Account) UserAgents() []string {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	return slices.Sorted(maps.Keys(h.a.agents))
+	var out []string
+	h.with(func(a *account) { out = slices.Sorted(maps.Keys(a.agents)) })
+	return out
 }
 
 // SetFaults replaces the account's faults and restarts their limits and
 // random draws. Other accounts keep theirs.
-func (h *Account) SetFaults(f Faults) {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	h.a.setFaultsLocked(f)
-}
+func (h *Account) SetFaults(f Faults) { h.with(func(a *account) { a.setFaults(f) }) }
 
 // CurrentFaults returns the account's faults.
 func (h *Account) CurrentFaults() Faults {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	return h.a.currentFaultsLocked()
+	var f Faults
+	h.with(func(a *account) { f = a.faults.current() })
+	return f
 }
 
 // Injected returns how many faults of each kind the account's requests got
 // since its faults were last set.
 func (h *Account) Injected() map[string]int {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	return maps.Clone(h.a.injects)
+	out := map[string]int{}
+	h.with(func(a *account) { out = maps.Clone(a.faults.injected) })
+	return out
 }
 
-// Reset forgets the account's objects, counters and faults, and saves
-// that; other accounts keep everything. Ids keep counting: they are the
-// sandbox's, not the account's.
+// Reset forgets the account's objects, counters, faults and OTP service,
+// and saves that; other accounts keep everything. Ids keep counting: they
+// are the sandbox's, not the account's.
 func (h *Account) Reset() error {
-	h.s.mu.Lock()
-	defer h.s.mu.Unlock()
-	return h.s.resetAccountLocked(h.a)
+	if !h.a.lock() {
+		return errForgotten
+	}
+	defer h.a.mu.Unlock()
+	return h.s.resetAccount(h.a)
+}
+
+// resetAccount forgets one account's everything, once that is saved; the
+// caller holds its lock.
+func (s *Server) resetAccount(a *account) error {
+	if err := s.save(a, record{Op: opReset, Key: a.key}); err != nil {
+		return err
+	}
+	a.resetInMemory()
+	return nil
 }
 
 func total(counts map[string]int) int {
@@ -251,17 +223,4 @@ func total(counts map[string]int) int {
 		n += v
 	}
 	return n
-}
-
-// sortedAccounts are the accounts in key order, for what acts on each.
-func (s *Server) sortedAccountsLocked() []*account {
-	return slices.SortedFunc(maps.Values(s.accounts), func(x, y *account) int {
-		switch {
-		case x.key < y.key:
-			return -1
-		case x.key > y.key:
-			return 1
-		}
-		return 0
-	})
 }

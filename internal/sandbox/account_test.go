@@ -1,9 +1,13 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -251,6 +255,42 @@ func TestAccountIsolation(t *testing.T) {
 		},
 	}
 	maps.Copy(control, serviceIsolationControl)
+	// The health check is about no account: what it says is the same
+	// whichever key asks, and it tells nothing of either.
+	control["GET "+HealthPath] = func(e seeded) {
+		mine, other := e.mustControl(200, "GET", HealthPath+"?key="+key, ""), e.mustControl(200, "GET", HealthPath+o, "")
+		if !bytes.Equal(mine, other) || bytes.Contains(mine, []byte(key)) || bytes.Contains(mine, []byte(otherKey)) {
+			e.t.Fatalf("health: %s, %s", mine, other)
+		}
+	}
+	// An export is the account's alone; an import cannot take ids another
+	// account holds.
+	control["GET /_sandbox/export"] = func(e seeded) {
+		doc := string(e.mustControl(200, "GET", "/_sandbox/export"+o, ""))
+		if !strings.Contains(doc, `"key":"`+otherKey+`"`) || strings.Contains(doc, `"key":"`+key+`"`) ||
+			strings.Contains(doc, id64(e.flow.FlowID)) || strings.Contains(doc, e.app.AppID) {
+			e.t.Fatalf("the other account's export shows the main one's: %s", doc)
+		}
+	}
+	control["PUT /_sandbox/import"] = func(e seeded) {
+		mine := e.mustControl(200, "GET", "/_sandbox/export?key="+key, "")
+		if status, raw := e.control("PUT", "/_sandbox/import"+o, string(mine)); status != 409 ||
+			!strings.Contains(string(raw), "flow "+id64(e.flow.FlowID)+" (account "+key+")") {
+			e.t.Fatalf("importing the main account's ids into the other: %d %s", status, raw)
+		}
+		e.mainUnchanged()
+		if f := e.srv.Flows(otherKey); len(f) != 1 || !jsonEqual(f[0], e.other.flow) {
+			e.t.Fatalf("a refused import changed the other account: %+v", f)
+		}
+	}
+	// So is the API's document.
+	control["GET "+OpenAPIPath] = func(e seeded) {
+		mine, other := e.mustControl(200, "GET", OpenAPIPath+"?key="+key, ""), e.mustControl(200, "GET", OpenAPIPath+o, "")
+		if !bytes.Equal(mine, other) || bytes.Contains(mine, []byte(key)) || bytes.Contains(mine, []byte(otherKey)) {
+			e.t.Fatalf("openapi: the documents differ, or name a key")
+		}
+	}
+	maps.Copy(control, inboxIsolationControl)
 	var routes []string
 	for _, r := range ControlRoutes() {
 		routes = append(routes, r.Method+" "+r.Path)
@@ -268,8 +308,14 @@ func TestAccountIsolation(t *testing.T) {
 func TestEveryControlRouteNeedsAKeyWithSeveralAccounts(t *testing.T) {
 	e := seed(t)
 	for _, r := range ControlRoutes() {
+		if r.Auth == AuthNone { // about no account: TestHealthOpensNoAccount
+			continue
+		}
 		path := strings.ReplaceAll(r.Path, "{id}", id64(e.flow.FlowID))
 		for _, query := range []string{"", "?key=nobody"} {
+			if query == "" && r.AllAccounts { // about every account: TestAccountsRoute
+				continue
+			}
 			status, raw := e.control(r.Method, path+query, "{}")
 			if status != 400 || !strings.Contains(string(raw), "key") {
 				t.Errorf("%s %s%s: %d %s", r.Method, path, query, status, raw)
@@ -381,9 +427,194 @@ func TestKeylessMethodsActOnEveryAccount(t *testing.T) {
 	}
 }
 
-// mu runs f with the server's lock held, to look inside.
+// mu runs f with the map of accounts' lock held, to look inside.
 func (e *env) mu(f func(*Server)) {
 	e.srv.mu.Lock()
 	defer e.srv.mu.Unlock()
 	f(e.srv)
+}
+
+// inAccountOf runs f under the lock of the account of key, to look inside.
+func inAccountOf(t *testing.T, s *Server, key string, f func(a *account)) {
+	t.Helper()
+	a := s.lookup(key)
+	if a == nil || !a.lock() {
+		t.Fatalf("no account %s", key)
+	}
+	defer a.mu.Unlock()
+	f(a)
+}
+
+// failAt makes the state file fail at these points from now on, as a full
+// or broken disk would.
+func (e *env) failAt(points ...string) {
+	e.t.Helper()
+	fail := func(point string) error {
+		if slices.Contains(points, point) {
+			return errors.New("injected failure at " + point)
+		}
+		return nil
+	}
+	e.srv.journal.failHook.Store(&fail)
+}
+
+// A state file written by an open-accounts sandbox, loaded by a sandbox of
+// one configured account: its accounts are kept and said, reachable by
+// name, and a control request without ?key= is refused, naming them, so
+// that it cannot reach them by mistake. (Before, a keyless reset there
+// erased them all.)
+func TestKeylessControlIsRefusedWhenTheFileHoldsOtherAccounts(t *testing.T) {
+	path := statePath(t)
+	shared := "shared-secret"
+	open := newEnv(t, withState(path), func(o *Options) { o.Accounts, o.OpenAccounts, o.SharedSecret = nil, true, shared })
+	jobs := []string{"job-A", "job-B", "job-C", "job-D"}
+	for _, job := range jobs {
+		if r := open.call("POST", "/otp/flow/add", validFlow, open.signed(job, shared)); r.Status != "0" {
+			t.Fatalf("%s: %+v", job, r)
+		}
+	}
+	if err := open.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	disk, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	one := newEnv(t, withState(path), func(o *Options) { o.Accounts = map[string]string{"a": "secret-a"} })
+	if got := one.srv.ForeignAccounts(); !slices.Equal(got, jobs) {
+		t.Fatalf("foreign accounts %v", got)
+	}
+	for _, r := range []struct{ method, path string }{{"POST", "/_sandbox/reset"}, {"GET", "/_sandbox/flows"}, {"DELETE", "/_sandbox/messages"}} {
+		status, raw := one.control(r.method, r.path, "")
+		if status != 400 || !strings.Contains(string(raw), "job-A, job-B, job-C, job-D") {
+			t.Fatalf("keyless %s %s: %d %s", r.method, r.path, status, raw)
+		}
+	}
+	if b, _ := os.ReadFile(path); !bytes.Equal(b, disk) {
+		t.Fatal("a refused keyless request changed the file")
+	}
+	if got := decode[[]Flow](t, one.mustControl(200, "GET", "/_sandbox/flows?key=job-C", "")); len(got) != 1 {
+		t.Fatalf("job-C's flows by name: %+v", got)
+	}
+	// No request can open them again: they are never forgotten as idle.
+	one.srv.opts.AccountIdle = time.Hour
+	one.srv.sweep(time.Now().Add(48 * time.Hour))
+	if len(one.srv.Flows("job-D")) != 1 {
+		t.Fatal("an account only the state file knows was forgotten as idle")
+	}
+	wantRefused(t, one.call("GET", "/otp/flow/list", "", one.signed("job-A", shared)), "-1", "unknown Api-Key")
+	// Named, the one account is reached as before.
+	one.mustControl(204, "POST", "/_sandbox/reset?key=a", "")
+	again := newEnv(t, withState(path), func(o *Options) { o.Accounts = map[string]string{"a": "secret-a"} })
+	for _, job := range jobs {
+		if len(again.srv.Flows(job)) != 1 {
+			t.Fatalf("%s lost its flow", job)
+		}
+	}
+}
+
+// A control request signed with an account's own key and secret, as on
+// the vendor API, reaches that account and no other; the control token
+// still reaches every account.
+func TestAnAccountsSignatureOpensItsControlRoutes(t *testing.T) {
+	e := newHTTPSvc(t, func(o *Options) { o.Accounts = map[string]string{key: secret, otherKey: otherSecret} })
+	id := e.send("4915100000001", "")
+	signedControl := e.signedControl
+	if status, raw := signedControl(key, secret, "GET", "/_sandbox/messages"); status != 200 || !strings.Contains(string(raw), id) {
+		t.Fatalf("the account's own messages, signed: %d %s", status, raw)
+	}
+	if status, raw := signedControl(otherKey, otherSecret, "GET", "/_sandbox/messages"); status != 200 || strings.Contains(string(raw), id) {
+		t.Fatalf("another account's signature saw the messages: %d %s", status, raw)
+	}
+	if status, raw := signedControl(otherKey, otherSecret, "GET", "/_sandbox/messages?key="+key); status != 403 || !strings.Contains(string(raw), `"error"`) {
+		t.Fatalf("a signature naming another account: %d %s", status, raw)
+	}
+	if status, _ := signedControl(otherKey, otherSecret, "POST", "/_sandbox/reset?key="+key); status != 403 {
+		t.Fatalf("a signed reset of another account: %d", status)
+	}
+	if status, _ := signedControl(key, "wrong-secret", "GET", "/_sandbox/messages"); status != 401 {
+		t.Fatalf("a bad signature: %d", status)
+	}
+	if got := e.messages("key=" + key); len(got) != 1 {
+		t.Fatalf("the control token no longer reaches the account: %+v", got)
+	}
+	// Without a control token, the signatures still open their accounts.
+	noToken := newEnv(t, func(o *Options) { o.ControlToken = "" })
+	if status, _ := noToken.control("GET", "/_sandbox/flows?key="+key, ""); status != 403 {
+		t.Fatalf("a token on a sandbox without one: %d", status)
+	}
+	req, _ := http.NewRequest("GET", noToken.hs.URL+"/_sandbox/flows", nil)
+	for h, v := range noToken.signed(key, secret) {
+		req.Header.Set(h, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("a signed request on a sandbox without a token: %d", resp.StatusCode)
+	}
+}
+
+// Open accounts are bounded: past MaxAccounts a new key is refused, saying
+// why; an opened account no request named for AccountIdle is forgotten,
+// with everything in it, saved; a configured one never is.
+func TestOpenAccountsAreBounded(t *testing.T) {
+	path := statePath(t)
+	shared := "shared-secret"
+	opts := func(o *Options) {
+		o.OpenAccounts, o.SharedSecret, o.MaxAccounts, o.AccountIdle = true, shared, 3, time.Hour
+	}
+	e := newEnv(t, withState(path), opts) // two configured accounts, one more may open
+	if r := e.call("POST", "/otp/flow/add", validFlow, e.signed("job-1", shared)); r.Status != "0" {
+		t.Fatalf("job-1: %+v", r)
+	}
+	r := e.call("GET", "/otp/flow/list", "", e.signed("job-2", shared))
+	wantRefused(t, r, "-23", "-max-accounts")
+	if status, raw := e.control("PUT", "/_sandbox/faults?key=job-2", `{}`); status != 503 || !strings.Contains(string(raw), "-max-accounts") {
+		t.Fatalf("a control request opening a fourth account: %d %s", status, raw)
+	}
+	e.newFlow("configured-flow")
+
+	e.srv.sweep(time.Now().Add(59 * time.Minute))
+	if len(e.srv.Flows("job-1")) != 1 {
+		t.Fatal("an account was forgotten before it was idle for AccountIdle")
+	}
+	e.srv.sweep(time.Now().Add(61 * time.Minute))
+	e.mu(func(s *Server) {
+		if _, kept := s.accounts["job-1"]; kept {
+			t.Fatal("an idle account was kept")
+		}
+	})
+	if len(e.srv.Flows(key)) != 1 {
+		t.Fatal("a configured account was forgotten")
+	}
+	// Its place is free again, and what it held is gone, after a restart too.
+	if r := e.call("GET", "/otp/flow/list", "", e.signed("job-2", shared)); r.Status != "0" {
+		t.Fatalf("job-2 after job-1 was forgotten: %+v", r)
+	}
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again := newEnv(t, withState(path), opts)
+	if len(again.srv.Flows("job-1")) != 0 || len(again.srv.Flows(key)) != 1 {
+		t.Fatalf("after a restart: job-1 %+v, %s %+v", again.srv.Flows("job-1"), key, again.srv.Flows(key))
+	}
+}
+
+// The retention has a sandbox-wide cap: each account keeps at most its
+// share of RetentionTotal.
+func TestRetentionTotalIsShared(t *testing.T) {
+	e := newHTTPSvc(t, func(o *Options) {
+		o.Accounts = map[string]string{key: secret, otherKey: otherSecret}
+		o.Retention, o.RetentionTotal = 100, 10 // 5 each
+	})
+	for i := range 8 {
+		e.send(fmt.Sprintf("49151%08d", i), "")
+	}
+	if n := len(e.messages("key=" + key)); n != 5 {
+		t.Fatalf("%d messages kept, want 5 (10 for 2 accounts)", n)
+	}
 }

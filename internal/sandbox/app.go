@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // App is a verification-code application: how long a code stays valid and
@@ -39,36 +41,35 @@ const (
 
 // limitFields describe a Limit, for the reference.
 var limitFields = []Field{
-	{Name: "enabled", Values: "true or false (the default): whether the cap applies; when false, the other fields are dropped (null)"},
-	{Name: "unit", Values: "1 (day), 2 (hour), 3 (minute) or 4 (second): the unit of the period; required when enabled"},
-	{Name: "period", Values: fmt.Sprintf("integer, %d to %d: the length of the period, in units; required when enabled", periodMin, periodMax)},
-	{Name: "limit", Values: fmt.Sprintf("integer, 1 to %d: the most sends in one period; required when enabled", int64(limitMax))},
+	field("enabled", TypeBoolean).def(false).means("whether the cap applies; when false, the other fields are dropped (null)"),
+	choice("unit", TypeInteger, Choice{1, "day"}, Choice{2, "hour"}, Choice{3, "minute"}, Choice{4, "second"}).
+		means("the unit of the period").requiredIf("enabled"),
+	field("period", TypeInteger).between(periodMin, periodMax).means("the length of the period, in units").requiredIf("enabled"),
+	field("limit", TypeInteger).between(1, limitMax).means("the most sends in one period").requiredIf("enabled"),
 }
-
-// createTimeZone is the vendor's: its samples show +08:00.
-var createTimeZone = time.FixedZone("UTC+8", 8*60*60)
 
 var appKind = &kind[App]{
 	one: "app", many: "apps", idField: "appId",
-	ids:       randomIDs{length: appIDLength},
-	endpoints: []endpoint{{RouteAppAdd, opAdd}, {RouteAppUpdate, opUpdate}, {RouteAppDetails, opDetails}},
-	fixed:     []string{"createTime"},
+	ids:    randomIDs{length: appIDLength},
+	routes: []op{opAdd, opUpdate, opDetails},
+	fixed:  []string{"createTime"},
 	fields: []Field{
 		nameField("apps"),
-		{Name: "codeExpiry", Values: fmt.Sprintf("integer, %d to %d: minutes a sent code stays valid; default %d", codeExpiryMin, codeExpiryMax, codeExpiryDefault)},
-		{Name: "periodTotalSendLimit", Values: "object: caps all sends of the app in a period; absent, null or not enabled: no cap", Fields: limitFields},
-		{Name: "periodPhoneSendLimit", Values: "object: caps the sends to one phone number in a period; absent, null or not enabled: no cap", Fields: limitFields},
-		{Name: "createTime", Values: "string: when the app was added, in RFC 3339 at +08:00 as the vendor gives it; assigned by the sandbox, ignored when sent"},
+		field("codeExpiry", TypeInteger).between(codeExpiryMin, codeExpiryMax).def(codeExpiryDefault).means("minutes a sent code stays valid"),
+		field("periodTotalSendLimit", TypeObject).means("caps all sends of the app in a period; absent, null or not enabled: no cap").of(limitFields...),
+		field("periodPhoneSendLimit", TypeObject).means("caps the sends to one phone number in a period; absent, null or not enabled: no cap").of(limitFields...),
+		field("createTime", "").means("when the app was added, in RFC 3339 at +08:00 as the vendor gives it; assigned by the sandbox, ignored when sent"),
 	},
-	usedBy: "templates",
-	coll:   func(st *state) *collection[App] { return &st.Apps },
-	id:     func(a App) string { return a.AppID },
-	setID:  func(a *App, id string) { a.AppID = id },
-	name:   func(a App) string { return a.Name },
-	parse:  parseApp,
+	usedBy:   "templates",
+	updateID: true,
+	of:       func(o *objects) *list[App] { return &o.apps },
+	id:       func(a App) string { return a.AppID },
+	setID:    func(a *App, id string) { a.AppID = id },
+	name:     func(a App) string { return a.Name },
+	parse:    parseApp,
 	keep: func(next, prev *App, now time.Time) {
 		if prev == nil {
-			next.CreateTime = now.In(createTimeZone).Format(time.RFC3339)
+			next.CreateTime = engine.VendorTime(now)
 		} else {
 			next.CreateTime = prev.CreateTime
 		}
@@ -78,9 +79,9 @@ var appKind = &kind[App]{
 			a.CodeExpiry = codeExpiryDefault
 		}
 	},
-	users: func(st *state, key, id string) string {
+	users: func(o *objects, id string) string {
 		var users []string
-		for _, t := range st.Templates.Accounts[key] {
+		for _, t := range o.templates.objs {
 			if t.AppID == id {
 				users = append(users, fmt.Sprint(t.TemplateID))
 			}
@@ -135,6 +136,21 @@ func parseLimit(b *body, field string) Limit {
 	period := int(lb.intIn("period", true, 0, periodMin, periodMax, ""))
 	limit := lb.intIn("limit", true, 0, 1, limitMax, "")
 	return Limit{Enabled: true, Unit: &unit, Period: &period, Limit: &limit}
+}
+
+// forEngine is what a send reads of the app.
+func (a App) forEngine() engine.App {
+	return engine.App{
+		ID: a.AppID, CodeExpiry: time.Duration(a.CodeExpiry) * time.Minute,
+		TotalLimit: a.PeriodTotalSendLimit.forEngine(), PhoneLimit: a.PeriodPhoneSendLimit.forEngine(),
+	}
+}
+
+func (l Limit) forEngine() engine.Limit {
+	if !l.Enabled || l.Unit == nil || l.Period == nil || l.Limit == nil {
+		return engine.Limit{}
+	}
+	return engine.Limit{Enabled: true, Unit: *l.Unit, Period: *l.Period, Max: *l.Limit}
 }
 
 // Apps returns an account's apps in the order they were created.

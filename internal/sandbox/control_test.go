@@ -21,11 +21,17 @@ func TestControlRoutesDescribeEveryMountedRoute(t *testing.T) {
 	newEnv(t).srv.mount(&mounted)
 	var control []string
 	vendor := 0
+	plain := map[string]bool{} // the sna URLs, the web inbox
+	for _, r := range Routes() {
+		if r.Auth == AuthNone {
+			plain[r.Method+" "+exact(r.Path)] = true
+		}
+	}
 	for _, p := range mounted {
 		switch _, path, _ := strings.Cut(p, " "); {
 		case strings.HasPrefix(path, "/_sandbox/"):
 			control = append(control, p)
-		case strings.HasPrefix(path, snaPath), !strings.Contains(p, " "): // sna URLs; the envelope for unknown paths
+		case plain[p], !strings.Contains(p, " "): // unauthenticated routes; the envelope for unknown paths
 		default:
 			vendor++
 		}
@@ -51,7 +57,7 @@ func TestControlRoutesDescribeEveryMountedRoute(t *testing.T) {
 // The field lists are written by hand beside each parser; here they are
 // held to the JSON the sandbox really reads and answers.
 func TestControlFieldsAreTheJSONFields(t *testing.T) {
-	byPath := map[string]ControlRoute{}
+	byPath := map[string]Route{}
 	for _, r := range ControlRoutes() {
 		byPath[r.Method+" "+r.Path] = r
 	}
@@ -77,7 +83,7 @@ func TestControlFieldsAreTheJSONFields(t *testing.T) {
 		{"templates", "templateId", reflect.TypeFor[Template]()},
 	} {
 		add := byPath["POST /_sandbox/"+k.many]
-		check(k.many, k.typ, add.Fields, k.idField)
+		check(k.many, k.typ, add.Fields)
 		if !strings.Contains(add.Does, k.idField) {
 			t.Errorf("%s: the add does not name the id it assigns: %s", k.many, add.Does)
 		}
@@ -95,7 +101,7 @@ func TestControlFieldsAreTheJSONFields(t *testing.T) {
 }
 
 func TestControlReferenceFollowsTheKinds(t *testing.T) {
-	byPath := map[string]ControlRoute{}
+	byPath := map[string]Route{}
 	for _, r := range ControlRoutes() {
 		byPath[r.Method+" "+r.Path] = r
 	}
@@ -109,7 +115,7 @@ func TestControlReferenceFollowsTheKinds(t *testing.T) {
 			t.Errorf("%s: %s", fixed.route, byPath[fixed.route].Does)
 		}
 	}
-	if f := byPath["POST /_sandbox/templates"].Fields[0]; f.Name != "appId" || !strings.HasSuffix(f.Values, "cannot change") {
+	if f := byPath["POST /_sandbox/templates"].Fields[1]; f.Name != "appId" || !strings.HasSuffix(f.Values, "cannot change") {
 		t.Errorf("the template's appId: %+v", f)
 	}
 	// Only kinds whose objects others use can refuse a delete.
@@ -120,9 +126,9 @@ func TestControlReferenceFollowsTheKinds(t *testing.T) {
 		t.Error("usedBy must name what users looks for, and only then")
 	}
 	// The table is a copy: a caller cannot change the reference.
-	byPath["POST /_sandbox/flows"].Fields[1].Fields[0].Name = "changed"
+	byPath["POST /_sandbox/flows"].Fields[2].Fields[0].Name = "changed"
 	for _, r := range ControlRoutes() {
-		if r.Path == "/_sandbox/flows" && r.Method == "POST" && r.Fields[1].Fields[0].Name != "waitingTime" {
+		if r.Path == "/_sandbox/flows" && r.Method == "POST" && r.Fields[2].Fields[0].Name != "waitingTime" {
 			t.Error("ControlRoutes shares its fields")
 		}
 	}
@@ -194,11 +200,19 @@ func walk(docs []Field, prefix string, out *[]string) {
 // token; TestControlSurfaceRequiresTheToken checks that nothing changes.
 func TestEveryControlRouteRequiresTheToken(t *testing.T) {
 	e := newEnv(t)
+	var public []string
 	for _, r := range ControlRoutes() {
+		if r.Auth == AuthNone {
+			public = append(public, r.Method+" "+r.Path)
+			continue
+		}
 		path := strings.ReplaceAll(r.Path, "{id}", "1")
 		if status, raw, _ := e.controlAuth("", r.Method, path, "{}"); status != http.StatusUnauthorized {
 			t.Errorf("%s %s without the token: %d %s", r.Method, path, status, raw)
 		}
+	}
+	if want := []string{"GET " + HealthPath, "GET " + OpenAPIPath}; !slices.Equal(public, want) {
+		t.Errorf("routes without the token: %v, want %v", public, want)
 	}
 }
 
@@ -211,5 +225,76 @@ func TestPatchErrorsGrammar(t *testing.T) {
 	}
 	if err := appKind.patch(&a, map[string]json.RawMessage{"createTime": []byte(`"x"`)}); err == nil || !strings.Contains(err.Error(), "an app's createTime cannot change") {
 		t.Errorf("fixed field: %v", err)
+	}
+}
+
+// A body over the limit is answered as one, naming the limit: -22 on the
+// vendor API, 413 on the control surface, however large it is. (Before,
+// bodies were cut at 1 MiB without a word: "-22 the request body must be a
+// JSON object", "unexpected EOF", or a reset connection.)
+func TestBodiesOverTheLimit(t *testing.T) {
+	e := newHTTPSvc(t)
+	for _, size := range []int{maxBody + 1, 10 << 20} {
+		big := `{"appId":"` + strings.Repeat("x", size) + `"}`
+		r := e.call("POST", "/otp/verification/send", big, nil)
+		wantRefused(t, r, "-22", "1 MiB")
+		status, raw := e.control("POST", "/_sandbox/flows", big)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), "1 MiB") {
+			t.Fatalf("a control body of %d bytes: %d %s", size, status, raw)
+		}
+		status, raw = e.control("PUT", "/_sandbox/faults", big)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"error"`) {
+			t.Fatalf("a faults body of %d bytes: %d %s", size, status, raw)
+		}
+	}
+	// At the limit, a body is read whole.
+	atLimit := `{"name":"at-the-limit","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`
+	atLimit += strings.Repeat(" ", maxBody-len(atLimit))
+	if status, raw := e.control("POST", "/_sandbox/flows", atLimit); status != 201 {
+		t.Fatalf("a body of exactly the limit: %d %s", status, raw)
+	}
+}
+
+// A control body is one JSON value: anything after it is refused.
+func TestControlBodiesAreOneJSONValue(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range []struct{ method, path, body string }{
+		{"PUT", "/_sandbox/faults?key=" + key, `{"latencyMs":1} garbage {`},
+		{"PUT", "/_sandbox/faults?key=" + key, `{"latencyMs":1}{"latencyMs":2}`},
+		{"POST", "/_sandbox/flows?key=" + key, validFlow + ` x`},
+		{"PATCH", "/_sandbox/flows/10001?key=" + key, `{"name":"abcd"} []`},
+	} {
+		status, raw := e.control(r.method, r.path, r.body)
+		if status != 400 || !strings.Contains(string(raw), "follows the JSON value") {
+			t.Errorf("%s %s %s: %d %s", r.method, r.path, r.body, status, raw)
+		}
+	}
+	if f := e.srv.CurrentFaults(); f.LatencyMS != 0 {
+		t.Fatalf("a refused body set the faults: %+v", f)
+	}
+	e.mustControl(200, "PUT", "/_sandbox/faults?key="+key, "{\"latencyMs\":0}\n\t ")
+}
+
+// Every path under /_sandbox/ that no route has answers {"error": …}, as
+// every control failure does: 404, or 405 with the methods the path takes.
+func TestUnknownControlPathsAnswerJSON(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{"GET", "/_sandbox/nothing", 404, ""},
+		{"GET", "/_sandbox/", 404, ""},
+		{"POST", "/_sandbox/flows/10001/extra", 404, ""},
+		{"PUT", "/_sandbox/flows", 405, "GET, POST"},
+		{"GET", "/_sandbox/reset", 405, "POST"},
+		{"POST", "/_sandbox/numbers/4915100000001", 405, "DELETE, GET, PUT"},
+	} {
+		status, raw, header := e.controlAuth("Bearer "+controlToken, c.method, c.path+"?key="+key, "")
+		var body map[string]string
+		if err := json.Unmarshal(raw, &body); err != nil || body["error"] == "" || status != c.status || header.Get("Allow") != c.allow {
+			t.Errorf("%s %s: %d %q Allow %q", c.method, c.path, status, raw, header.Get("Allow"))
+		}
 	}
 }

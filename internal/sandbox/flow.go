@@ -3,15 +3,13 @@ package sandbox
 import (
 	"fmt"
 	"strconv"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
-// Node is one step of a task flow, in the API's field names.
-type Node struct {
-	WaitingTime int    `json:"waitingTime"`
-	Status      int    `json:"status"`
-	Channel     string `json:"channel"`
-	ChannelCut  int    `json:"channelCut"`
-}
+// Node is one step of a task flow, in the API's field names: the OTP
+// engine runs them as they are.
+type Node = engine.Node
 
 // Flow is a task flow: a named, ordered list of fallback steps.
 type Flow struct {
@@ -28,20 +26,19 @@ const (
 
 var flowKind = &kind[Flow]{
 	one: "flow", many: "flows", idField: "flowId",
-	ids: counter{first: firstFlowID},
-	endpoints: []endpoint{
-		{RouteFlowAdd, opAdd}, {RouteFlowUpdate, opUpdate}, {RouteFlowDetails, opDetails}, {RouteFlowList, opList},
-	},
+	ids:    counter{first: firstFlowID},
+	routes: []op{opAdd, opUpdate, opDetails, opList},
 	fields: []Field{
 		nameField("flows"),
-		{Name: "flow", Values: "array of 1 or more steps, which run in order; required", Fields: []Field{
-			{Name: "waitingTime", Values: fmt.Sprintf("integer, %d to %d: seconds to wait before the step runs; required", waitingTimeMin, waitingTimeMax)},
-			{Name: "status", Values: "1 (the send failed) or 2 (the code was not checked): what triggers the step; required"},
-			{Name: "channel", Values: `"sms" or "call" (a voice call): how the step resends the code; required`},
-			{Name: "channelCut", Values: "0 (switch channel; the default) or 1 (keep the channel)"},
-		}},
+		field("flow", TypeArray).chars(1, 0).means("the steps, which run in order").required().of(
+			field("waitingTime", TypeInteger).between(waitingTimeMin, waitingTimeMax).means("seconds to wait before the step runs").required(),
+			choice("status", TypeInteger, Choice{1, "the send failed"}, Choice{2, "the code was not checked"}).
+				means("what triggers the step").required(),
+			choice("channel", TypeString, Choice{"sms", ""}, Choice{"call", "a voice call"}).means("how the step resends the code").required(),
+			choice("channelCut", TypeInteger, Choice{0, "switch channel"}, Choice{1, "keep the channel"}).def(0),
+		),
 	},
-	coll:  func(st *state) *collection[Flow] { return &st.Flows },
+	of:    func(o *objects) *list[Flow] { return &o.flows },
 	id:    func(f Flow) string { return strconv.FormatInt(f.FlowID, 10) },
 	setID: func(f *Flow, id string) { f.FlowID = intID(id) },
 	name:  func(f Flow) string { return f.Name },

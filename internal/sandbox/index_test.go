@@ -22,22 +22,23 @@ func TestIndexFollowsEveryChange(t *testing.T) {
 	node := []Node{{WaitingTime: 30, Status: 1, Channel: "sms"}}
 	check := func(s *Server, step string) {
 		t.Helper()
-		s.mu.Lock()
-		defer s.mu.Unlock()
 		for _, k := range []string{key, otherKey} {
-			objs := s.state.Flows.Accounts[k]
-			for i, f := range objs {
-				id := id64(f.FlowID)
-				if got := flowKind.index(s.state, k, id); got != i {
-					t.Fatalf("%s: flow %s is at %d, the index says %d", step, id, i, got)
+			inAccountOf(t, s, k, func(a *account) {
+				o := &a.objects
+				objs := o.flows.objs
+				for i, f := range objs {
+					id := id64(f.FlowID)
+					if got := flowKind.position(o, id); got != i {
+						t.Fatalf("%s: flow %s is at %d, the index says %d", step, id, i, got)
+					}
+					if !flowKind.nameTaken(o, f.Name, "") || flowKind.nameTaken(o, f.Name, id) {
+						t.Fatalf("%s: the index does not know the name %q of flow %s", step, f.Name, id)
+					}
 				}
-				if !flowKind.nameTaken(s.state, k, f.Name, "") || flowKind.nameTaken(s.state, k, f.Name, id) {
-					t.Fatalf("%s: the index does not know the name %q of flow %s", step, f.Name, id)
+				if ix := flowKind.index(&o.flows); len(ix.byID) != len(objs) || len(ix.byName) != len(objs) {
+					t.Fatalf("%s: the index of %s has %d ids and %d names for %d flows", step, k, len(ix.byID), len(ix.byName), len(objs))
 				}
-			}
-			if ix := flowKind.lookup(s.state, k); len(ix.byID) != len(objs) || len(ix.byName) != len(objs) {
-				t.Fatalf("%s: the index of %s has %d ids and %d names for %d flows", step, k, len(ix.byID), len(ix.byName), len(objs))
-			}
+			})
 		}
 	}
 	for step := range 600 {
@@ -67,12 +68,7 @@ func TestIndexFollowsEveryChange(t *testing.T) {
 	sameState(t, e.srv, again.srv, key, otherKey)
 
 	// Changes undone after a failed save leave the index as it was.
-	readOnly, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer readOnly.Close()
-	e.mu(func(s *Server) { s.journal.f = readOnly })
+	e.failAt(failAppend)
 	flows := e.srv.Flows(key)
 	if _, err := e.srv.AddFlow(key, Flow{Name: "not-saved", Flow: node}); err == nil {
 		t.Fatal("a create was saved on a read-only file")
@@ -82,8 +78,8 @@ func TestIndexFollowsEveryChange(t *testing.T) {
 		_ = e.srv.DeleteFlow(flows[len(flows)-1].FlowID)
 	}
 	check(e.srv, "undone changes")
-	e.mu(func(s *Server) {
-		if flowKind.nameTaken(s.state, key, "not-saved", "") || flowKind.nameTaken(s.state, key, "renamed-not-saved", "") {
+	inAccountOf(t, e.srv, key, func(a *account) {
+		if flowKind.nameTaken(&a.objects, "not-saved", "") || flowKind.nameTaken(&a.objects, "renamed-not-saved", "") {
 			t.Fatal("an undone change's name stayed taken")
 		}
 	})

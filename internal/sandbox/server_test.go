@@ -10,8 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/apicheck"
 )
 
 const (
@@ -27,26 +30,43 @@ type env struct {
 	srv *Server
 	hs  *httptest.Server
 	now func() time.Time // the server's clock, which signatures must follow
+	// real is the server's real clock unless a test gave its own
+	// (setNow moves it).
+	real *atomic.Pointer[func() time.Time]
 }
+
+// setNow sets the server's real clock (of an env made without Options.Now).
+func (e *env) setNow(now func() time.Time) { e.real.Store(&now) }
 
 func newEnv(t *testing.T, mods ...func(*Options)) *env {
 	t.Helper()
-	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken}
+	// The listener first: the sandbox's public address (of its sna URLs)
+	// is the test server's.
+	hs := httptest.NewUnstartedServer(nil)
+	clock := &atomic.Pointer[func() time.Time]{}
+	wall := time.Now
+	clock.Store(&wall)
+	opts := Options{Accounts: map[string]string{key: secret, otherKey: otherSecret}, ControlToken: controlToken,
+		PublicURL: "http://" + hs.Listener.Addr().String(), Now: func() time.Time { return (*clock.Load())() }}
 	for _, m := range mods {
 		m(&opts)
 	}
 	srv, err := New(opts)
 	if err != nil {
+		hs.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	hs := httptest.NewServer(srv)
+	// Every request and answer of the tests is checked against the
+	// sandbox's OpenAPI document.
+	hs.Config.Handler = apicheck.Handler(t, OpenAPI(srv.Prefix(), srv.publicBase()), srv.Prefix(), srv)
+	hs.Start()
 	t.Cleanup(hs.Close)
 	now := opts.Now
 	if now == nil {
 		now = time.Now
 	}
-	return &env{t: t, srv: srv, hs: hs, now: now}
+	return &env{t: t, srv: srv, hs: hs, now: now, real: clock}
 }
 
 type response struct {
@@ -81,6 +101,9 @@ func (e *env) call(method, path, body string, headers map[string]string) respons
 	req.Header.Set("Content-Type", "application/json;charset=UTF-8")
 	for k, v := range headers {
 		req.Header.Set(k, v)
+	}
+	if h, set := headers["Host"]; set {
+		req.Host = h // what the client says it sent the request to
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -164,6 +187,26 @@ func (e *env) controlAuth(auth, method, path, body string) (int, []byte, http.He
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, raw, resp.Header
+}
+
+// signedControl sends a control request signed with an account's key and
+// secret, as the vendor API is signed.
+func (e *env) signedControl(k, s, method, path string) (int, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.hs.URL+path, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for h, v := range e.signed(k, s) {
+		req.Header.Set(h, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }
 
 func (e *env) mustControl(want int, method, path, body string) []byte {
@@ -263,6 +306,17 @@ func TestAuthentication(t *testing.T) {
 			})
 		}
 	}
+	// A timestamp in milliseconds (or finer) is named as such: -16 alone
+	// reads as a clock a few minutes off.
+	for unit, ts := range map[string]string{
+		"milliseconds": strconv.FormatInt(time.Now().UnixMilli(), 10), "microseconds": strconv.FormatInt(time.Now().UnixMicro(), 10),
+		"nanoseconds": strconv.FormatInt(time.Now().UnixNano(), 10),
+	} {
+		wantRefused(t, e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": key, "Timestamp": ts, "Sign": sign(key, secret, ts)}),
+			"-16", "Timestamp must be in seconds since 1970, got "+ts+", which looks like "+unit)
+	}
+	wantRefused(t, e.call("GET", "/otp/flow/list", "", map[string]string{"Api-Key": key, "Timestamp": ts(-120), "Sign": sign(key, secret, ts(-120))}),
+		"-16", "from the sandbox's clock")
 	wantRefused(t, e.call("GET", "/otp/app/details/nope", "", map[string]string{"Api-Key": ""}), "-1", "headers are required")
 	wantRefused(t, e.call("PUT", "/otp/template/update/abc", "{", map[string]string{"Api-Key": ""}), "-1", "headers are required")
 }

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // Every documented field rule of the service's bodies, with the reason a
@@ -79,7 +81,7 @@ func TestServiceBodies(t *testing.T) {
 
 func TestSendBodyValues(t *testing.T) {
 	r, reason := parseSend([]byte(`{"appId":"AppOne01","templateId":20001,"flowId":10001,"to":"4915100000001","orderId":"o-1"}`), false)
-	want := sendRequest{via: viaSend, AppID: "AppOne01", TemplateID: 20001, FlowID: 10001, To: "4915100000001", Channel: channelSMS, OrderID: "o-1"}
+	want := engine.SendRequest{AppID: "AppOne01", TemplateID: 20001, FlowID: 10001, To: "4915100000001", Channel: engine.ChannelSMS, OrderID: "o-1"}
 	if reason != "" || r != want {
 		t.Fatalf("got %+v %q, want %+v", r, reason, want)
 	}
@@ -104,8 +106,8 @@ func FuzzServiceBodies(f *testing.F) {
 			if reason != "" {
 				continue
 			}
-			if !isPhoneNumber(r.To) || len(r.AppID) < appIDMin || (!rule && r.TemplateID <= 0) || r.FlowID < 0 ||
-				(rule && !isCode(r.Code, ruleCodeMin)) || !slices.Contains(channels, r.Channel) {
+			if !engine.IsPhoneNumber(r.To) || len(r.AppID) < appIDMin || (!rule && r.TemplateID <= 0) || r.FlowID < 0 ||
+				(rule && !isCode(r.Code, ruleCodeMin)) || !slices.Contains(engine.Channels, r.Channel) || r.Rule != rule {
 				t.Fatalf("accepted %q as %+v", raw, r)
 			}
 		}

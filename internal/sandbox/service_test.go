@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // The OTP service through HTTP: the vendor's routes with their documented
@@ -47,7 +49,7 @@ func (e httpSvc) sendBody(to string, extra string) string {
 // send sends a code and returns its verificationId.
 func (e httpSvc) send(to string, extra string) string {
 	e.t.Helper()
-	var d sendAnswer
+	var d engine.SendAnswer
 	if err := json.Unmarshal(e.must("POST", "/otp/verification/send", e.sendBody(to, extra)), &d); err != nil {
 		e.t.Fatal(err)
 	}
@@ -70,7 +72,7 @@ func (e httpSvc) code(id string) string {
 
 func (e httpSvc) verify(id, code string) int {
 	e.t.Helper()
-	return decode[verifyAnswer](e.t, e.must("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`)).Matched
+	return decode[engine.VerifyAnswer](e.t, e.must("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`)).Matched
 }
 
 func (e httpSvc) advance(seconds int) clockAnswer {
@@ -129,7 +131,7 @@ func TestServiceConformance(t *testing.T) {
 		t.Fatalf("send: %+v", r)
 	}
 	wantKeys(t, "send", r.Data, map[string]string{"verificationId": "string", "to": "string", "channel": "string", "snaUrl": "null"})
-	id := decode[sendAnswer](t, r.Data).VerificationID
+	id := decode[engine.SendAnswer](t, r.Data).VerificationID
 	if !idRE.MatchString(id) {
 		t.Fatalf("verificationId %q is not 20 digits starting 2", id)
 	}
@@ -148,7 +150,11 @@ func TestServiceConformance(t *testing.T) {
 	wantKeys(t, "record.sms", parts["sms"], map[string]string{
 		"submitTm": "string", "sendTm": "string", "doneTm": "string", "mcc": "number", "mnc": "number", "sender": "string",
 		"chargeCnt": "number", "pay": "string", "status": "number", "reason": "string"})
-	sms := decode[smsRecord](t, parts["sms"])
+	sms := decode[struct {
+		SubmitTm string  `json:"submitTm"`
+		SendTm   string  `json:"sendTm"`
+		DoneTm   *string `json:"doneTm"`
+	}](t, parts["sms"])
 	for _, tm := range []string{sms.SubmitTm, sms.SendTm, *sms.DoneTm} {
 		if !vendorTimeRE.MatchString(tm) {
 			t.Fatalf("time %q is not the vendor's format", tm)
@@ -222,7 +228,7 @@ func TestServiceRoutesAreVendorRoutes(t *testing.T) {
 	}
 	// Moving the service's clock never makes a signature stale.
 	e.advance(30 * 86400)
-	if m := e.verify(id, e.code(id)); m != matchedUsed {
+	if m := e.verify(id, e.code(id)); m != engine.MatchedUsed {
 		t.Fatalf("after a month: matched %d", m)
 	}
 }
@@ -254,11 +260,20 @@ func TestUnknownPathsAnswerTheEnvelope(t *testing.T) {
 	}
 }
 
+// The sna URL is on the sandbox's public address, whatever Host header a
+// request sends: a client cannot make the sandbox hand out, or keep, a URL
+// of someone else's.
 func TestSNAOverHTTP(t *testing.T) {
 	e := newHTTPSvc(t)
-	a := decode[sendAnswer](t, e.must("POST", "/otp/verification/send", e.sendBody("4915100000001", `,"channel":"sna"`)))
-	if a.SNAURL == nil || !strings.HasPrefix(*a.SNAURL, e.hs.URL+snaPath) {
+	headers := e.signed(key, secret)
+	headers["Host"] = "attacker.example"
+	r := e.call("POST", "/otp/verification/send", e.sendBody("4915100000001", `,"channel":"sna"`), headers)
+	a := decode[engine.SendAnswer](t, r.Data)
+	if a.SNAURL == nil || !strings.HasPrefix(*a.SNAURL, e.hs.URL+engine.SNAPath) {
 		t.Fatalf("snaUrl %v, want one on %s", a.SNAURL, e.hs.URL)
+	}
+	if m := e.messages("verificationId=" + a.VerificationID); len(m) != 1 || m[0].SNAURL == nil || *m[0].SNAURL != *a.SNAURL {
+		t.Fatalf("the message's snaUrl: %+v", m)
 	}
 	for _, want := range []int{200, 409} {
 		resp, err := http.Get(*a.SNAURL) //nolint:noctx // a test
@@ -271,10 +286,10 @@ func TestSNAOverHTTP(t *testing.T) {
 			t.Fatalf("fetch: %d %s, want %d", resp.StatusCode, b, want)
 		}
 	}
-	if m := e.verify(a.VerificationID, e.code(a.VerificationID)); m != matchedUsed {
+	if m := e.verify(a.VerificationID, e.code(a.VerificationID)); m != engine.MatchedUsed {
 		t.Fatalf("verify after the sna fetch: %d", m)
 	}
-	resp, err := http.Get(e.hs.URL + snaPath + "nope") //nolint:noctx // a test
+	resp, err := http.Get(e.hs.URL + engine.SNAPath + "nope") //nolint:noctx // a test
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +344,7 @@ func TestMessagesRoute(t *testing.T) {
 	if ms := e.messages(""); len(ms) != 1 {
 		t.Fatalf("after deleting one number's: %+v", ms)
 	}
-	if m := e.verify(id, "123456"); m != matchedWrong && m != matchedOK {
+	if m := e.verify(id, "123456"); m != engine.MatchedWrong && m != engine.MatchedOK {
 		t.Fatalf("the verification went with its messages: %d", m)
 	}
 }
@@ -434,7 +449,7 @@ func TestServiceResetAndRetention(t *testing.T) {
 	if n := len(e.messages("")); n != 3 {
 		t.Fatalf("%d messages kept with a retention of 3", n)
 	}
-	if m := e.verify(first, "123456"); m != matchedUnknown {
+	if m := e.verify(first, "123456"); m != engine.MatchedUnknown {
 		t.Fatalf("a forgotten verification: %d", m)
 	}
 	e.mustControl(204, "POST", "/_sandbox/reset?key="+key, "")
@@ -474,7 +489,7 @@ func TestServiceConcurrentClients(t *testing.T) {
 		wg.Go(func() {
 			for i := range 10 {
 				to := fmt.Sprintf("99910%02d%06d", c, i) // SMS fail: the flow calls
-				var a sendAnswer
+				var a engine.SendAnswer
 				body := e.sendBody(to, `,"flowId":`+id64(e.flow.FlowID))
 				r := e.call("POST", "/otp/verification/send", body, nil)
 				if r.Status != "0" {
@@ -502,9 +517,9 @@ func TestServiceConcurrentClients(t *testing.T) {
 					errs <- fmt.Errorf("messages of %s: %d %s", a.VerificationID, status, raw)
 					return
 				}
-				var v verifyAnswer
+				var v engine.VerifyAnswer
 				r = e.call("POST", "/otp/verification/verify", `{"verificationId":"`+a.VerificationID+`","code":"`+ms[0].Code+`"}`, nil)
-				if err := json.Unmarshal(r.Data, &v); err != nil || v.Matched != matchedOK {
+				if err := json.Unmarshal(r.Data, &v); err != nil || v.Matched != engine.MatchedOK {
 					errs <- fmt.Errorf("verify %s: %+v", a.VerificationID, r)
 					return
 				}
@@ -541,10 +556,10 @@ var serviceIsolationVendor = map[string]func(e seeded){
 	},
 	RouteVerify: func(e seeded) {
 		id, code := e.sendMain()
-		if got := decode[verifyAnswer](e.t, e.asOther("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`).Data); got.Matched != matchedUnknown {
+		if got := decode[engine.VerifyAnswer](e.t, e.asOther("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`).Data); got.Matched != engine.MatchedUnknown {
 			e.t.Fatalf("the other account checked the main account's code: %+v", got)
 		}
-		if got := decode[verifyAnswer](e.t, e.must("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`)); got.Matched != matchedOK {
+		if got := decode[engine.VerifyAnswer](e.t, e.must("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`)); got.Matched != engine.MatchedOK {
 			e.t.Fatalf("the main account's check: %+v", got)
 		}
 	},
@@ -554,14 +569,14 @@ var serviceIsolationVendor = map[string]func(e seeded){
 	},
 	RouteRecord: func(e seeded) {
 		id, _ := e.sendMain()
-		if got := decode[recordAnswer](e.t, e.asOther("GET", "/otp/verification/record/"+id, "").Data); got.Verifications.Matched != matchedUnknown || got.SMS != nil {
+		if got := decode[engine.RecordAnswer](e.t, e.asOther("GET", "/otp/verification/record/"+id, "").Data); got.Verifications.Matched != engine.MatchedUnknown || got.SMS != nil {
 			e.t.Fatalf("the other account reads %+v", got)
 		}
 	},
 	RouteOrderRecord: func(e seeded) {
 		e.must("POST", "/otp/verification/send", `{"appId":"`+e.app.AppID+`","templateId":`+id64(e.template.TemplateID)+`,"to":"4915100000001","orderId":"o-1"}`)
 		wantRefused(e.t, e.asOther("POST", "/otp/verification/orderId/record", `{"appId":"`+e.app.AppID+`","orderId":"o-1"}`), "-22", "appId")
-		if got := decode[orderRecordAnswer](e.t, e.asOther("POST", "/otp/verification/orderId/record", `{"appId":"`+e.other.app.AppID+`","orderId":"o-1"}`).Data); got.Verifications.Matched != matchedUnknown {
+		if got := decode[engine.OrderRecordAnswer](e.t, e.asOther("POST", "/otp/verification/orderId/record", `{"appId":"`+e.other.app.AppID+`","orderId":"o-1"}`).Data); got.Verifications.Matched != engine.MatchedUnknown {
 			e.t.Fatalf("the other account reads %+v", got)
 		}
 		// Order ids are the account's: the other may use the same one.
@@ -580,7 +595,7 @@ var serviceIsolationVendor = map[string]func(e seeded){
 // sendMain sends a code from the main account and returns its id and code.
 func (e seeded) sendMain() (string, string) {
 	e.t.Helper()
-	id := decode[sendAnswer](e.t, e.must("POST", "/otp/verification/send", `{"appId":"`+e.app.AppID+`","templateId":`+id64(e.template.TemplateID)+`,"to":"4915100000001"}`)).VerificationID
+	id := decode[engine.SendAnswer](e.t, e.must("POST", "/otp/verification/send", `{"appId":"`+e.app.AppID+`","templateId":`+id64(e.template.TemplateID)+`,"to":"4915100000001"}`)).VerificationID
 	return id, e.srv.Messages(key, MessageFilter{VerificationID: id})[0].Code
 }
 
@@ -607,7 +622,7 @@ var serviceIsolationControl = map[string]func(e seeded){
 	"POST /_sandbox/clock": func(e seeded) {
 		id, code := e.sendMain()
 		e.mustControl(200, "POST", "/_sandbox/clock?key="+otherKey, `{"advanceSeconds":86400}`)
-		if got := decode[verifyAnswer](e.t, e.must("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`)); got.Matched != matchedOK {
+		if got := decode[engine.VerifyAnswer](e.t, e.must("POST", "/otp/verification/verify", `{"verificationId":"`+id+`","code":"`+code+`"}`)); got.Matched != engine.MatchedOK {
 			e.t.Fatalf("the other account's clock expired the main account's code: %+v", got)
 		}
 	},
@@ -620,7 +635,7 @@ var serviceIsolationControl = map[string]func(e seeded){
 	"PUT /_sandbox/numbers/{to}": func(e seeded) {
 		e.mustControl(200, "PUT", "/_sandbox/numbers/4915100000001?key="+otherKey, `{"sms":"failed"}`)
 		id, _ := e.sendMain()
-		if m := e.srv.Messages(key, MessageFilter{VerificationID: id})[0]; m.Outcome != outcomeDelivered {
+		if m := e.srv.Messages(key, MessageFilter{VerificationID: id})[0]; m.Outcome != "delivered" {
 			e.t.Fatalf("the other account's number outcome reached the main account: %+v", m)
 		}
 	},

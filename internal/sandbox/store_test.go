@@ -48,7 +48,7 @@ func TestStateFileRoundTrip(t *testing.T) {
 	if tp2 := again.newTemplate(a.AppID, "second-tpl"); tp2.TemplateID != firstTemplateID+1 {
 		t.Fatalf("template id after reload %d", tp2.TemplateID)
 	}
-	if !again.srv.state.Apps.UsedIDs[gone.AppID] {
+	if !appIDUsed(again.srv, gone.AppID) {
 		t.Fatal("the deleted app's id was forgotten")
 	}
 }
@@ -155,16 +155,8 @@ func TestFailedSavesAreRolledBack(t *testing.T) {
 	e := newEnv(t, func(o *Options) { o.StateFile = filepath.Join(dir, "state.json") })
 	a := e.newApp("kept-app")
 	tp := e.newTemplate(a.AppID, "kept-tpl")
-	// The disk fails: the journal's handle cannot write (even for root);
-	// and without its directory, the file cannot be rewritten (a reset).
-	readOnly, err := os.Open(filepath.Join(dir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.mu(func(s *Server) { s.journal.f = readOnly })
-	if err := os.RemoveAll(dir); err != nil {
-		t.Fatal(err)
-	}
+	// The disk fails.
+	e.failAt(failAppend)
 	wantRefused(t, e.call("POST", "/otp/app/add", `{"name":"not-saved"}`, nil), "-18", "")
 	wantRefused(t, e.call("PUT", "/otp/template/update/"+id64(tp.TemplateID), `{"name":"not-saved","text":"##code##"}`, nil), "-18", "")
 	if len(e.srv.Apps(key)) != 1 || e.srv.Templates(key)[0].Name != "kept-tpl" {

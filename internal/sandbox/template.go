@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/itniotech/terraform-provider-otp/internal/sandbox/engine"
 )
 
 // Template is the message (and voice settings) of a code. It belongs to
@@ -34,7 +36,7 @@ const (
 	languageDefault    = "EN"
 	maxDurationDefault = 59
 	repeatCntDefault   = 1
-	codePlaceholder    = "##code##"
+	codePlaceholder    = engine.CodePlaceholder
 	textMaxChars       = 256
 	codeLengthMin      = 4
 	codeLengthMax      = 10
@@ -50,24 +52,24 @@ var languages = []string{"CN", "EN", "VN", "JP", "ARB", "DE", "IN", "IT", "KR", 
 
 var templateKind = &kind[Template]{
 	one: "template", many: "templates", idField: "templateId",
-	ids: counter{first: firstTemplateID},
-	endpoints: []endpoint{
-		{RouteTemplateAdd, opAdd}, {RouteTemplateUpdate, opUpdate}, {RouteTemplateDetails, opDetails}, {RouteTemplateList, opList},
-	},
-	fixed: []string{"appId"},
+	ids:    counter{first: firstTemplateID},
+	routes: []op{opAdd, opUpdate, opDetails, opList},
+	fixed:  []string{"appId"},
 	fields: []Field{
-		{Name: "appId", Values: "string: the app the template belongs to, one of the same account's; required"},
+		field("appId", TypeString).chars(1, 0).means("the app the template belongs to, one of the same account's").required(),
 		nameField("templates"),
-		{Name: "text", Values: fmt.Sprintf("string, 1 to %d characters, with %s where the code goes; required", textMaxChars, codePlaceholder)},
-		{Name: "codeType", Values: "1 (numeric; the default), 2 (alpha), 3 (alphanumeric) or 4 (hex): the characters of the code"},
-		{Name: "codeLength", Values: fmt.Sprintf("integer, %d to %d: the length of the code; default %d", codeLengthMin, codeLengthMax, codeLengthDefault)},
-		{Name: "speechRate", Values: fmt.Sprintf("integer, 0 to %d: the speed of voice calls; default %d", speechRateMax, speechRateDefault)},
-		{Name: "language", Values: fmt.Sprintf("one of %s: the language of voice calls; default %s", strings.Join(languages, " "), languageDefault)},
-		{Name: "maxDuration", Values: fmt.Sprintf("integer, %d to %d: the longest voice call, in seconds; default %d", maxDurationMin, maxDurationMax, maxDurationDefault)},
-		{Name: "repeatCnt", Values: fmt.Sprintf("integer, 1 to %d: how many times a voice call plays the code; default %d", repeatCntMax, repeatCntDefault)},
-		{Name: "senderId", Values: `string: the sender id the recipient sees, where the destination supports one; default ""`},
+		field("text", TypeString).chars(1, textMaxChars).pattern(regexpQuote(codePlaceholder)).
+			means("the message, with " + codePlaceholder + " where the code goes").required(),
+		choice("codeType", TypeInteger, Choice{1, "numeric"}, Choice{2, "alpha"}, Choice{3, "alphanumeric"}, Choice{4, "hex"}).
+			def(codeTypeDefault).means("the characters of the code"),
+		field("codeLength", TypeInteger).between(codeLengthMin, codeLengthMax).def(codeLengthDefault).means("the length of the code"),
+		field("speechRate", TypeInteger).between(0, speechRateMax).def(speechRateDefault).means("the speed of voice calls"),
+		choice("language", TypeString, languageChoices()...).def(languageDefault).means("the language of voice calls"),
+		field("maxDuration", TypeInteger).between(maxDurationMin, maxDurationMax).def(maxDurationDefault).means("the longest voice call, in seconds"),
+		field("repeatCnt", TypeInteger).between(1, repeatCntMax).def(repeatCntDefault).means("how many times a voice call plays the code"),
+		field("senderId", TypeString).def("").means("the sender id the recipient sees, where the destination supports one"),
 	},
-	coll:  func(st *state) *collection[Template] { return &st.Templates },
+	of:    func(o *objects) *list[Template] { return &o.templates },
 	id:    func(t Template) string { return strconv.FormatInt(t.TemplateID, 10) },
 	setID: func(t *Template, id string) { t.TemplateID = intID(id) },
 	name:  func(t Template) string { return t.Name },
@@ -85,12 +87,20 @@ var templateKind = &kind[Template]{
 		t.MaxDuration = cmp.Or(t.MaxDuration, maxDurationDefault)
 		t.RepeatCnt = cmp.Or(t.RepeatCnt, repeatCntDefault)
 	},
-	refs: func(st *state, key string, t Template) string {
-		if slices.ContainsFunc(st.Apps.Accounts[key], func(a App) bool { return a.AppID == t.AppID }) {
+	refs: func(o *objects, t Template) string {
+		if _, found := appKind.find(o, t.AppID); found {
 			return ""
 		}
 		return fmt.Sprintf("appId %q does not exist", t.AppID)
 	},
+}
+
+func languageChoices() []Choice {
+	out := make([]Choice, len(languages))
+	for i, l := range languages {
+		out[i] = Choice{Value: l}
+	}
+	return out
 }
 
 // parseTemplate reads a create body (every field but templateId) or an
@@ -128,6 +138,14 @@ func parseTemplate(raw []byte, pathID string) (Template, string) {
 	t.RepeatCnt = int(b.intIn("repeatCnt", false, repeatCntDefault, 1, repeatCntMax, ""))
 	t.SenderID = b.str("senderId", false, "")
 	return t, b.reason()
+}
+
+// forEngine is what a send reads of the template.
+func (t Template) forEngine() engine.Template {
+	return engine.Template{
+		ID: t.TemplateID, AppID: t.AppID, Text: t.Text, CodeType: t.CodeType, CodeLength: t.CodeLength, Sender: t.SenderID,
+		Voice: engine.Voice{Language: t.Language, SpeechRate: t.SpeechRate, RepeatCnt: t.RepeatCnt, MaxDuration: t.MaxDuration},
+	}
 }
 
 // Templates returns an account's templates ordered by id.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"unicode/utf8"
 )
 
@@ -129,8 +130,11 @@ func (b *body) boolean(field string) bool {
 
 // nameField describes the name every kind has, for the reference.
 func nameField(many string) Field {
-	return Field{Name: "name", Values: fmt.Sprintf("string, %d to %d characters, unique among the account's %s; required", nameMinChars, nameMaxChars, many)}
+	return field("name", TypeString).chars(nameMinChars, nameMaxChars).means("unique among the account's " + many).required()
 }
+
+// regexpQuote is s as a regular expression that matches it anywhere.
+func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
 
 // name reads the name every kind has.
 func (b *body) name() string {

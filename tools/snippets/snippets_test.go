@@ -1,11 +1,8 @@
 package snippets
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 )
 
 // ciDir holds the CI snippets of the testing guide.
@@ -13,15 +10,7 @@ const ciDir = "../../examples/guides/testing-modules/ci"
 
 func load(t *testing.T, name string) map[string]any {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(ciDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s is not valid YAML: %v", name, err)
-	}
-	return doc
+	return loadFile(t, filepath.Join(ciDir, name))
 }
 
 // TestGitHubActions: one concurrency group for every branch, never

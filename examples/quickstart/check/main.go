@@ -36,8 +36,8 @@ type outputs struct {
 	SendIDs struct {
 		Value struct {
 			AppID      string `json:"appId"`
-			TemplateID string `json:"templateId"`
-			FlowID     string `json:"flowId"`
+			TemplateID int64  `json:"templateId"`
+			FlowID     int64  `json:"flowId"`
 		} `json:"value"`
 	} `json:"send_ids"`
 	Settings struct {
@@ -83,8 +83,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	templateID, _ := strconv.ParseInt(ids.TemplateID, 10, 64)
-	flowID, _ := strconv.ParseInt(ids.FlowID, 10, 64)
+	templateID, flowID := ids.TemplateID, ids.FlowID
 	send := func(to string, flow bool) (string, string, error) {
 		body := map[string]any{"appId": ids.AppID, "templateId": templateID, "to": to}
 		if flow {

@@ -43,10 +43,12 @@ output "app_id" {
   value = otp_app.login.id
 }
 
+# The API takes templateId and flowId as numbers; each resource's id is
+# the API's id as a string.
 output "template_id" {
-  value = otp_template.sms.id
+  value = tonumber(otp_template.sms.id)
 }
 
 output "flow_id" {
-  value = otp_task_flow.fallback.id
+  value = tonumber(otp_task_flow.fallback.id)
 }

@@ -17,7 +17,7 @@ sandbox() {
   local sep='?'
   case $2 in *\?*) sep='&' ;; esac
   curl -fsS -X "$1" "${OTP_BASE_URL%/otp}/_sandbox$2${sep}key=$OTP_API_KEY" \
-    -H "Authorization: Bearer $OTP_SANDBOX_CONTROL_TOKEN" ${3:+-d "$3"}
+    -H "Authorization: Bearer $OTP_SANDBOX_CONTROL_TOKEN" ${3:+-H 'Content-Type: application/json' -d "$3"}
 }
 
 # field NAME: a string or number field of the JSON on stdin; of the last

@@ -130,11 +130,11 @@ resource "otp_task_flow" "fallback" {
 }
 
 output "send_ids" {
-  description = "The ids to pass to POST /verification/send."
+  description = "The ids to pass to POST /verification/send, in the API's types: appId a string, templateId and flowId numbers (each resource's id is a string)."
   value = {
     appId      = otp_app.this.id
-    templateId = otp_template.sms.id
-    flowId     = otp_task_flow.fallback.id
+    templateId = tonumber(otp_template.sms.id)
+    flowId     = tonumber(otp_task_flow.fallback.id)
   }
 }
 

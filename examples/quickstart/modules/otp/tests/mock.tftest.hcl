@@ -1,7 +1,16 @@
 # Plan-only tests that need no API at all: mock_provider (Terraform 1.7+,
 # OpenTofu 1.8+) stands in for the otp provider, so these runs send nothing
 # and need no credentials. They test what the module makes of its inputs.
-mock_provider "otp" {}
+mock_provider "otp" {
+  # The API's ids are numbers in strings: the module's outputs convert them,
+  # which a mock's random strings would not survive.
+  mock_resource "otp_template" {
+    defaults = { id = "20001" }
+  }
+  mock_resource "otp_task_flow" {
+    defaults = { id = "10001" }
+  }
+}
 
 variables {
   name = "mocked"

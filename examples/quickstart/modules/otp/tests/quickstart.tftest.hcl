@@ -55,8 +55,8 @@ run "rejects_a_code_expiry_out_of_range" {
 # The real thing: the three objects, and the ids an application sends.
 run "creates_the_three_objects" {
   assert {
-    condition     = output.send_ids.appId != "" && output.send_ids.templateId != "" && output.send_ids.flowId != ""
-    error_message = "send_ids must hold the three ids."
+    condition     = output.send_ids.appId != "" && output.send_ids.templateId > 0 && output.send_ids.flowId > 0
+    error_message = "send_ids must hold the three ids, templateId and flowId as numbers (the API refuses \"20001\")."
   }
   assert {
     condition     = otp_template.sms.app_id == otp_app.this.id

@@ -1,4 +1,4 @@
-package sandbox
+package engine
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // codes, unless it lies in one of the documented ranges below, whose
 // outcomes are fixed so that parallel tests can each take a number of the
 // outcome they need without sharing state; or unless a test set the
-// number's outcome with PUT /_sandbox/numbers/{to}.
+// number's outcome (SetOutcome).
 
 // Outcomes of an attempt, as the messages and the records report them.
 const (
@@ -30,13 +30,18 @@ type NumberOutcome struct {
 	// Call is "answered" or "failed" (not answered).
 	Call string `json:"call"`
 	// DelaySeconds is how long each attempt stays "sending" before its
-	// outcome is known, on the sandbox's clock.
+	// outcome is known, on the service's clock.
 	DelaySeconds int64 `json:"delaySeconds"`
+	// Code, when set, is the code every send (and resend) to the number
+	// carries instead of a random one, for tests that type it (a UI test
+	// cannot read the messages easily); it must fit the template's
+	// codeType and codeLength.
+	Code string `json:"code,omitempty"`
 }
 
-// maxDelaySeconds bounds a number's delay: a day is longer than any code
+// MaxDelaySeconds bounds a number's delay: a day is longer than any code
 // stays valid (codeExpiry is at most an hour).
-const maxDelaySeconds = 86400
+const MaxDelaySeconds = 86400
 
 // slowDelaySeconds is the delay of the slow range: longer than the longest
 // waitingTime (120 s), so that a step triggered by a failed send does not
@@ -61,8 +66,8 @@ var numberRanges = []numberRange{
 		fmt.Sprintf("delivered slowly: every attempt is \"sending\" for %d seconds of the sandbox's clock, then delivered or answered", slowDelaySeconds)},
 }
 
-// numberRangesDoc describes the ranges for the reference.
-func numberRangesDoc() string {
+// NumberRanges describes the ranges for the reference.
+func NumberRanges() string {
 	parts := make([]string, 0, len(numberRanges)+1)
 	for _, r := range numberRanges {
 		parts = append(parts, fmt.Sprintf("%s… %s", r.prefix, r.does))
@@ -91,26 +96,22 @@ func (n *network) outcome(to string) (NumberOutcome, string) {
 	return deliverEverything, "default"
 }
 
-func (n *network) set(to string, o NumberOutcome) {
-	if n.overrides == nil {
-		n.overrides = map[string]NumberOutcome{}
-	}
-	n.overrides[to] = o
-}
+// Outcome is what happens to the account's attempts to a number, and why:
+// "override", "range 9991…" or "default".
+func (s *Service) Outcome(to string) (NumberOutcome, string) { return s.network.outcome(to) }
 
-func (n *network) clear(to string) { delete(n.overrides, to) }
-
-func (n *network) list() map[string]NumberOutcome {
-	out := maps.Clone(n.overrides)
+// Outcomes are the numbers whose outcome was set, and their outcomes.
+func (s *Service) Outcomes() map[string]NumberOutcome {
+	out := maps.Clone(s.network.overrides)
 	if out == nil {
 		out = map[string]NumberOutcome{}
 	}
 	return out
 }
 
-// checkOutcome validates an outcome from the control surface; what it
+// CheckOutcome validates an outcome from the control surface; what it
 // leaves out is the default, delivered at once.
-func checkOutcome(o *NumberOutcome) error {
+func CheckOutcome(o *NumberOutcome) error {
 	if o.SMS == "" {
 		o.SMS = outcomeDelivered
 	}
@@ -123,28 +124,65 @@ func checkOutcome(o *NumberOutcome) error {
 	if !slices.Contains([]string{outcomeAnswered, outcomeFailed}, o.Call) {
 		return fmt.Errorf(`call must be "answered" or "failed" (got %q)`, o.Call)
 	}
-	if o.DelaySeconds < 0 || o.DelaySeconds > maxDelaySeconds {
-		return fmt.Errorf("delaySeconds must be between 0 and %d (got %d)", maxDelaySeconds, o.DelaySeconds)
+	if o.DelaySeconds < 0 || o.DelaySeconds > MaxDelaySeconds {
+		return fmt.Errorf("delaySeconds must be between 0 and %d (got %d)", MaxDelaySeconds, o.DelaySeconds)
+	}
+	if o.Code != "" && !isFixedCode(o.Code) {
+		return fmt.Errorf("code must be %d to %d letters or digits, as a check takes (got %q)", FixedCodeMin, FixedCodeMax, o.Code)
 	}
 	return nil
 }
+
+// The length of a number's fixed code: what a check takes.
+const (
+	FixedCodeMin = 4
+	FixedCodeMax = 10
+)
+
+func isFixedCode(c string) bool {
+	if len(c) < FixedCodeMin || len(c) > FixedCodeMax {
+		return false
+	}
+	for _, r := range strings.ToUpper(c) {
+		if !strings.ContainsRune(codeAlphabets[3], r) {
+			return false
+		}
+	}
+	return true
+}
+
+// fits says why a fixed code does not fit a template's codeType and
+// codeLength, or "".
+func fits(code string, t Template) string {
+	alphabet := codeAlphabets[t.CodeType]
+	ok := len(code) == t.CodeLength
+	for _, r := range strings.ToUpper(code) {
+		ok = ok && strings.ContainsRune(alphabet, r)
+	}
+	if ok {
+		return ""
+	}
+	return fmt.Sprintf("template %d makes codes of codeType %d (%s) and codeLength %d", t.ID, t.CodeType, codeTypeNames[t.CodeType], t.CodeLength)
+}
+
+var codeTypeNames = map[int]string{1: "digits", 2: "letters", 3: "letters and digits", 4: "hex digits"}
 
 // result is an outcome applied to one attempt's channel.
 func (o NumberOutcome) result(channel string) (failed bool, delay time.Duration) {
 	delay = time.Duration(o.DelaySeconds) * time.Second
 	switch channel {
-	case channelSMS:
+	case ChannelSMS:
 		return o.SMS == outcomeFailed, delay
-	case channelCall:
+	case ChannelCall:
 		return o.Call == outcomeFailed, delay
 	default: // sna: the URL is handed out; whether it is fetched is the test's business
 		return false, 0
 	}
 }
 
-// isPhoneNumber is the vendor's rule for "to": the country code and the
+// IsPhoneNumber is the vendor's rule for "to": the country code and the
 // number, 10 to 14 digits, no "+".
-func isPhoneNumber(to string) bool {
+func IsPhoneNumber(to string) bool {
 	if len(to) < 10 || len(to) > 14 {
 		return false
 	}
@@ -156,4 +194,5 @@ func isPhoneNumber(to string) bool {
 	return true
 }
 
-const phoneRule = "10 to 14 digits: the country code and the number, without + or spaces"
+// PhoneRule says what IsPhoneNumber accepts.
+const PhoneRule = "10 to 14 digits: the country code and the number, without + or spaces"

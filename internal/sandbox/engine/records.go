@@ -1,9 +1,6 @@
-package sandbox
+package engine
 
-import (
-	"time"
-	"unicode/utf16"
-)
+import "time"
 
 // The records of a verification and of an order, in the vendor's field
 // names. A field the vendor documents is always present; when it has no
@@ -66,9 +63,9 @@ type snaRecord struct {
 	Status         int     `json:"status"`
 }
 
-// recordAnswer is the data of GET /verification/record/{verificationId}:
+// RecordAnswer is the data of GET /verification/record/{verificationId}:
 // the latest attempt, under its channel's name (the others absent).
-type recordAnswer struct {
+type RecordAnswer struct {
 	VerificationID string              `json:"verificationId"`
 	Verifications  recordVerifications `json:"verifications"`
 	SMS            *smsRecord          `json:"sms,omitempty"`
@@ -76,10 +73,10 @@ type recordAnswer struct {
 	SNA            []snaRecord         `json:"sna,omitempty"`
 }
 
-// orderRecordAnswer is the data of POST /verification/orderId/record: the
+// OrderRecordAnswer is the data of POST /verification/orderId/record: the
 // latest verification of the order, and every attempt of the order (its
 // send, flow steps and resends), oldest first, by channel.
-type orderRecordAnswer struct {
+type OrderRecordAnswer struct {
 	OrderID       string              `json:"orderId"`
 	FlowID        *int64              `json:"flowId"`
 	Verifications recordVerifications `json:"verifications"`
@@ -88,7 +85,7 @@ type orderRecordAnswer struct {
 	SNA           []snaRecord         `json:"sna"`
 }
 
-var unknownVerification = recordVerifications{Matched: matchedUnknown}
+var unknownVerification = recordVerifications{Matched: MatchedUnknown}
 
 func (v *verification) recordState(now time.Time) recordVerifications {
 	r := recordVerifications{Matched: matchedUnchecked, VerifiedDate: vendorTimePtr(v.VerifiedAt)}
@@ -100,81 +97,91 @@ func (v *verification) recordState(now time.Time) recordVerifications {
 	}
 	switch {
 	case v.verified():
-		r.Matched = matchedOK
+		r.Matched = MatchedOK
 	case v.Checked:
-		r.Matched = matchedWrong
+		r.Matched = MatchedWrong
 	case v.last().outcome(now) == outcomeSending:
 		r.Matched = matchedSending
 	}
 	return r
 }
 
-// record answers for one verificationId; an unknown one is matched 3.
-func (sv *service) record(cfg serviceConfig, id string) recordAnswer {
-	now := sv.tick(cfg)
-	v := sv.verifs[id]
-	if v == nil {
-		return recordAnswer{VerificationID: id, Verifications: unknownVerification}
-	}
-	r := recordAnswer{VerificationID: id, Verifications: v.recordState(now)}
-	switch a := v.last(); a.Channel {
-	case channelSMS:
-		s := a.sms(now)
-		r.SMS = &s
-	case channelCall:
-		c := a.call(now)
-		r.Call = &c
-	default:
-		r.SNA = []snaRecord{a.sna(now)}
-	}
-	return r
+// Record answers for one verificationId; an unknown one is matched 3.
+func (s *Service) Record(cfg Config, id string) (RecordAnswer, error) {
+	var r RecordAnswer
+	err := s.run(cfg, func(now time.Time) error {
+		v := s.verifs[id]
+		if v == nil {
+			r = RecordAnswer{VerificationID: id, Verifications: unknownVerification}
+			return nil
+		}
+		r = RecordAnswer{VerificationID: id, Verifications: v.recordState(now)}
+		switch a := v.last(); a.Channel {
+		case ChannelSMS:
+			sms := a.sms(now)
+			r.SMS = &sms
+		case ChannelCall:
+			c := a.call(now)
+			r.Call = &c
+		default:
+			r.SNA = []snaRecord{s.snaRecord(a, now)}
+		}
+		return nil
+	})
+	return r, err
 }
 
-// orderRecord answers for an orderId of an app; one the app has no
+// OrderRecord answers for an orderId of an app; one the app has no
 // verification under (never used, or forgotten) is matched 3 with empty
 // lists. The app must exist (-22).
-func (sv *service) orderRecord(cfg serviceConfig, appID, orderID string) (orderRecordAnswer, error) {
-	now := sv.tick(cfg)
-	if _, found := cfg.app(appID); !found {
-		return orderRecordAnswer{}, refuse(codeParameter, "appId %q does not exist in this account", appID)
-	}
-	r := orderRecordAnswer{OrderID: orderID, Verifications: unknownVerification, SMS: []smsRecord{}, Call: []callRecord{}, SNA: []snaRecord{}}
-	vs := sv.orders[orderID]
-	if len(vs) == 0 || vs[0].AppID != appID {
-		return r, nil
-	}
-	if id := vs[0].FlowID; id != 0 {
-		r.FlowID = &id
-	}
-	r.Verifications = vs[len(vs)-1].recordState(now)
-	var all []*attempt
-	for _, v := range vs {
-		all = append(all, v.Attempts...)
-	}
-	sortAttempts(all)
-	for _, a := range all {
-		switch a.Channel {
-		case channelSMS:
-			s := a.sms(now)
-			s.VerificationID = a.v.ID
-			r.SMS = append(r.SMS, s)
-		case channelCall:
-			c := a.call(now)
-			c.VerificationID = a.v.ID
-			r.Call = append(r.Call, c)
-		default:
-			s := a.sna(now)
-			s.VerificationID = a.v.ID
-			r.SNA = append(r.SNA, s)
+func (s *Service) OrderRecord(cfg Config, appID, orderID string) (OrderRecordAnswer, error) {
+	var r OrderRecordAnswer
+	err := s.run(cfg, func(now time.Time) error {
+		if _, found := cfg.App(appID); !found {
+			return refuse(CodeParameter, "appId %q does not exist in this account", appID)
 		}
+		r = OrderRecordAnswer{OrderID: orderID, Verifications: unknownVerification, SMS: []smsRecord{}, Call: []callRecord{}, SNA: []snaRecord{}}
+		vs := s.orders[orderID]
+		if len(vs) == 0 || vs[0].AppID != appID {
+			return nil
+		}
+		if id := vs[0].FlowID; id != 0 {
+			r.FlowID = &id
+		}
+		r.Verifications = vs[len(vs)-1].recordState(now)
+		var all []*attempt
+		for _, v := range vs {
+			all = append(all, v.Attempts...)
+		}
+		sortAttempts(all)
+		for _, a := range all {
+			switch a.Channel {
+			case ChannelSMS:
+				sms := a.sms(now)
+				sms.VerificationID = a.v.ID
+				r.SMS = append(r.SMS, sms)
+			case ChannelCall:
+				c := a.call(now)
+				c.VerificationID = a.v.ID
+				r.Call = append(r.Call, c)
+			default:
+				sna := s.snaRecord(a, now)
+				sna.VerificationID = a.v.ID
+				r.SNA = append(r.SNA, sna)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return OrderRecordAnswer{}, err
 	}
 	return r, nil
 }
 
 func (a *attempt) sms(now time.Time) smsRecord {
 	r := smsRecord{
-		SubmitTm: vendorTime(a.At), SendTm: vendorTime(a.At), DoneTm: vendorTimePtr(a.doneAt(now)),
-		Sender: a.v.Sender, ChargeCnt: smsParts(a.v.Text), Pay: "0",
+		SubmitTm: VendorTime(a.At), SendTm: VendorTime(a.At), DoneTm: vendorTimePtr(a.doneAt(now)),
+		Sender: a.v.Sender, ChargeCnt: SMSParts(a.v.Text), Pay: "0",
 	}
 	switch a.outcome(now) {
 	case outcomeSending:
@@ -187,7 +194,7 @@ func (a *attempt) sms(now time.Time) smsRecord {
 
 func (a *attempt) call(now time.Time) callRecord {
 	r := callRecord{
-		SubmitTime: vendorTime(a.At), CallTime: vendorTime(a.At), DisplayNum: a.v.Sender, BillPeriod: "60/60",
+		SubmitTime: VendorTime(a.At), CallTime: VendorTime(a.At), DisplayNum: a.v.Sender, BillPeriod: "60/60",
 		Code: a.v.Code, Rate: "0", Cost: "0",
 	}
 	done := a.doneAt(now)
@@ -207,8 +214,8 @@ func (a *attempt) call(now time.Time) callRecord {
 	return r
 }
 
-func (a *attempt) sna(now time.Time) snaRecord {
-	r := snaRecord{SNAURL: a.v.SNAURL, SubmitTime: vendorTime(a.At), Status: -1}
+func (s *Service) snaRecord(a *attempt, now time.Time) snaRecord {
+	r := snaRecord{SNAURL: s.snaURL(a.v), SubmitTime: VendorTime(a.At), Status: -1}
 	switch {
 	case a.v.verified():
 		r.Status, r.DoneTime = 0, vendorTimePtr(a.v.VerifiedAt)
@@ -221,28 +228,6 @@ func (a *attempt) sna(now time.Time) snaRecord {
 // callSeconds is how long a call that plays the code takes, in the
 // sandbox's reading: two seconds of greeting, then a second per character
 // of the code for each repetition, at most maxDuration.
-func callSeconds(code string, vc voice) int {
+func callSeconds(code string, vc Voice) int {
 	return min(vc.MaxDuration, 2+vc.RepeatCnt*len(code))
-}
-
-// smsParts is how many SMS a text takes: 160 characters in one (153 each
-// when split) in the GSM alphabet, taken here as printable ASCII; else 70
-// UTF-16 units (67 each when split).
-func smsParts(text string) int {
-	single, part, n := 160, 153, 0
-	for _, r := range text {
-		if r < 0x20 && r != '\n' && r != '\r' || r > 0x7e {
-			single, part = 70, 67
-			break
-		}
-	}
-	if single == 70 {
-		n = len(utf16.Encode([]rune(text)))
-	} else {
-		n = len(text)
-	}
-	if n <= single {
-		return 1
-	}
-	return (n + part - 1) / part
 }

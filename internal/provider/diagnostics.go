@@ -110,8 +110,8 @@ func (i kindInfo) adoptHint(name, holderID string) string {
 	}
 	return fmt.Sprintf("The OTP API cannot list %ss, so its id is shown only in the vendor console (and in the warnings of the "+
 		"terraform destroy that left it behind, if one did). To manage it with Terraform, "+
-		"adopt it by that id (such as %s) with an import block:\n\n%s\n\nor with the command:\n\n  terraform import %s.<name> <id>",
-		i.noun, i.idExample, i.importBlock("<id>"), i.resourceType())
+		"copy its id from there (%s id looks like %s, but that one is only an example) and adopt it with an import block:\n\n%s\n\nor with the command:\n\n  terraform import %s.<name> <id>",
+		i.noun, i.a(), i.idExample, i.importBlock("<id>"), i.resourceType())
 }
 
 // addNameTaken reports a name another object of the kind holds, at plan or
@@ -261,8 +261,8 @@ func (i kindInfo) addUnconfirmedCreate(diags *diag.Diagnostics, e *otp.Unconfirm
 			"or:\n\n  terraform import %s.<name> %s%s", i.noun, i.title, i.importBlock(importNamePrefix+e.Name), i.resourceType(), importNamePrefix, e.Name)
 	default:
 		fmt.Fprintf(&b, "The OTP API cannot list %ss, so Terraform cannot find it by name. Look for %s named %q in the vendor console; "+
-			"if it is there, adopt it by the id shown there (such as %s):\n\n%s\n\nor:\n\n  terraform import %s.<name> <id>\n\n"+
-			"If it is not there, run terraform apply again.", i.noun, i.a(), e.Name, i.idExample, i.importBlock("<id>"), i.resourceType())
+			"if it is there, adopt it by the id shown there (%s id looks like %s, but that one is only an example):\n\n%s\n\nor:\n\n  terraform import %s.<name> <id>\n\n"+
+			"If it is not there, run terraform apply again.", i.noun, i.a(), e.Name, i.a(), i.idExample, i.importBlock("<id>"), i.resourceType())
 	}
 	b.WriteString("\n\n" + e.Error())
 	diags.AddError(i.title+" May Have Been Created", b.String())
@@ -273,9 +273,9 @@ func (i kindInfo) addUnconfirmedCreate(diags *diag.Diagnostics, e *otp.Unconfirm
 func (i kindInfo) addParentNotFound(diags *diag.Diagnostics, attribute string, parent kindInfo, parentID, name string, err error) {
 	diags.AddAttributeError(path.Root(attribute), upperFirst(parent.noun)+" Not Found",
 		fmt.Sprintf("No %s of the account has the id %q, so %s %q cannot be created in it; nothing was created. "+
-			"Check %s: it is the id of %s of this account, as shown in the vendor console (such as %s), or %s.<name>.id of one "+
+			"Check %s: it is the id of %s of this account, as shown in the vendor console (%s id looks like %s, but that one is only an example), or %s.<name>.id of one "+
 			"this configuration manages.\n\n%s",
-			parent.noun, parentID, i.a(), name, attribute, parent.a(), parent.idExample, parent.resourceType(), err))
+			parent.noun, parentID, i.a(), name, attribute, parent.a(), parent.a(), parent.idExample, parent.resourceType(), err))
 }
 
 // addAdopting is the plan's warning on a resource that adopts an object of

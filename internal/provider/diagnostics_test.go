@@ -183,3 +183,17 @@ func TestDiagnosticsSayWhichStepStops(t *testing.T) {
 		}
 	}
 }
+
+// TestExampleIDsAreSaidToBeExamples: a message about one object that names
+// the kind's example id (mRELxtHc, the vendor's sample app id) must not read
+// as that object's id; a new user imported the sample and got "App Not Found".
+func TestExampleIDsAreSaidToBeExamples(t *testing.T) {
+	for _, i := range kindInfos {
+		for _, d := range everyDiagnostic(i) {
+			text := d.Detail()
+			if strings.Contains(text, i.idExample) && !strings.Contains(text, i.idExample+", but that one is only an example") {
+				t.Errorf("%s: %q names the example id %s as if it were the object's:\n%s", i.noun, d.Summary(), i.idExample, text)
+			}
+		}
+	}
+}

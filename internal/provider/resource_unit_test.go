@@ -161,7 +161,7 @@ func TestDiagnosticsNameTheKind(t *testing.T) {
 	}{
 		{taskFlowKind.kindInfo, "10001", []string{"Task Flow Name Already Taken", `a task flow named "x" (id 10001)`, `id = "10001"`, "terraform import otp_task_flow.<name> 10001"}},
 		{templateKind.kindInfo, "", []string{"Template Name Already Taken", `a template named "x".`, `id = "name:x"`, "terraform import otp_template.<name> name:x"}},
-		{appKind.kindInfo, "", []string{"App Name Already Taken", `an app named "x".`, "cannot list apps", `id = "<id>"`, "such as mRELxtHc"}},
+		{appKind.kindInfo, "", []string{"App Name Already Taken", `an app named "x".`, "cannot list apps", `id = "<id>"`, "an app id looks like mRELxtHc, but that one is only an example"}},
 	} {
 		var d diag.Diagnostics
 		tc.info.addNameTaken(&d, "x", tc.holder, "", "", false, cause)

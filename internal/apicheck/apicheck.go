@@ -10,7 +10,9 @@
 //   - a request the document allows is served, and its answer must be one
 //     the document gives for it (status, content, schema);
 //   - a request the document refuses (a broken field rule, a missing
-//     header, a path or method it does not have) must be refused: a
+//     header, a path or method it does not have, a query parameter the
+//     operation does not list where its x-unknown-query-parameters says
+//     "refused") must be refused: a
 //     vendor route answers a status other than "0" (or an HTTP error), a
 //     control route an HTTP error. A test that sends a broken request on
 //     purpose meets this rule; a sandbox that takes what its document says
@@ -30,6 +32,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,10 +187,42 @@ func (c *Checker) checkRequest(r *http.Request, body []byte) (*openapi3filter.Re
 		Request: probe, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: headersPresent},
 	}
-	if err := openapi3filter.ValidateRequest(context.Background(), input); err != nil {
-		return input, err
+	err = openapi3filter.ValidateRequest(context.Background(), input)
+	return input, errors.Join(err, unlisted(route, r.URL.Query()))
+}
+
+// unknownQuery is the document's extension that says what the server does
+// with a query parameter an operation does not list: "refused", or
+// anything else, which OpenAPI's own rule (such a parameter is allowed)
+// leaves as it is.
+const unknownQuery = "x-unknown-query-parameters"
+
+// unlisted says why the document refuses the query parameters of a
+// request that the operation does not list, when its unknownQuery says
+// they are refused; nil otherwise.
+func unlisted(route *routers.Route, query map[string][]string) error {
+	if route.Operation.Extensions[unknownQuery] != "refused" {
+		return nil
 	}
-	return input, nil
+	listed := map[string]bool{}
+	for _, params := range []openapi3.Parameters{route.PathItem.Parameters, route.Operation.Parameters} {
+		for _, p := range params {
+			if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+				listed[p.Value.Name] = true
+			}
+		}
+	}
+	var unknown []string
+	for name := range query {
+		if !listed[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	slices.Sort(unknown)
+	return fmt.Errorf("the operation does not list the query parameters %q, and its %s is \"refused\"", unknown, unknownQuery)
 }
 
 // headersPresent holds a request to its security scheme's headers: that

@@ -22,6 +22,16 @@ const document = `{
           "type": "object", "additionalProperties": false, "required": ["status"],
           "properties": {"status": {"enum": ["0", "-22"]}, "n": {"type": "integer"}}}}}}}
       }
+    },
+    "/_sandbox/thing": {
+      "post": {
+        "x-unknown-query-parameters": "refused",
+        "parameters": [{"name": "to", "in": "query", "schema": {"type": "string"}}],
+        "responses": {
+          "200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}},
+          "400": {"description": "refused", "content": {"application/json": {"schema": {"type": "object"}}}}
+        }
+      }
     }
   }
 }`
@@ -61,9 +71,23 @@ func TestTheCheckBites(t *testing.T) {
 		{"a status the route does not give", "/otp/thing/add", `{"n":3}`, `{"status":"-99"}`, "is not one the document gives"},
 		{"a route the document does not have", "/otp/thing/remove", `{}`, `{"status":"0"}`, "the document has no POST /otp/thing/remove"},
 		{"such a route refused", "/otp/thing/remove", `{}`, `{"status":"-22"}`, ""},
+		// Query parameters an operation does not list: OpenAPI allows them,
+		// unless the operation's x-unknown-query-parameters is "refused".
+		{"an unlisted query parameter where they are not refused", "/otp/thing/add?cachebust=1", `{"n":3}`, `{"status":"0","n":3}`, ""},
+		{"a listed query parameter", "/_sandbox/thing?to=1", ``, `200 {}`, ""},
+		{"an unlisted query parameter refused", "/_sandbox/thing?too=1", ``, `400 {"error":"too"}`, ""},
+		{"an unlisted query parameter taken", "/_sandbox/thing?to=1&too=1", ``, `200 {}`, `the operation does not list the query parameters ["too"]`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			reports := checked(t, envelope(tt.answer), tt.path, tt.body)
+			handler := envelope(tt.answer)
+			if status, body, control := strings.Cut(tt.answer, " "); control {
+				handler = func(w http.ResponseWriter, _ *http.Request) {
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(map[string]int{"200": http.StatusOK, "400": http.StatusBadRequest}[status])
+					fmt.Fprint(w, body)
+				}
+			}
+			reports := checked(t, handler, tt.path, tt.body)
 			switch {
 			case tt.report == "" && len(reports) > 0:
 				t.Fatalf("reported %q", reports)

@@ -30,6 +30,9 @@ const ControlConventions = `Every route but GET ` + HealthPath + ` and GET ` + O
 	`(it is refused, naming them, when the file holds others); with open accounts, a new key opens an empty account ` +
 	`(so that a job can set its faults before its first request), up to -max-accounts (503 past that). ` +
 	`400 for an unknown key, or for none where one is required. ` +
+	`Every route that needs the token takes only the query parameters it lists and ?key=: ` +
+	`any other is refused with 400, naming it and those the route takes, before the route does anything, ` +
+	`so that a misspelt filter never selects (or deletes) everything. ` +
 	`Bodies are JSON of at most 1 MiB (413 past that), decoded strictly: an unknown field, or anything after the JSON value, is an error. ` +
 	`A failure answers {"error": "<why>"}, and so does a path no route has (404, or 405 for a method the path does not take); ` +
 	`500 means the state file could not be written, and nothing was changed.`

@@ -298,3 +298,64 @@ func TestUnknownControlPathsAnswerJSON(t *testing.T) {
 		}
 	}
 }
+
+// Every control route about an account refuses a query parameter it does not take,
+// naming it and the ones it takes, before it does anything: a misspelt
+// filter must not select, or delete, everything.
+func TestControlRoutesRefuseAQueryParameterTheyDoNotTake(t *testing.T) {
+	e := newEnv(t)
+	for _, r := range ControlRoutes() {
+		if r.Auth != AuthControl {
+			continue // health and the document select nothing (TestHealthOpensNoAccount)
+		}
+		// The parameters the reference says the route takes, each named
+		// as the error must name it, and the account's key.
+		takes := []string{"key"}
+		for _, p := range r.Params {
+			if name, query := strings.CutPrefix(p.Name, "?"); query {
+				takes = append(takes, strings.TrimSuffix(name, "="))
+			}
+		}
+		query := "?key=" + key + "&nope=1"
+		path := strings.NewReplacer("{id}", "1", "{to}", "4915100000001").Replace(r.Path)
+		status, raw := e.control(r.Method, path+query, "")
+		var answer struct{ Error string }
+		_ = json.Unmarshal(raw, &answer) // a route that takes the request may answer no JSON
+		msg := answer.Error
+		if status != http.StatusBadRequest || !strings.Contains(msg, `"nope"`) {
+			t.Errorf("%s %s: HTTP %d %s, want 400 naming \"nope\"", r.Method, path+query, status, raw)
+			continue
+		}
+		for _, name := range takes {
+			if !strings.Contains(msg, name) {
+				t.Errorf("%s %s: the error does not name %s, which the route takes: %s", r.Method, r.Path, name, msg)
+			}
+		}
+	}
+}
+
+// The trial's typos: a misspelt filter neither lists nor deletes every
+// message, and a misspelt key does not reset a sandbox of one account.
+func TestAMisspeltParameterChangesNothing(t *testing.T) {
+	e := newHTTPSvc(t)
+	e.send("4915100000001", "")
+	e.send("4915100000002", "")
+	for _, req := range []struct{ method, path, names string }{
+		{"GET", "/_sandbox/messages?too=4915100000001", `"too"`},
+		{"GET", "/_sandbox/messages?verificationID=1&wait=1", `"verificationID"`},
+		{"DELETE", "/_sandbox/messages?too=4915100000001", `"too"`},
+		{"POST", "/_sandbox/reset?kye=" + key, `"kye"`},
+	} {
+		status, raw := e.control(req.method, req.path, "")
+		msg := decode[map[string]string](t, raw)["error"]
+		if status != http.StatusBadRequest || !strings.Contains(msg, req.names) {
+			t.Errorf("%s %s: HTTP %d %s", req.method, req.path, status, raw)
+		}
+	}
+	if ms := e.messages(""); len(ms) != 2 {
+		t.Fatalf("%d messages left of 2", len(ms))
+	}
+	if apps := e.srv.Apps(key); len(apps) != 1 {
+		t.Fatalf("the account's apps after a refused reset: %+v", apps)
+	}
+}

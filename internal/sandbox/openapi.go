@@ -56,6 +56,18 @@ var controlCommon = []Reply{
 	replies(http.StatusServiceUnavailable, "when the sandbox holds its most accounts, or the account was forgotten meanwhile", nil),
 }
 
+// unknownParams is the answer of every route under /_sandbox/ to a query
+// parameter it does not take (onlyItsParams).
+var unknownParams = replies(http.StatusBadRequest, "for a query parameter the route does not take, or a query that cannot be read "+
+	"(the error names it, and those the route takes)", nil)
+
+// queryRule is the document's extension that says, on each operation,
+// what the sandbox does with a query parameter the operation does not
+// list: "refused" on the routes about an account's data (400,
+// unknownParams), "ignored" on the vendor's routes, the page's, health's
+// and the document's own. internal/apicheck holds requests to it.
+const queryRule = "x-unknown-query-parameters"
+
 func openAPIDocument(prefix, base string) object {
 	g := &gen{schemas: object{}, types: map[string]reflect.Type{}}
 	paths := object{}
@@ -157,6 +169,10 @@ func (g *gen) operation(r Route) object {
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
+	op[queryRule] = "ignored"
+	if r.Auth == AuthControl {
+		op[queryRule] = "refused"
+	}
 	if r.Body != "" {
 		var schema object
 		if r.BodyOf != nil {
@@ -230,6 +246,9 @@ func (g *gen) responses(r Route) object {
 	all := slices.Clone(r.Replies)
 	if r.Auth == AuthControl {
 		all = append(all, controlCommon...)
+	}
+	if r.Auth == AuthControl {
+		all = append(all, unknownParams)
 	}
 	out := object{}
 	for _, rep := range all {

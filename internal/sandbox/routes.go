@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,23 +259,94 @@ func ControlRoutes() []Route {
 	return slices.DeleteFunc(Routes(), func(r Route) bool { return !strings.HasPrefix(r.Path, controlPrefix) })
 }
 
+// QueryParams are the names of the query parameters the route takes: its
+// own ("?to=" is "to"), then key on a control route (ControlConventions),
+// which refuses any other (onlyItsParams).
+func (r Route) QueryParams() []string {
+	var names []string
+	for _, p := range r.Params {
+		if name, query := strings.CutPrefix(p.Name, "?"); query {
+			names = append(names, strings.TrimSuffix(name, "="))
+		}
+	}
+	if r.Auth == AuthControl {
+		names = append(names, "key")
+	}
+	return names
+}
+
 // mount mounts every route of the table, and the answers for paths no
 // route has: under the vendor prefix in the vendor's envelope, under
 // /_sandbox/ as {"error": …}.
+//
+// Every route about an account's data (AuthControl) refuses a query
+// parameter it does not take (onlyItsParams). The health and OpenAPI
+// routes select nothing, and a probe or a proxy may add a parameter of its
+// own (a cache buster). The vendor's routes take any and read none: the vendor
+// documents no query parameter (ids are in the path, the rest in the
+// body), signs none, and a client that adds one (a cache buster, a trace
+// id) works against the vendor, so the sandbox must not refuse it. Nothing
+// there is selected by the query, so a misspelt parameter cannot widen
+// what a request does, which is the harm the refusal guards against on
+// the control surface.
 func (s *Server) mount(m router) {
 	for _, rt := range routeTable() {
+		var pattern string
+		var h http.Handler
 		switch rt.Auth {
 		case AuthSigned:
-			m.Handle(rt.Method+" "+s.opts.Prefix+rt.Path, s.vendor(rt))
+			pattern, h = rt.Method+" "+s.opts.Prefix+rt.Path, s.vendor(rt)
 		case AuthControl:
-			m.Handle(rt.Method+" "+rt.Path, s.control(rt))
+			pattern, h = rt.Method+" "+rt.Path, s.control(rt)
 		default:
-			h := rt.plain
-			m.Handle(rt.Method+" "+exact(rt.Path), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h(s, w, r) }))
+			plain := rt.plain
+			pattern, h = rt.Method+" "+exact(rt.Path), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { plain(s, w, r) })
 		}
+		if rt.Auth == AuthControl {
+			h = onlyItsParams(rt.Route, h)
+		}
+		m.Handle(pattern, h)
 	}
 	m.Handle(s.opts.Prefix+"/", http.HandlerFunc(s.unknownVendorPath))
 	m.Handle(controlPrefix, http.HandlerFunc(s.unknownControlPath))
+}
+
+// onlyItsParams refuses, with 400 and before anything else (the
+// credentials included: the names are no secret), a request whose query
+// has a parameter the route does not take, or cannot be read: the
+// handlers read the parameters they know by name, so a misspelt filter
+// (?too=) would select, or delete, every message, and a misspelt ?kye=
+// reset a whole sandbox of one account.
+func onlyItsParams(rt Route, h http.Handler) http.Handler {
+	takes := rt.QueryParams()
+	said := fmt.Sprintf("%s %s takes only key", rt.Method, rt.Path)
+	if n := len(takes); n > 1 {
+		said = fmt.Sprintf("%s %s takes %s and %s", rt.Method, rt.Path, strings.Join(takes[:n-1], ", "), takes[n-1])
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			// Query() drops what it cannot read, as silently as an unknown name.
+			controlError(w, http.StatusBadRequest, fmt.Errorf("the query %q cannot be read (%w): %s", r.URL.RawQuery, err, said))
+			return
+		}
+		var unknown []string
+		for name := range q {
+			if !slices.Contains(takes, name) {
+				unknown = append(unknown, strconv.Quote(name))
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			what := "an unknown query parameter"
+			if len(unknown) > 1 {
+				what = "unknown query parameters"
+			}
+			controlError(w, http.StatusBadRequest, fmt.Errorf("%s %s: %s", what, strings.Join(unknown, ", "), said))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // exact is the mux pattern of a path that ends in "/" (the page's "/"):

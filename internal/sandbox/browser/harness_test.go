@@ -126,6 +126,16 @@ func newPage(t *testing.T, mods ...func(*sandbox.Options)) *page {
 	// document, which a reload would change.
 	_, err = chromedp.Call(ctx, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{Source: `
 		window.__test = { loadId: String(Math.random()), violations: [], arrivals: {} };
+		// What a person sees, not what the DOM says: the hidden attribute
+		// is only a default style, which any display rule overrides, so an
+		// element is shown when it and its ancestors are rendered (display,
+		// visibility, opacity) and it has a box of some size.
+		window.__test.visible = (id) => {
+			const el = document.getElementById(id);
+			if (!el) throw new Error('no element #' + id);
+			const box = el.getBoundingClientRect();
+			return el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && box.width > 0 && box.height > 0;
+		};
 		document.addEventListener('securitypolicyviolation', (e) => window.__test.violations.push(e.violatedDirective + ' ' + e.blockedURI));
 		document.addEventListener('DOMContentLoaded', () => {
 			new MutationObserver((records) => {
@@ -295,7 +305,33 @@ func (p *page) signInWithKey(key, secret string) {
 // signedIn waits until the inbox shows an account live.
 func (p *page) signedIn() {
 	p.t.Helper()
-	p.waitFor(`!document.getElementById('app').hidden && document.body.dataset.live === 'waiting'`, 10*time.Second)
+	p.waitFor(`window.__test.visible('app') && document.body.dataset.live === 'waiting'`, 10*time.Second)
+}
+
+// visible says whether the element of this id is shown (window.__test.visible).
+func (p *page) visible(id string) bool {
+	p.t.Helper()
+	return eval[bool](p, fmt.Sprintf(`window.__test.visible(%q)`, id))
+}
+
+// shows fails the test unless the elements of the ids in shown are
+// visible and those in hidden are not.
+func (p *page) shows(what string, shown, hidden []string) {
+	p.t.Helper()
+	var wrong []string
+	for _, id := range shown {
+		if !p.visible(id) {
+			wrong = append(wrong, "#"+id+" is not shown")
+		}
+	}
+	for _, id := range hidden {
+		if p.visible(id) {
+			wrong = append(wrong, "#"+id+" is shown")
+		}
+	}
+	if len(wrong) > 0 {
+		p.t.Fatalf("%s: %s; the page shows:\n%s", what, strings.Join(wrong, ", "), p.shown())
+	}
 }
 
 // click clicks a button by its id.

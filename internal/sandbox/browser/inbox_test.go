@@ -94,7 +94,7 @@ func TestSignInWithAnAccountsKeyAndSecret(t *testing.T) {
 	p.signedIn()
 	p.message(id, 0)
 	p.click("sign-out")
-	p.waitFor(`!document.getElementById('signin').hidden`, 5*time.Second)
+	p.waitFor(`window.__test.visible('signin')`, 5*time.Second)
 	if left := eval[string](p, `sessionStorage.length + '|' + document.getElementById('messages').children.length + '|' + document.getElementById('api-secret').value`); left != "0|0||" && left != "0|0|" {
 		t.Fatalf("after signing out (storage|cards|secret): %q", left)
 	}
@@ -102,9 +102,44 @@ func TestSignInWithAnAccountsKeyAndSecret(t *testing.T) {
 		t.Fatalf("the code is still shown after signing out:\n%s", shown)
 	}
 	p.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("signin-form")))
-	if eval[bool](p, `!document.getElementById('app').hidden`) {
+	if p.visible("app") {
 		t.Fatal("a reload after signing out signed in again")
 	}
+}
+
+// Signed out, the page shows the sign-in card alone, with the fields of
+// the chosen way to sign in; signed in, the app and the session's bar and
+// no card; signed out again, the card alone. What is checked is what the
+// browser renders (window.__test.visible, and the text it lays out), not
+// the hidden attribute, which a style sheet's display rule overrides.
+func TestThePageShowsOnlyWhatItsStateOffers(t *testing.T) {
+	p := newPage(t)
+	o := p.seed(keyA)
+	signedOut := func(what string) {
+		t.Helper()
+		p.shows(what, []string{"signin", "token-fields"}, []string{"session", "sign-out", "account", "key-fields", "app"})
+		for _, text := range []string{"Sign out", "API secret", "Messages", "Sandbox clock", "What happens next"} {
+			if shown := p.shown(); strings.Contains(shown, text) {
+				t.Fatalf("%s: the page shows %q:\n%s", what, text, shown)
+			}
+		}
+	}
+	signedOut("before signing in")
+
+	p.do(chromedp.Click(chromedp.CSS(`input[name="mode"][value="key"]`)))
+	p.shows("signing in with a key", []string{"signin", "key-fields", "api-key", "api-secret"}, []string{"token-fields", "token", "app"})
+	p.do(chromedp.Click(chromedp.CSS(`input[name="mode"][value="token"]`)))
+	p.shows("back to the token", []string{"token-fields", "token"}, []string{"key-fields", "api-key", "api-secret"})
+
+	p.signInWithToken(token)
+	p.signedIn()
+	id := p.send(keyA, secretA, o, "4915100000001", false)
+	p.message(id, 0)
+	p.shows("signed in", []string{"session", "sign-out", "account", "app", "messages"}, []string{"signin"})
+
+	p.click("sign-out")
+	p.waitFor(`window.__test.visible('signin')`, 5*time.Second)
+	signedOut("after signing out")
 }
 
 // The page's MD5 is the vendor's: its worked example, and Go's crypto/md5
@@ -211,7 +246,7 @@ func TestAWrongTokenShowsNothing(t *testing.T) {
 		p.waitFor(`document.getElementById('signin-error').textContent !== ''`, 5*time.Second)
 		shown := p.shown()
 		if !strings.Contains(shown, "Refused") || strings.Contains(shown, code) || strings.Contains(shown, "4915100000001") || strings.Contains(shown, keyB) ||
-			eval[bool](p, `!document.getElementById('app').hidden || document.getElementById('messages').children.length > 0 || document.getElementById('account').options.length > 0`) {
+			eval[bool](p, `window.__test.visible('app') || document.getElementById('messages').children.length > 0 || document.getElementById('account').options.length > 0`) {
 			t.Fatalf("%s: the page shows\n%s", what, shown)
 		}
 		for _, r := range p.Requests() {
@@ -437,7 +472,7 @@ func TestResetAsksFirstAndClearEmpties(t *testing.T) {
 	p.waitFor(`document.getElementById('reset-dialog').open`, 5*time.Second)
 	p.click("reset-confirm")
 	p.waitFor(`document.getElementById('account-status').textContent === 'The account team-a was reset.'`, 5*time.Second)
-	p.waitFor(`document.querySelectorAll('#messages .message').length === 0 && !document.getElementById('messages-empty').hidden`, 5*time.Second)
+	p.waitFor(`document.querySelectorAll('#messages .message').length === 0 && window.__test.visible('messages-empty')`, 5*time.Second)
 	if n := len(p.srv.Messages(keyA, sandbox.MessageFilter{})); n != 0 {
 		t.Fatalf("team-a kept %d messages", n)
 	}
@@ -476,7 +511,7 @@ func TestANumbersFixedCodeIsSent(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#number-form button[type="submit"]`)),
 	)
 	p.waitFor(`document.getElementById('number-status').textContent.includes('code `+code+`')`, 5*time.Second)
-	p.waitFor(`!document.getElementById('fixed-codes-panel').hidden && `+
+	p.waitFor(`window.__test.visible('fixed-codes-panel') && `+
 		`document.getElementById('fixed-codes').innerText.includes('`+to+` `+code+`')`, 5*time.Second)
 	id := p.send(keyA, secretA, o, to, false)
 	if card := p.message(id, 0); !strings.Contains(card, code) || !strings.Contains(card, "the number's fixed code") || p.code(keyA, id) != code {
@@ -486,9 +521,16 @@ func TestANumbersFixedCodeIsSent(t *testing.T) {
 		t.Fatalf("the fixed code checks %d", m)
 	}
 
-	// The list loads the number back into the form, with its code.
+	// The list loads the number back into the form, with its code; a
+	// keyboard user's focus on its button outlives the messages that come
+	// meanwhile (each renders the page's view).
 	eval[string](p, `document.getElementById('number-to').value = document.getElementById('number-code').value = ''`)
-	p.do(chromedp.Click(chromedp.CSS(`#fixed-codes button`)))
+	p.tabTo(`document.activeElement.closest('#fixed-codes') !== null`)
+	p.message(p.send(keyA, secretA, o, "4915100000089", false), 0)
+	if !eval[bool](p, `document.activeElement.closest('#fixed-codes') !== null`) {
+		t.Fatalf("a message that came took the focus from the fixed code's button: it is on <%s>", eval[string](p, `document.activeElement.tagName`))
+	}
+	p.do(chromedp.KeyEvent(kb.Enter))
 	p.waitFor(`document.getElementById('number-to').value === '`+to+`' && document.getElementById('number-code').value === '`+code+`'`, 5*time.Second)
 
 	// An empty code clears it: the next send's code is random again.
@@ -496,7 +538,7 @@ func TestANumbersFixedCodeIsSent(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS(`#number-form button[type="submit"]`)))
 	p.waitFor(`document.getElementById('number-status').textContent.startsWith('Set: `+to+`') && `+
 		`!document.getElementById('number-status').textContent.includes('code')`, 5*time.Second)
-	p.waitFor(`document.getElementById('fixed-codes-panel').hidden`, 5*time.Second)
+	p.waitFor(`!window.__test.visible('fixed-codes-panel')`, 5*time.Second)
 	again := p.send(keyA, secretA, o, to, false)
 	if card := p.message(again, 0); strings.Contains(card, "fixed code") {
 		t.Fatalf("a send after the code was cleared:\n%s", card)

@@ -34,6 +34,7 @@ const state = {
   view: null,
   receivedAt: 0, // performance.now() when view came
   rendered: new Map(), // message key → its element
+  fixedCodes: '', // the fixed codes the list shows, as JSON
   shown: false, // a view has been rendered for this generation
   nextDeadline: Infinity, // on the sandbox's clock: when to ask again
 };
@@ -267,6 +268,7 @@ function clearView() {
   $('messages').replaceChildren();
   $('next-steps').replaceChildren();
   $('fixed-codes').replaceChildren();
+  state.fixedCodes = '';
   $('fixed-codes-panel').hidden = true;
   $('messages-empty').hidden = true;
   $('messages-count').textContent = '';
@@ -476,9 +478,15 @@ function renderNextSteps(view) {
 }
 
 // renderFixedCodes lists the account's numbers that have a fixed code;
-// a number's button loads it into the form, to change or clear it.
+// a number's button loads it into the form, to change or clear it. The
+// list is made anew only when the codes change: every message that comes
+// renders the view, and a list made anew would take the focus from a
+// keyboard user's button (and the button from under a click).
 function renderFixedCodes(view) {
   const numbers = Object.keys(view.fixedCodes).sort();
+  const shown = JSON.stringify(numbers.map((to) => [to, view.fixedCodes[to]]));
+  if (shown === state.fixedCodes) return;
+  state.fixedCodes = shown;
   $('fixed-codes').replaceChildren(...numbers.map((to) => {
     const li = document.createElement('li');
     li.append(button('link', to, `Load ${to} into the form`, () => {

@@ -46,6 +46,9 @@ type call struct {
 	// it is about the sole account of the sandbox (a is nil instead on a
 	// route about every account: Route.AllAccounts).
 	keyless bool
+	// fresh says a is a new account not yet in the map, on a route that
+	// opens it last (route.opensLast).
+	fresh bool
 }
 
 // in runs f under the account's lock; false, having answered 503, when the
@@ -84,7 +87,7 @@ func (s *Server) control(rt route) http.Handler {
 		named := r.URL.Query().Get("key")
 		var err error
 		if r.Header.Get("Authorization") == "" && r.Header.Get("Api-Key") != "" {
-			if c.a, err = s.signedAccount(r); err != nil {
+			if c.a, c.fresh, err = s.signedAccount(r, rt.opensLast); err != nil {
 				controlError(w, controlStatus(err), err)
 				return
 			}
@@ -98,6 +101,8 @@ func (s *Server) control(rt route) http.Handler {
 				return
 			}
 			switch {
+			case named != "" && rt.opensLast:
+				c.a, c.fresh, err = s.findOrMake(named)
 			case named != "":
 				c.a, err = s.account(named)
 			case rt.AllAccounts: // c.a stays nil: every account
@@ -130,23 +135,28 @@ func (s *Server) tokenOK(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// signedAccount is the account whose signature a control request carries.
-func (s *Server) signedAccount(r *http.Request) (*account, error) {
+// signedAccount is the account whose signature a control request carries;
+// with opensLast, a new key's account is fresh, not yet opened.
+func (s *Server) signedAccount(r *http.Request, opensLast bool) (a *account, fresh bool, err error) {
 	key := r.Header.Get("Api-Key")
-	a := s.lookup(key)
+	a = s.lookup(key)
 	if a == nil && s.opts.OpenAccounts && signatureMatches(key, s.opts.SharedSecret, r.Header.Get("Timestamp"), r.Header.Get("Sign")) {
-		var err error
-		if a, err = s.account(key); err != nil {
-			return nil, err
+		if opensLast {
+			a, fresh, err = s.findOrMake(key)
+		} else {
+			a, err = s.account(key)
+		}
+		if err != nil {
+			return nil, false, err
 		}
 	}
 	if a != nil {
 		a.touch()
 	}
 	if ans := s.authenticate(a, r); ans.code != "" {
-		return nil, errBadSignature{ans.reason}
+		return nil, false, errBadSignature{ans.reason}
 	}
-	return a, nil
+	return a, fresh, nil
 }
 
 // errBadSignature is a signed control request whose signature is not the

@@ -307,8 +307,10 @@ func (s *Server) noteImported(st *staged) {
 
 // importInto replaces account a with a document: checked whole (its ids
 // held by no other account), saved as one record, then installed; on any
-// failure the account is as it was.
-func (s *Server) importInto(a *account, doc []byte) (ImportSummary, error) {
+// failure the account is as it was. A fresh account (findOrMake) is
+// opened only once the document passed its checks: a refused import
+// leaves no empty account behind.
+func (s *Server) importInto(a *account, doc []byte, fresh bool) (ImportSummary, error) {
 	var st *staged
 	var err error
 	if !a.lock() {
@@ -324,6 +326,15 @@ func (s *Server) importInto(a *account, doc []byte) (ImportSummary, error) {
 	s.noteImported(st)
 	if held := s.heldElsewhere(a, st); len(held) > 0 {
 		return ImportSummary{}, errIDsHeld{held}
+	}
+	if fresh {
+		opened, err := s.open(a)
+		switch {
+		case err != nil:
+			return ImportSummary{}, err
+		case opened != a: // a request opened the key meanwhile: the import replaces that account
+			return s.importInto(opened, doc, false)
+		}
 	}
 	if !a.lock() {
 		return ImportSummary{}, errForgotten
@@ -358,11 +369,11 @@ func (s *Server) Import(key string, doc []byte) (ImportSummary, error) {
 		}
 		key = head.Key
 	}
-	a, err := s.account(key)
+	a, fresh, err := s.findOrMake(key)
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("sandbox: %w", err)
 	}
-	sum, err := s.importInto(a, doc)
+	sum, err := s.importInto(a, doc, fresh)
 	if err != nil {
 		return sum, fmt.Errorf("sandbox: import into %q: %w", key, err)
 	}
@@ -412,7 +423,8 @@ func exportRoutes() []route {
 				"document, whose ids are kept. The document is checked whole first, by the rules of the routes that make what it holds " +
 				"(and an object as the sandbox would have stored it, every field with its default); it is saved as one record before " +
 				"the answer; on any failure nothing changes. The ids' counters move past the imported ids. An export taken " +
-				"after the import is the document. Bodies up to 256 MiB.",
+				"after the import is the document. With open accounts, a new key's account is opened only by an import that succeeds: a " +
+				"refused one leaves none behind. Bodies up to 256 MiB.",
 			Body:   "an export, as GET /_sandbox/export gives it",
 			BodyOf: Export{},
 			Replies: []Reply{
@@ -421,7 +433,7 @@ func exportRoutes() []route {
 				replies(http.StatusConflict, "for ids other accounts of the sandbox hold (the error counts them by kind, names the first few and says what "+
 					"works instead): ids are unique across the sandbox, so an export can seed one account of a sandbox, not several", nil),
 			},
-		}, control: func(s *Server, c call) {
+		}, opensLast: true, control: func(s *Server, c call) {
 			doc, err := io.ReadAll(io.LimitReader(c.r.Body, maxImport+1))
 			switch {
 			case err != nil:
@@ -431,13 +443,13 @@ func exportRoutes() []route {
 				controlError(c.w, http.StatusRequestEntityTooLarge, fmt.Errorf("an import is at most %d MiB", maxImport>>20))
 				return
 			}
-			sum, err := s.importInto(c.a, doc)
+			sum, err := s.importInto(c.a, doc, c.fresh)
 			switch {
 			case errors.As(err, &errIDsHeld{}):
 				controlError(c.w, http.StatusConflict, err)
 			case errors.Is(err, errNotSaved):
 				controlError(c.w, http.StatusInternalServerError, err)
-			case errors.Is(err, errForgotten):
+			case errors.Is(err, errForgotten), errors.As(err, &errFull{}):
 				controlError(c.w, http.StatusServiceUnavailable, err)
 			case err != nil:
 				controlError(c.w, http.StatusBadRequest, err)

@@ -218,3 +218,29 @@ func TestARefusedImportSaysHowManyAndWhatWorks(t *testing.T) {
 		t.Fatalf("HTTP %d, %d bytes, %d ids named: %s", status, len(raw), strings.Count(why, "(account job-1)"), raw)
 	}
 }
+
+// A refused import opens no account in open mode (it opened an empty one,
+// left behind), whether the request had the token or a signature, or came
+// from otp-sandbox -import; an import that passes opens its account.
+func TestARefusedImportOpensNoAccount(t *testing.T) {
+	e, seed, _, _ := seededJob(t, 2)
+	if status, raw := e.control("PUT", "/_sandbox/import?key=job-2", seed); status != 409 {
+		t.Fatalf("an import of held ids: %d %s", status, raw)
+	}
+	if r := e.call("PUT", "/_sandbox/import", `{"format":"none"}`, e.signed("job-3", sharedSecret)); r.HTTP != 400 {
+		t.Fatalf("a signed import of no export: HTTP %d", r.HTTP)
+	}
+	if _, err := e.srv.Import("job-4", []byte(seed)); err == nil {
+		t.Fatal("an import of held ids answered done")
+	}
+	for _, k := range []string{"job-2", "job-3", "job-4"} {
+		if e.srv.lookup(k) != nil {
+			t.Errorf("a refused import opened account %s", k)
+		}
+	}
+	// Once job-1 lets go of the ids, the import opens its account.
+	e.mustControl(204, "POST", "/_sandbox/reset?key=job-1", "")
+	if sum := decode[ImportSummary](t, e.mustControl(200, "PUT", "/_sandbox/import?key=job-2", seed)); sum.Verifications != 2 || e.srv.lookup("job-2") == nil {
+		t.Fatalf("the import into a new key: %+v", sum)
+	}
+}

@@ -126,13 +126,31 @@ func (s *Server) tokenOK(w http.ResponseWriter, r *http.Request) bool {
 			"otp-sandbox -control-token or $OTP_SANDBOX_CONTROL_TOKEN), or sign the request with the account's API key and secret"))
 		return false
 	}
-	if !tokenMatches(r.Header.Get("Authorization"), s.opts.ControlToken) {
+	if header := r.Header.Get("Authorization"); !tokenMatches(header, s.opts.ControlToken) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="otp-sandbox control"`)
-		controlError(w, http.StatusUnauthorized, errors.New(`the control surface requires the header "Authorization: Bearer <control token>", `+
-			`or the account's signature (Api-Key, Timestamp and Sign, as on the vendor API)`))
+		controlError(w, http.StatusUnauthorized, wrongToken(header))
 		return false
 	}
 	return true
+}
+
+// wrongToken says why a request's Authorization header was refused: a
+// person who sent a token wants to hear that the token is wrong, not that
+// the header is missing. Neither the header nor the token is echoed.
+func wrongToken(header string) error {
+	const otherwise = `or the account's signature (Api-Key, Timestamp and Sign, as on the vendor API)`
+	scheme, token, _ := strings.Cut(strings.TrimSpace(header), " ")
+	switch {
+	case header == "":
+		return errors.New(`the control surface requires the header "Authorization: Bearer <control token>", ` + otherwise)
+	case strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != "":
+		return errors.New(`the control token does not match: the header "Authorization: Bearer …" carries a token that is not ` +
+			`this sandbox's (the one it printed at start, or was given with -control-token or $OTP_SANDBOX_CONTROL_TOKEN; ` +
+			`-token-file writes it to a file); use that token, ` + otherwise)
+	default:
+		return errors.New(`the Authorization header is not of the form "Authorization: Bearer <control token>"; ` +
+			`send the control token that way, ` + otherwise)
+	}
 }
 
 // signedAccount is the account whose signature a control request carries;

@@ -389,8 +389,9 @@ func importAtStart(srv *sandbox.Server, files []string, stderr io.Writer) error 
 			return fmt.Errorf("-import %s: %w (the account must be one the sandbox is started with, -account %s:SECRET, or -open-accounts)",
 				file, err, head.Key)
 		}
-		fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s: %d flows, %d apps, %d templates, %d verifications, %d numbers\n",
-			file, sum.Key, sum.Flows, sum.Apps, sum.Templates, sum.Verifications, sum.Numbers)
+		fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s: %s, %s, %s, %s, %s\n", file, sum.Key,
+			plural(sum.Flows, "flow", "flows"), plural(sum.Apps, "app", "apps"), plural(sum.Templates, "template", "templates"),
+			plural(sum.Verifications, "verification", "verifications"), plural(sum.Numbers, "number", "numbers"))
 	}
 	return nil
 }

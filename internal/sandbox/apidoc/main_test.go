@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -45,5 +47,45 @@ func TestSignedRoutesListEverySignatureHeader(t *testing.T) {
 	}
 	if signed == 0 {
 		t.Fatal("no signed route in the page")
+	}
+}
+
+// A vendor route's answer names each failure code once: a code the route
+// has of its own and every route has (-22 for a broken rule, and for a
+// body that cannot be read) is one line, not two (the trial's finding 10).
+func TestEachFailureCodeIsSaidOnce(t *testing.T) {
+	doc, _, err := render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d map[string]any
+	if err := json.Unmarshal(doc, &d); err != nil {
+		t.Fatal(err)
+	}
+	said := regexp.MustCompile(`(?:[:;,] )(-[0-9]+) [(f]`) // "; -22 for …", ", -22 (a body …"
+	checked := 0
+	for path, item := range obj(d["paths"]) {
+		for method, o := range obj(item) {
+			desc := str(obj(obj(obj(o)["responses"])["200"])["description"])
+			if !strings.Contains(desc, "as on every vendor route") {
+				continue
+			}
+			checked++
+			seen := map[string]int{}
+			for _, m := range said.FindAllStringSubmatch(desc, -1) {
+				seen[m[1]]++
+			}
+			for code, n := range seen {
+				if n > 1 {
+					t.Errorf("%s %s says %s %d times: %s", method, path, code, n, desc)
+				}
+			}
+			if seen["-22"] != 1 {
+				t.Errorf("%s %s does not say -22: %s", method, path, desc)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no vendor route in the document")
 	}
 }

@@ -219,6 +219,34 @@ func TestRunSaysWhichAccountsTheStateFileHolds(t *testing.T) {
 	}
 }
 
+// The start says whether a state file keeps the accounts, and how many it
+// held (the trial's finding 10: a sandbox started without -state, or from
+// an old file, said nothing of it); in the singular for one.
+func TestRunSaysWhetherAStateFileIsUsed(t *testing.T) {
+	if s := start(t, "-key", "a", "-secret", "secret-a"); !strings.Contains(s.stderr.String(), "otp-sandbox: no state file (-state): every account is in memory only") {
+		t.Fatalf("a start without -state:\n%s", s.stderr.String())
+	}
+	path := filepath.Join(t.TempDir(), "state.json")
+	args := []string{"-open-accounts", "-secret", "shared", "-state", path}
+	t.Run("a new file", func(t *testing.T) {
+		s := start(t, args...)
+		if !strings.Contains(s.stderr.String(), "otp-sandbox: state file "+path+": it held no account") {
+			t.Fatalf("a start with a new state file:\n%s", s.stderr.String())
+		}
+		signedPost(t, s.base+"/flow/add", "job-1", "shared", `{"name":"kept","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
+	})
+	t.Run("one account", func(t *testing.T) {
+		s := start(t, args...)
+		if !strings.Contains(s.stderr.String(), "otp-sandbox: state file "+path+": loaded 1 account from it") {
+			t.Fatalf("a start with a state file of one account:\n%s", s.stderr.String())
+		}
+		signedPost(t, s.base+"/flow/add", "job-2", "shared", `{"name":"kept","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
+	})
+	if s := start(t, args...); !strings.Contains(s.stderr.String(), "otp-sandbox: state file "+path+": loaded 2 accounts from it") {
+		t.Fatalf("a start with a state file of two accounts:\n%s", s.stderr.String())
+	}
+}
+
 // SIGTERM answers an open wait on the messages with what it has, and the
 // sandbox exits 0 at once. (Before, it waited 5 s for the wait, cut it
 // with an empty reply, and exited 1.)

@@ -293,6 +293,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "otp-sandbox: the state file holds accounts it was not started with: %s; they are kept, no request can sign in as them, "+
 			"and a control request reaches them only by naming them (?key=)\n", strings.Join(others, ", "))
 	}
+	fmt.Fprintln(stderr, "otp-sandbox: "+describeState(srv))
 	base := fmt.Sprintf("http://%s%s", ln.Addr(), srv.Prefix())
 	if *tokenFile != "" {
 		if err := writePrivate(*tokenFile, *controlToken+"\n"); err != nil {
@@ -388,8 +389,9 @@ func importAtStart(srv *sandbox.Server, files []string, stderr io.Writer) error 
 			return fmt.Errorf("-import %s: %w (the account must be one the sandbox is started with, -account %s:SECRET, or -open-accounts)",
 				file, err, head.Key)
 		}
-		fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s: %d flows, %d apps, %d templates, %d verifications, %d numbers\n",
-			file, sum.Key, sum.Flows, sum.Apps, sum.Templates, sum.Verifications, sum.Numbers)
+		fmt.Fprintf(stderr, "otp-sandbox: -import %s: account %s: %s, %s, %s, %s, %s\n", file, sum.Key,
+			plural(sum.Flows, "flow", "flows"), plural(sum.Apps, "app", "apps"), plural(sum.Templates, "template", "templates"),
+			plural(sum.Verifications, "verification", "verifications"), plural(sum.Numbers, "number", "numbers"))
 	}
 	return nil
 }
@@ -467,6 +469,28 @@ func describeAccounts(accounts map[string]string, open bool) string {
 		parts = append(parts, "open accounts (any API key signed with the shared secret; for test machines)")
 	}
 	return strings.Join(parts, " and ")
+}
+
+// describeState says, for the start, whether the accounts are kept in a
+// state file, and how many it held.
+func describeState(srv *sandbox.Server) string {
+	path, n := srv.StateFile()
+	switch {
+	case path == "":
+		return "no state file (-state): every account is in memory only, and is lost at the stop"
+	case n == 0:
+		return "state file " + path + ": it held no account; every change is saved there"
+	default:
+		return fmt.Sprintf("state file %s: loaded %s from it; every change is saved there", path, plural(n, "account", "accounts"))
+	}
+}
+
+// plural is n and the noun, in the singular or the plural.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // randomToken is 128 bits as 32 hex characters.

@@ -36,22 +36,48 @@ func (e errFull) Error() string {
 // account finds the account of key; in open mode an unknown key opens a
 // new, empty one, signed with the shared secret.
 func (s *Server) account(key string) (*account, error) {
+	a, fresh, err := s.findOrMake(key)
+	if err != nil || !fresh {
+		return a, err
+	}
+	return s.open(a)
+}
+
+// findOrMake finds the account of key; in open mode an unknown key gets a
+// new, empty account (fresh) that is not in the map yet: open puts it
+// there. A request that opens an account only if it succeeds (an import)
+// opens it last, so that a refused one leaves no empty account behind.
+func (s *Server) findOrMake(key string) (a *account, fresh bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if a := s.accounts[key]; a != nil {
 		a.touch()
-		return a, nil
+		return a, false, nil
 	}
 	if !s.opts.OpenAccounts || key == "" {
-		return nil, errUnknownKey(key)
+		return nil, false, errUnknownKey(key)
+	}
+	if len(s.accounts) >= s.opts.MaxAccounts {
+		return nil, false, errFull{s.opts.MaxAccounts}
+	}
+	return s.newAccount(key, s.opts.SharedSecret, false), true, nil
+}
+
+// open puts a fresh account in the map, unless a request opened its key
+// meanwhile: then that one is the key's account, and fresh is dropped.
+func (s *Server) open(fresh *account) (*account, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accounts[fresh.key]; a != nil {
+		a.touch()
+		return a, nil
 	}
 	if len(s.accounts) >= s.opts.MaxAccounts {
 		return nil, errFull{s.opts.MaxAccounts}
 	}
-	a := s.newAccount(key, s.opts.SharedSecret, false)
-	s.addLocked(a)
-	s.opts.Logger.Info("account opened", "key", key)
-	return a, nil
+	s.addLocked(fresh)
+	s.opts.Logger.Info("account opened", "key", fresh.key)
+	return fresh, nil
 }
 
 func (s *Server) addLocked(a *account) {

@@ -46,6 +46,9 @@ type call struct {
 	// it is about the sole account of the sandbox (a is nil instead on a
 	// route about every account: Route.AllAccounts).
 	keyless bool
+	// fresh says a is a new account not yet in the map, on a route that
+	// opens it last (route.opensLast).
+	fresh bool
 }
 
 // in runs f under the account's lock; false, having answered 503, when the
@@ -84,7 +87,7 @@ func (s *Server) control(rt route) http.Handler {
 		named := r.URL.Query().Get("key")
 		var err error
 		if r.Header.Get("Authorization") == "" && r.Header.Get("Api-Key") != "" {
-			if c.a, err = s.signedAccount(r); err != nil {
+			if c.a, c.fresh, err = s.signedAccount(r, rt.opensLast); err != nil {
 				controlError(w, controlStatus(err), err)
 				return
 			}
@@ -98,6 +101,8 @@ func (s *Server) control(rt route) http.Handler {
 				return
 			}
 			switch {
+			case named != "" && rt.opensLast:
+				c.a, c.fresh, err = s.findOrMake(named)
 			case named != "":
 				c.a, err = s.account(named)
 			case rt.AllAccounts: // c.a stays nil: every account
@@ -121,32 +126,55 @@ func (s *Server) tokenOK(w http.ResponseWriter, r *http.Request) bool {
 			"otp-sandbox -control-token or $OTP_SANDBOX_CONTROL_TOKEN), or sign the request with the account's API key and secret"))
 		return false
 	}
-	if !tokenMatches(r.Header.Get("Authorization"), s.opts.ControlToken) {
+	if header := r.Header.Get("Authorization"); !tokenMatches(header, s.opts.ControlToken) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="otp-sandbox control"`)
-		controlError(w, http.StatusUnauthorized, errors.New(`the control surface requires the header "Authorization: Bearer <control token>", `+
-			`or the account's signature (Api-Key, Timestamp and Sign, as on the vendor API)`))
+		controlError(w, http.StatusUnauthorized, wrongToken(header))
 		return false
 	}
 	return true
 }
 
-// signedAccount is the account whose signature a control request carries.
-func (s *Server) signedAccount(r *http.Request) (*account, error) {
+// wrongToken says why a request's Authorization header was refused: a
+// person who sent a token wants to hear that the token is wrong, not that
+// the header is missing. Neither the header nor the token is echoed.
+func wrongToken(header string) error {
+	const otherwise = `or the account's signature (Api-Key, Timestamp and Sign, as on the vendor API)`
+	scheme, token, _ := strings.Cut(strings.TrimSpace(header), " ")
+	switch {
+	case header == "":
+		return errors.New(`the control surface requires the header "Authorization: Bearer <control token>", ` + otherwise)
+	case strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != "":
+		return errors.New(`the control token does not match: the header "Authorization: Bearer …" carries a token that is not ` +
+			`this sandbox's (the one it printed at start, or was given with -control-token or $OTP_SANDBOX_CONTROL_TOKEN; ` +
+			`-token-file writes it to a file); use that token, ` + otherwise)
+	default:
+		return errors.New(`the Authorization header is not of the form "Authorization: Bearer <control token>"; ` +
+			`send the control token that way, ` + otherwise)
+	}
+}
+
+// signedAccount is the account whose signature a control request carries;
+// with opensLast, a new key's account is fresh, not yet opened.
+func (s *Server) signedAccount(r *http.Request, opensLast bool) (a *account, fresh bool, err error) {
 	key := r.Header.Get("Api-Key")
-	a := s.lookup(key)
+	a = s.lookup(key)
 	if a == nil && s.opts.OpenAccounts && signatureMatches(key, s.opts.SharedSecret, r.Header.Get("Timestamp"), r.Header.Get("Sign")) {
-		var err error
-		if a, err = s.account(key); err != nil {
-			return nil, err
+		if opensLast {
+			a, fresh, err = s.findOrMake(key)
+		} else {
+			a, err = s.account(key)
+		}
+		if err != nil {
+			return nil, false, err
 		}
 	}
 	if a != nil {
 		a.touch()
 	}
 	if ans := s.authenticate(a, r); ans.code != "" {
-		return nil, errBadSignature{ans.reason}
+		return nil, false, errBadSignature{ans.reason}
 	}
-	return a, nil
+	return a, fresh, nil
 }
 
 // errBadSignature is a signed control request whose signature is not the

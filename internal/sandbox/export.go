@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,12 +56,76 @@ const maxImport = 256 << 20
 // document Obj (state.go).
 const opImport = "import"
 
-// errIDsHeld refuses an import whose ids another account holds.
-type errIDsHeld struct{ ids []string }
+// errIDsHeld refuses an import whose ids other accounts hold.
+type errIDsHeld struct{ held []heldID }
 
+// heldID is an id of an import that another account holds.
+type heldID struct {
+	one, many string // the kind: "flow", "flows"
+	id, key   string
+}
+
+func (h heldID) String() string { return fmt.Sprintf("%s %s (account %s)", h.one, h.id, h.key) }
+
+// heldShown is how many held ids the refusal names: the same document
+// imported twice holds every id twice, thousands of verifications, and
+// the answer must stay a line a person reads.
+const heldShown = 5
+
+// Error counts the held ids by kind and names the first few, and the
+// accounts that hold them; then says what works: an export seeds a
+// sandbox once.
 func (e errIDsHeld) Error() string {
-	return "ids are unique across the sandbox, and another account holds " + strings.Join(e.ids, ", ") +
-		": import into a sandbox without them, or reset the account that holds them"
+	var kinds, first, keys []string
+	counts, many := map[string]int{}, map[string]string{}
+	for _, h := range e.held {
+		if counts[h.one] == 0 {
+			kinds = append(kinds, h.one)
+			many[h.one] = h.many
+		}
+		counts[h.one]++
+		if len(first) < heldShown {
+			first = append(first, h.String())
+		}
+		if !slices.Contains(keys, h.key) {
+			keys = append(keys, h.key)
+		}
+	}
+	byKind := make([]string, len(kinds))
+	for i, one := range kinds {
+		byKind[i] = count(counts[one], one, many[one])
+	}
+	shown := "they are " + strings.Join(first, ", ")
+	if len(e.held) > len(first) {
+		shown = fmt.Sprintf("the first %d: %s", len(first), strings.Join(first, ", "))
+	}
+	holders, reset := "account "+keys[0]+" already holds", "the account that holds them (POST /_sandbox/reset?key="+keys[0]+")"
+	if len(keys) > 1 {
+		holders = fmt.Sprintf("%d accounts (%s) already hold", len(keys), strings.Join(keys, ", "))
+		reset = "the accounts that hold them (POST /_sandbox/reset?key=<each>)"
+	}
+	return fmt.Sprintf("ids are unique across the sandbox, and %s %s of the document's ids: %s (%s). "+
+		"An export seeds a sandbox once: start a sandbox per pipeline with otp-sandbox -import FILE, or first reset %s; "+
+		"on a shared sandbox, seed each job's account with the control routes (POST /_sandbox/flows, /apps, /templates) "+
+		"or the provider instead", holders, thousands(len(e.held)), strings.Join(byKind, ", "), shown, reset)
+}
+
+// count is n and the noun, in the singular or the plural: "1 flow",
+// "2,018 verifications".
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return thousands(n) + " " + many
+}
+
+// thousands writes n with a comma between thousands: "2,018".
+func thousands(n int) string {
+	digits := strconv.Itoa(n)
+	for i := len(digits) - 3; i > 0; i -= 3 {
+		digits = digits[:i] + "," + digits[i:]
+	}
+	return digits
 }
 
 // export writes the account as one document; the caller holds its lock.
@@ -195,8 +261,8 @@ func (k *kind[T]) exportJSON(o *objects) []byte {
 // heldElsewhere lists the ids of a staged import that accounts other than
 // a hold ("flow 10001", "verification 2…"). Each account is locked in turn,
 // never together, and never while a's own lock is held.
-func (s *Server) heldElsewhere(a *account, st *staged) []string {
-	var held []string
+func (s *Server) heldElsewhere(a *account, st *staged) []heldID {
+	var held []heldID
 	for _, other := range s.sortedAccounts() {
 		if other == a || !other.lock() {
 			continue
@@ -204,13 +270,13 @@ func (s *Server) heldElsewhere(a *account, st *staged) []string {
 		for _, k := range kinds {
 			for _, id := range k.idsIn(&st.objects) {
 				if k.holds(&other.objects, id) {
-					held = append(held, fmt.Sprintf("%s %s (account %s)", k.journalKind(), id, other.key))
+					held = append(held, heldID{k.journalKind(), k.exportName(), id, other.key})
 				}
 			}
 		}
 		for _, id := range st.svc.VerificationIDs() {
 			if other.svc.Has(id) {
-				held = append(held, fmt.Sprintf("verification %s (account %s)", id, other.key))
+				held = append(held, heldID{"verification", "verifications", id, other.key})
 			}
 		}
 		other.mu.Unlock()
@@ -241,8 +307,10 @@ func (s *Server) noteImported(st *staged) {
 
 // importInto replaces account a with a document: checked whole (its ids
 // held by no other account), saved as one record, then installed; on any
-// failure the account is as it was.
-func (s *Server) importInto(a *account, doc []byte) (ImportSummary, error) {
+// failure the account is as it was. A fresh account (findOrMake) is
+// opened only once the document passed its checks: a refused import
+// leaves no empty account behind.
+func (s *Server) importInto(a *account, doc []byte, fresh bool) (ImportSummary, error) {
 	var st *staged
 	var err error
 	if !a.lock() {
@@ -258,6 +326,15 @@ func (s *Server) importInto(a *account, doc []byte) (ImportSummary, error) {
 	s.noteImported(st)
 	if held := s.heldElsewhere(a, st); len(held) > 0 {
 		return ImportSummary{}, errIDsHeld{held}
+	}
+	if fresh {
+		opened, err := s.open(a)
+		switch {
+		case err != nil:
+			return ImportSummary{}, err
+		case opened != a: // a request opened the key meanwhile: the import replaces that account
+			return s.importInto(opened, doc, false)
+		}
 	}
 	if !a.lock() {
 		return ImportSummary{}, errForgotten
@@ -292,11 +369,11 @@ func (s *Server) Import(key string, doc []byte) (ImportSummary, error) {
 		}
 		key = head.Key
 	}
-	a, err := s.account(key)
+	a, fresh, err := s.findOrMake(key)
 	if err != nil {
 		return ImportSummary{}, fmt.Errorf("sandbox: %w", err)
 	}
-	sum, err := s.importInto(a, doc)
+	sum, err := s.importInto(a, doc, fresh)
 	if err != nil {
 		return sum, fmt.Errorf("sandbox: import into %q: %w", key, err)
 	}
@@ -346,15 +423,17 @@ func exportRoutes() []route {
 				"document, whose ids are kept. The document is checked whole first, by the rules of the routes that make what it holds " +
 				"(and an object as the sandbox would have stored it, every field with its default); it is saved as one record before " +
 				"the answer; on any failure nothing changes. The ids' counters move past the imported ids. An export taken " +
-				"after the import is the document. Bodies up to 256 MiB.",
+				"after the import is the document. With open accounts, a new key's account is opened only by an import that succeeds: a " +
+				"refused one leaves none behind. Bodies up to 256 MiB.",
 			Body:   "an export, as GET /_sandbox/export gives it",
 			BodyOf: Export{},
 			Replies: []Reply{
 				replies(http.StatusOK, "what the account now holds", ImportSummary{}),
 				replies(http.StatusBadRequest, "for a document that is not an export, or breaks a rule (the error names the object and the rule)", nil),
-				replies(http.StatusConflict, "for ids another account of the sandbox holds (the error names them): ids are unique across the sandbox", nil),
+				replies(http.StatusConflict, "for ids other accounts of the sandbox hold (the error counts them by kind, names the first few and says what "+
+					"works instead): ids are unique across the sandbox, so an export can seed one account of a sandbox, not several", nil),
 			},
-		}, control: func(s *Server, c call) {
+		}, opensLast: true, control: func(s *Server, c call) {
 			doc, err := io.ReadAll(io.LimitReader(c.r.Body, maxImport+1))
 			switch {
 			case err != nil:
@@ -364,13 +443,13 @@ func exportRoutes() []route {
 				controlError(c.w, http.StatusRequestEntityTooLarge, fmt.Errorf("an import is at most %d MiB", maxImport>>20))
 				return
 			}
-			sum, err := s.importInto(c.a, doc)
+			sum, err := s.importInto(c.a, doc, c.fresh)
 			switch {
 			case errors.As(err, &errIDsHeld{}):
 				controlError(c.w, http.StatusConflict, err)
 			case errors.Is(err, errNotSaved):
 				controlError(c.w, http.StatusInternalServerError, err)
-			case errors.Is(err, errForgotten):
+			case errors.Is(err, errForgotten), errors.As(err, &errFull{}):
 				controlError(c.w, http.StatusServiceUnavailable, err)
 			case err != nil:
 				controlError(c.w, http.StatusBadRequest, err)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -95,7 +96,8 @@ func TestImportIsAllOrNothing(t *testing.T) {
 		status int
 		says   string
 	}{
-		"ids held":      {doc, 409, "another account holds flow 10001 (account " + key + ")"},
+		"ids held": {doc, 409, "account " + key + " already holds 5 of the document's ids: 1 flow, 1 app, 1 template, 2 verifications " +
+			"(they are flow 10001 (account " + key + "), "},
 		"not an export": {`{"flows":[]}`, 400, `format must be`},
 		"unknown field": {strings.Replace(doc, `"format"`, `"formats":1,"format"`, 1), 400, "unknown field"},
 		"broken rule":   {strings.Replace(doc, `"waitingTime":30`, `"waitingTime":500`, 1), 400, "flows[0] (flowId 10001): sandbox: invalid flow: flow[0].waitingTime must be between 30 and 120"},
@@ -172,4 +174,73 @@ func countRecords(t *testing.T, path, what string) int {
 		t.Fatal(err)
 	}
 	return bytes.Count(b, []byte(what))
+}
+
+// seededJob is a sandbox of open accounts whose account job-1 holds an
+// app, a template and sends verifications, and job-1's export.
+func seededJob(t *testing.T, sends int) (e *env, seed string, app App, tpl Template) {
+	t.Helper()
+	e = newEnv(t, func(o *Options) { o.OpenAccounts, o.SharedSecret = true, sharedSecret })
+	job1 := e.signed("job-1", sharedSecret)
+	app = decode[App](t, e.call("POST", "/otp/app/add", `{"name":"seed-app"}`, job1).Data)
+	tpl = decode[Template](t, e.call("POST", "/otp/template/add",
+		`{"appId":"`+app.AppID+`","name":"seed-template","text":"##code## is your code","codeLength":6}`, job1).Data)
+	for i := range sends {
+		body := fmt.Sprintf(`{"appId":%q,"templateId":%d,"to":"49151000%05d"}`, app.AppID, tpl.TemplateID, i)
+		if r := e.call("POST", "/otp/verification/send", body, e.signed("job-1", sharedSecret)); r.Status != "0" {
+			t.Fatalf("send %d: %+v", i, r)
+		}
+	}
+	return e, string(e.mustControl(200, "GET", "/_sandbox/export?key=job-1", "")), app, tpl
+}
+
+const sharedSecret = "shared"
+
+// The same export imported into a second account of one sandbox (the
+// trial's finding 5: a seed per job of a shared sandbox) is refused with
+// an answer a person reads: the held ids counted by kind, the first few
+// named, and what works instead; not every id (115 KB for 2,018
+// verifications).
+func TestARefusedImportSaysHowManyAndWhatWorks(t *testing.T) {
+	e, seed, app, tpl := seededJob(t, 12)
+	status, raw := e.control("PUT", "/_sandbox/import?key=job-2", seed)
+	why := decode[struct {
+		Error string `json:"error"`
+	}](t, raw).Error
+	for _, want := range []string{"account job-1 already holds 14 of the document's ids: 1 app, 1 template, 12 verifications",
+		"the first 5: app " + app.AppID + " (account job-1), template " + id64(tpl.TemplateID) + " (account job-1), verification ",
+		"otp-sandbox -import FILE", "POST /_sandbox/reset?key=job-1", "the control routes"} {
+		if !strings.Contains(why, want) {
+			t.Errorf("the refusal does not say %q: %s", want, why)
+		}
+	}
+	if status != 409 || strings.Count(why, "(account job-1)") != 5 || len(raw) > 1000 {
+		t.Fatalf("HTTP %d, %d bytes, %d ids named: %s", status, len(raw), strings.Count(why, "(account job-1)"), raw)
+	}
+}
+
+// A refused import opens no account in open mode (it opened an empty one,
+// left behind), whether the request had the token or a signature, or came
+// from otp-sandbox -import; an import that passes opens its account.
+func TestARefusedImportOpensNoAccount(t *testing.T) {
+	e, seed, _, _ := seededJob(t, 2)
+	if status, raw := e.control("PUT", "/_sandbox/import?key=job-2", seed); status != 409 {
+		t.Fatalf("an import of held ids: %d %s", status, raw)
+	}
+	if r := e.call("PUT", "/_sandbox/import", `{"format":"none"}`, e.signed("job-3", sharedSecret)); r.HTTP != 400 {
+		t.Fatalf("a signed import of no export: HTTP %d", r.HTTP)
+	}
+	if _, err := e.srv.Import("job-4", []byte(seed)); err == nil {
+		t.Fatal("an import of held ids answered done")
+	}
+	for _, k := range []string{"job-2", "job-3", "job-4"} {
+		if e.srv.lookup(k) != nil {
+			t.Errorf("a refused import opened account %s", k)
+		}
+	}
+	// Once job-1 lets go of the ids, the import opens its account.
+	e.mustControl(204, "POST", "/_sandbox/reset?key=job-1", "")
+	if sum := decode[ImportSummary](t, e.mustControl(200, "PUT", "/_sandbox/import?key=job-2", seed)); sum.Verifications != 2 || e.srv.lookup("job-2") == nil {
+		t.Fatalf("the import into a new key: %+v", sum)
+	}
 }

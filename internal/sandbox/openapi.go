@@ -40,11 +40,17 @@ func OpenAPI(prefix, base string) []byte {
 // object is a JSON object of the document.
 type object = map[string]any
 
-// The status codes every vendor route may answer besides its own: a
+// The failures every vendor route may answer besides its own: a
 // signature refused or stale, the system error (a fault, or a state file
 // that cannot be written), a body that cannot be read, a sandbox that
 // holds its most accounts.
-var vendorCommonCodes = []string{codeAuth, codeExpired, codeSystem, codeParameter, codeCaps}
+var vendorCommon = []Reply{
+	refuses(codeAuth, "a bad key or signature"),
+	refuses(codeExpired, "a timestamp outside the window"),
+	refuses(codeSystem, "the system error fault, or a state file that could not be written: retry"),
+	refuses(codeParameter, "a body that cannot be read"),
+	refuses(codeCaps, "the sandbox holds its most accounts"),
+}
 
 // The HTTP statuses every control route may answer besides its own.
 var controlCommon = []Reply{
@@ -195,15 +201,26 @@ func (g *gen) operation(r Route) object {
 // success or one of its failures; and the 502 of the bad-gateway fault.
 func (g *gen) vendorResponses(r Route) object {
 	var ok Reply
-	codes := slices.Clone(vendorCommonCodes)
-	var why []string
+	var codes, why []string
+	common := map[string]string{} // code → why, of those the route does not say itself
+	for _, c := range vendorCommon {
+		codes = append(codes, c.Code)
+		common[c.Code] = c.When
+	}
 	for _, rep := range r.Replies {
 		if rep.success() {
 			ok = rep
 			continue
 		}
 		codes = append(codes, rep.Code)
-		why = append(why, rep.Code+" "+rep.When)
+		line := rep.Code + " " + rep.When
+		// A code the route has and every route has is one line: "-22 for a
+		// broken rule…, or a body that cannot be read", not two.
+		if also, found := common[rep.Code]; found {
+			line += ", or " + also
+			delete(common, rep.Code)
+		}
+		why = append(why, line)
 	}
 	slices.SortFunc(codes, func(a, b string) int { return numeric(b) - numeric(a) })
 	codes = slices.Compact(codes)
@@ -230,9 +247,13 @@ func (g *gen) vendorResponses(r Route) object {
 	if len(why) > 0 {
 		desc += "; or a failure: " + strings.Join(why, "; ")
 	}
-	desc += "; or, as on every vendor route, -1 (a bad key or signature), -16 (a timestamp outside the window), -18 " +
-		"(the system error fault, or a state file that could not be written: retry), -22 (a body that cannot be read), " +
-		"-23 (the sandbox holds its most accounts)"
+	var rest []string
+	for _, c := range vendorCommon {
+		if also, left := common[c.Code]; left {
+			rest = append(rest, c.Code+" ("+also+")")
+		}
+	}
+	desc += "; or, as on every vendor route, " + strings.Join(rest, ", ")
 	return object{
 		"200": object{"description": desc, "content": object{"application/json": object{"schema": object{"oneOf": []any{success, failure}}}}},
 		"502": object{"description": "the badGatewayRate fault: an HTML page, as a proxy in front of the API would answer",

@@ -176,6 +176,10 @@ type route struct {
 	control func(s *Server, c call)
 	// plain answers an unauthenticated request.
 	plain func(s *Server, w http.ResponseWriter, r *http.Request)
+	// opensLast says a control route opens a new key's account (open
+	// mode) only when it succeeds: call.fresh is then an account not yet
+	// in the map, which the route opens (an import, which may be refused).
+	opensLast bool
 }
 
 // op is what a vendor route does; the drop faults depend on it.

@@ -99,6 +99,9 @@ type Server struct {
 	verificationIDs engine.IDs
 
 	journal *journal // the state file; nil in memory
+	// loaded is how many accounts the state file held at start, for the
+	// start line (StateFile).
+	loaded int
 
 	stop      chan struct{} // closed by Stop: waits answer, latency ends
 	stopOnce  sync.Once

@@ -527,6 +527,13 @@ func TestControlSurfaceRequiresTheToken(t *testing.T) {
 			if status != http.StatusUnauthorized || !strings.Contains(string(raw), "Authorization: Bearer") {
 				t.Fatalf("%s %s with Authorization %q: HTTP %d %s, want 401 naming the header", rt.method, rt.path, auth, status, raw)
 			}
+			// A token that was sent is said not to match (the trial's
+			// finding 10: the answer said the header was required, as
+			// if none was sent), and is never echoed.
+			sent := strings.HasPrefix(auth, "Bearer ")
+			if strings.Contains(string(raw), "does not match") != sent || (sent && strings.Contains(string(raw), strings.TrimPrefix(auth, "Bearer "))) {
+				t.Fatalf("%s %s with Authorization %q: %s", rt.method, rt.path, auth, raw)
+			}
 			if !strings.HasPrefix(header.Get("WWW-Authenticate"), "Bearer") {
 				t.Fatalf("no WWW-Authenticate challenge: %v", header)
 			}

@@ -446,14 +446,16 @@ type numberAnswer struct {
 func serviceControlRoutes() []route {
 	toParam := field("{to}", TypeString).pattern(phonePattern).means("a phone number: " + engine.PhoneRule).required()
 	outcomeFields := []Field{
-		choice("sms", TypeString, Choice{"delivered", ""}, Choice{"failed", ""}).def("delivered").means("what happens to SMS to the number"),
-		choice("call", TypeString, Choice{"answered", ""}, Choice{"failed", "not answered"}).def("answered").means("what happens to calls to the number"),
-		field("delaySeconds", TypeInteger).between(0, engine.MaxDelaySeconds).def(0).
+		choice("sms", TypeString, Choice{"delivered", ""}, Choice{"failed", ""}).means("what happens to SMS to the number"),
+		choice("call", TypeString, Choice{"answered", ""}, Choice{"failed", "not answered"}).means("what happens to calls to the number"),
+		field("delaySeconds", TypeInteger).between(0, engine.MaxDelaySeconds).
 			means(`how long each attempt is "sending" before that, on the sandbox's clock`),
-		field("code", TypeString).chars(engine.FixedCodeMin, engine.FixedCodeMax).pattern(codePattern).
-			means("a fixed code: every send and resend to the number carries it instead of a random one, so that a UI test can type it. " +
+		either("code",
+			field("", TypeString).chars(engine.FixedCodeMin, engine.FixedCodeMax).pattern(codePattern).means("a fixed code"),
+			choice("", TypeString, Choice{"", "no fixed code: random codes again"})).
+			means("with a fixed code, every send and resend to the number carries it instead of a random one, so that a UI test can type it. " +
 				"It must fit the template's codeType and codeLength, or the send is refused -22, naming the number's code and the template's rule. " +
-				"A sendRule keeps the caller's code. Without it, codes are random"),
+				"A sendRule keeps the caller's code. Without one, codes are random"),
 	}
 	badNumber := replies(http.StatusBadRequest, "for a number that is not one", nil)
 	routes := []route{
@@ -564,12 +566,15 @@ func serviceControlRoutes() []route {
 		{Route: Route{
 			Method: "PUT", Path: "/_sandbox/numbers/{to}",
 			Does: "Sets what happens to the account's next SMS and calls to one number, over the outcome of its range, and the code " +
-				"its sends carry, if it is to be fixed; saved, like every change.",
+				"its sends carry, if it is to be fixed; saved, like every change. Only the fields sent change: the others keep what " +
+				"the number has now (an earlier PUT's, else its range's, else the default's), so that {\"code\": \"424242\"} on a " +
+				"number of 9991… fixes its code and its SMS still fail. DELETE gives it back its range's outcome.",
 			Params: []Field{toParam},
-			Body:   "a JSON object; a field left out takes its default",
+			Body:   "a JSON object; a field left out, or null, keeps the number's current value",
 			Fields: outcomeFields,
 			Replies: []Reply{
-				replies(http.StatusOK, `{"to": …, "sms": …, "call": …, "delaySeconds": …, "code": … (when fixed), "source": "override"}`, numberAnswer{}),
+				replies(http.StatusOK, `the number's whole outcome now, the fields sent and those kept: {"to": …, "sms": …, "call": …, "delaySeconds": …, `+
+					`"code": … (when fixed), "source": "override"}`, numberAnswer{}),
 				replies(http.StatusBadRequest, "for a number that is not one, invalid JSON, an unknown field or value", nil),
 			},
 		}, control: func(s *Server, c call) {
@@ -577,9 +582,10 @@ func serviceControlRoutes() []route {
 			if !ok {
 				return
 			}
-			if o, ok := controlBody(c.w, c.r, engine.CheckOutcome); ok {
+			if change, ok := controlBody(c.w, c.r, engine.CheckOutcomeChange); ok {
 				serve(c, http.StatusOK, func(a *account) (numberAnswer, error) {
-					return numberAnswer{To: to, NumberOutcome: o, Source: "override"}, a.svc.SetOutcome(a.config(), to, o)
+					o, err := a.svc.ChangeOutcome(a.config(), to, change)
+					return numberAnswer{To: to, NumberOutcome: o, Source: "override"}, err
 				})
 			}
 		}},

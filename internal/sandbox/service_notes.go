@@ -85,7 +85,8 @@ func ServiceNotes() []Field {
 		{Name: "null and absent", Values: "A field the vendor documents is always present, null when it has no value (snaUrl, " +
 			"flowId, orderId, verifiedDate and the times of the records); an error answer has no data, as on the configuration routes."},
 		{Name: "phone numbers", Values: engine.NumberRanges() + " PUT /_sandbox/numbers/{to} sets one number's outcome, over its " +
-			"range, and may fix the code its sends carry. " +
+			"range, and may fix the code its sends carry; the fields it leaves out keep the number's current values (a code alone " +
+			"leaves a number of 9991… failing its SMS). " +
 			"An attempt's outcome is fixed when it is made: a later change applies to later attempts."},
 		{Name: "clock", Values: "Each account has its own clock for the service: real time plus an offset that POST /_sandbox/clock " +
 			"moves forward (never back). Expiries, limit windows, flow steps and the times in records and messages read it. Flow " +

@@ -418,6 +418,43 @@ func TestNumberRoutes(t *testing.T) {
 	}
 }
 
+// A PUT changes only the fields it sends: a code fixed on a number of a
+// failing range keeps the range's failures (the trial's finding 4: they
+// were silently replaced by the defaults), a later PUT keeps the code, and
+// "code": "" takes the code away and nothing else.
+func TestNumberPutKeepsWhatItLeavesOut(t *testing.T) {
+	e := newHTTPSvc(t)
+	const to = "9991000000004" // SMS fail, calls answered
+	set := decode[numberAnswer](t, e.mustControl(200, "PUT", "/_sandbox/numbers/"+to, `{"code":"424242"}`))
+	if want := (numberAnswer{To: to, NumberOutcome: NumberOutcome{SMS: "failed", Call: "answered", Code: "424242"}, Source: "override"}); set != want {
+		t.Fatalf("a code alone on a number of 9991…: %+v, want %+v", set, want)
+	}
+	if got := decode[numberAnswer](t, e.mustControl(200, "GET", "/_sandbox/numbers/"+to, "")); got != set {
+		t.Fatalf("GET after the PUT: %+v, the PUT answered %+v", got, set)
+	}
+	id := e.send(to, "")
+	if ms := e.messages("verificationId=" + id); ms[0].Outcome != "failed" || ms[0].Code != "424242" {
+		t.Fatalf("a send to it: %+v", ms)
+	}
+	set = decode[numberAnswer](t, e.mustControl(200, "PUT", "/_sandbox/numbers/"+to, `{"delaySeconds":7,"call":null}`))
+	if set.SMS != "failed" || set.Call != "answered" || set.DelaySeconds != 7 || set.Code != "424242" {
+		t.Fatalf("a delay alone kept %+v", set)
+	}
+	set = decode[numberAnswer](t, e.mustControl(200, "PUT", "/_sandbox/numbers/"+to, `{"code":""}`))
+	if set.SMS != "failed" || set.DelaySeconds != 7 || set.Code != "" {
+		t.Fatalf(`"code": "" took away %+v`, set)
+	}
+	e.mustControl(204, "DELETE", "/_sandbox/numbers/"+to, "")
+	if got := decode[numberAnswer](t, e.mustControl(200, "GET", "/_sandbox/numbers/"+to, "")); got.Source != "range 9991…" || got.DelaySeconds != 0 {
+		t.Fatalf("after DELETE %+v", got)
+	}
+	for _, bad := range []string{`{"sms":""}`, `{"code":"12"}`} {
+		if status, raw := e.control("PUT", "/_sandbox/numbers/"+to, bad); status != 400 {
+			t.Errorf("PUT %s: %d %s", bad, status, raw)
+		}
+	}
+}
+
 func TestSettingsRoutes(t *testing.T) {
 	e := newHTTPSvc(t)
 	if got := string(e.mustControl(200, "GET", "/_sandbox/settings", "")); got != `{"insufficientBalance":false,"feeFailure":false,"sensitiveWords":[]}`+"\n" {

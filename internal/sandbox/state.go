@@ -278,7 +278,7 @@ func (s *Server) openState(path string) error {
 		}
 		rewrite = true
 	}
-	if err := s.checkLoaded(); err != nil {
+	if s.loaded, err = s.checkLoaded(); err != nil {
 		return corrupt(err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600) //nolint:gosec // the operator names the state file
@@ -318,27 +318,43 @@ func (s *Server) removeLeftovers(path string) {
 	}
 }
 
-// checkLoaded checks what the file held, every account and kind.
-func (s *Server) checkLoaded() error {
+// checkLoaded checks what the file held, every account and kind, and
+// counts the accounts that hold anything.
+func (s *Server) checkLoaded() (holding int, err error) {
 	seen := map[string]string{} // "kind id" → key: ids are unique across accounts
 	for _, a := range s.sortedAccounts() {
 		for _, k := range kinds {
 			if err := k.check(s, a); err != nil {
-				return err
+				return 0, err
 			}
 		}
-		for _, rec := range a.snapshot(nil).records() {
+		recs := a.snapshot(nil).records()
+		if len(recs) > 0 {
+			holding++
+		}
+		for _, rec := range recs {
 			if rec.ID == "" || rec.Kind == engine.KindVerification {
 				continue
 			}
 			id := rec.Kind + " " + rec.ID
 			if other, dup := seen[id]; dup {
-				return fmt.Errorf("%s of key %s appears twice (also of key %s)", id, a.key, other)
+				return 0, fmt.Errorf("%s of key %s appears twice (also of key %s)", id, a.key, other)
 			}
 			seen[id] = a.key
 		}
 	}
-	return nil
+	return holding, nil
+}
+
+// StateFile is the state file's path ("" when the sandbox is in memory
+// only) and how many accounts it held at start (before any -import), for
+// the start line: a sandbox that silently starts empty, or from an old
+// file, is a surprise.
+func (s *Server) StateFile() (path string, accounts int) {
+	if s.journal == nil {
+		return "", 0
+	}
+	return s.journal.path, s.loaded
 }
 
 func (snap *accountSnapshot) records() []record {

@@ -94,13 +94,23 @@ func operation(b *strings.Builder, method, path string, o, d map[string]any) {
 		b.WriteString("Authentication: the control token (`Authorization: Bearer <token>`), or the account's signature.\n\n")
 	}
 	var params [][]string
+	firstHeader := -1
 	for _, p := range list(o["parameters"]) {
 		p := resolve(obj(p), d)
 		req := ""
 		if p["required"] == true {
 			req = "required"
 		}
+		if p["in"] == "header" && firstHeader < 0 {
+			firstHeader = len(params)
+		}
 		params = append(params, []string{"`" + str(p["name"]) + "`", str(p["in"]), req, cell(str(p["description"]), true)})
+	}
+	if row := keyHeader(o, d); row != nil {
+		if firstHeader < 0 {
+			firstHeader = len(params)
+		}
+		params = slices.Insert(params, firstHeader, row)
 	}
 	if len(params) > 0 {
 		b.WriteString("| parameter | in | | what |\n| --- | --- | --- | --- |\n")
@@ -149,6 +159,25 @@ func operation(b *strings.Builder, method, path string, o, d map[string]any) {
 		fmt.Fprintf(b, "| %s | %s |\n", status, what)
 	}
 	b.WriteString("\n")
+}
+
+// keyHeader is the row of the header that names the account on a route
+// signed by an API key scheme alone (the vendor's: Api-Key), or nil.
+// OpenAPI keeps that header in the security scheme, not among the
+// parameters, but a reader of the table wants every header to send, not
+// Timestamp and Sign without the key they are made with.
+func keyHeader(o, d map[string]any) []string {
+	sec := list(o["security"])
+	if len(sec) != 1 || len(obj(sec[0])) != 1 {
+		return nil
+	}
+	name := sortedKeys(obj(sec[0]))[0]
+	scheme := obj(obj(obj(d["components"])["securitySchemes"])[name])
+	if scheme["type"] != "apiKey" || scheme["in"] != "header" {
+		return nil
+	}
+	return []string{"`" + str(scheme["name"]) + "`", "header", "required",
+		"The account's API key, which Sign is made with (with the account's secret and Timestamp)."}
 }
 
 // fields writes an object's fields as rows, nested fields indented under

@@ -133,6 +133,48 @@ func CheckOutcome(o *NumberOutcome) error {
 	return nil
 }
 
+// OutcomeChange is a change of a number's outcome from the control
+// surface: a field given (not null) replaces the number's, a field left
+// out keeps what the number has now (an earlier change's, else its
+// range's, else the default's), so that fixing a code on a number of a
+// failing range keeps the range's failures. Code "" takes a fixed code
+// away.
+type OutcomeChange struct {
+	SMS          *string `json:"sms"`
+	Call         *string `json:"call"`
+	DelaySeconds *int64  `json:"delaySeconds"`
+	Code         *string `json:"code"`
+}
+
+// CheckOutcomeChange validates the fields a change gives.
+func CheckOutcomeChange(c *OutcomeChange) error {
+	if c.SMS != nil && !slices.Contains([]string{outcomeDelivered, outcomeFailed}, *c.SMS) {
+		return fmt.Errorf(`sms must be "delivered" or "failed" (got %q)`, *c.SMS)
+	}
+	if c.Call != nil && !slices.Contains([]string{outcomeAnswered, outcomeFailed}, *c.Call) {
+		return fmt.Errorf(`call must be "answered" or "failed" (got %q)`, *c.Call)
+	}
+	o := c.over(deliverEverything)
+	return CheckOutcome(&o)
+}
+
+// over is the outcome o with the change's fields.
+func (c OutcomeChange) over(o NumberOutcome) NumberOutcome {
+	if c.SMS != nil {
+		o.SMS = *c.SMS
+	}
+	if c.Call != nil {
+		o.Call = *c.Call
+	}
+	if c.DelaySeconds != nil {
+		o.DelaySeconds = *c.DelaySeconds
+	}
+	if c.Code != nil {
+		o.Code = *c.Code
+	}
+	return o
+}
+
 // The length of a number's fixed code: what a check takes.
 const (
 	FixedCodeMin = 4

@@ -41,6 +41,15 @@ func (s *Service) SetOutcome(cfg Config, to string, o NumberOutcome) error {
 	})
 }
 
+// ChangeOutcome changes the fields of a number's outcome that c gives,
+// over what the number has now, and saves it as the number's outcome
+// (CheckOutcomeChange first); it returns the outcome set.
+func (s *Service) ChangeOutcome(cfg Config, to string, c OutcomeChange) (NumberOutcome, error) {
+	now, _ := s.network.outcome(to)
+	o := c.over(now)
+	return o, s.SetOutcome(cfg, to, o)
+}
+
 // ClearOutcome gives a number back the outcome of its range, and saves it.
 func (s *Service) ClearOutcome(cfg Config, to string) error {
 	return s.run(cfg, func(time.Time) error {

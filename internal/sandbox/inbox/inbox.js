@@ -711,15 +711,15 @@ function wire() {
     event.preventDefault();
     const submit = event.submitter ?? $('number-form').querySelector('button[type="submit"]');
     act(submit, $('number-status'), async () => {
+      // Every field, the code too: the PUT keeps what a body leaves
+      // out, and the form shows the whole outcome, so an empty code
+      // ("") takes away a code set before.
       const body = {
         sms: document.querySelector('input[name="sms"]:checked').value,
         call: document.querySelector('input[name="call"]:checked').value,
         delaySeconds: Number($('number-delay').value || 0),
+        code: $('number-code').value.trim(),
       };
-      // An empty code sends none: the PUT replaces the number's
-      // setting, so a code set before is cleared.
-      const code = $('number-code').value.trim();
-      if (code !== '') body.code = code;
       return `Set: ${showNumber(await state.client.call('PUT', numberPath(), { body }))}`;
     });
   });

@@ -222,10 +222,15 @@ func TestRunSaysWhichAccountsTheStateFileHolds(t *testing.T) {
 // The start says whether a state file keeps the accounts, and how many it
 // held (the trial's finding 10: a sandbox started without -state, or from
 // an old file, said nothing of it); in the singular for one.
+//
+// Each start is a subtest of its own, so that each sandbox has stopped
+// before the next reads its state file.
 func TestRunSaysWhetherAStateFileIsUsed(t *testing.T) {
-	if s := start(t, "-key", "a", "-secret", "secret-a"); !strings.Contains(s.stderr.String(), "otp-sandbox: no state file (-state): every account is in memory only") {
-		t.Fatalf("a start without -state:\n%s", s.stderr.String())
-	}
+	t.Run("no state file", func(t *testing.T) {
+		if s := start(t, "-key", "a", "-secret", "secret-a"); !strings.Contains(s.stderr.String(), "otp-sandbox: no state file (-state): every account is in memory only") {
+			t.Fatalf("a start without -state:\n%s", s.stderr.String())
+		}
+	})
 	path := filepath.Join(t.TempDir(), "state.json")
 	args := []string{"-open-accounts", "-secret", "shared", "-state", path}
 	t.Run("a new file", func(t *testing.T) {
@@ -242,9 +247,11 @@ func TestRunSaysWhetherAStateFileIsUsed(t *testing.T) {
 		}
 		signedPost(t, s.base+"/flow/add", "job-2", "shared", `{"name":"kept","flow":[{"waitingTime":30,"status":1,"channel":"sms"}]}`)
 	})
-	if s := start(t, args...); !strings.Contains(s.stderr.String(), "otp-sandbox: state file "+path+": loaded 2 accounts from it") {
-		t.Fatalf("a start with a state file of two accounts:\n%s", s.stderr.String())
-	}
+	t.Run("two accounts", func(t *testing.T) {
+		if s := start(t, args...); !strings.Contains(s.stderr.String(), "otp-sandbox: state file "+path+": loaded 2 accounts from it") {
+			t.Fatalf("a start with a state file of two accounts:\n%s", s.stderr.String())
+		}
+	})
 }
 
 // SIGTERM answers an open wait on the messages with what it has, and the

@@ -158,6 +158,15 @@ Flags:
 
 // run serves until ctx ends; it writes its messages and logs to stderr.
 func run(ctx context.Context, args []string, stderr io.Writer) error {
+	return runServing(ctx, args, stderr, func(srv *sandbox.Server) http.Handler { return srv })
+}
+
+// runServing is run with what serves the sandbox's requests: the sandbox
+// itself, or, in the tests, the check of every request and answer against
+// the OpenAPI document in front of it (internal/apicheck, which this
+// program must not import). An argument, not a package variable, so that
+// tests with several sandboxes at once do not race on it.
+func runServing(ctx context.Context, args []string, stderr io.Writer, handler func(*sandbox.Server) http.Handler) error {
 	fs := flag.NewFlagSet("otp-sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -307,15 +316,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "otp-sandbox: control surface at http://%s/_sandbox/ requires \"Authorization: Bearer <token>\" (%s)\n", ln.Addr(), tokenNote)
 	fmt.Fprintf(stderr, "otp-sandbox: web inbox at http://%s/ (sign in with the control token, or an account's API key and secret)\n", ln.Addr())
+	hs := &http.Server{Handler: handler(srv), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	// The address file last: a script that waits for it finds the token
-	// file written too.
+	// file written.
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(base+"\n"), 0o600); err != nil {
 			return err
 		}
 	}
 
-	hs := &http.Server{Handler: handler(srv), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -537,9 +546,3 @@ func (w *windowFlag) Set(v string) error {
 	}
 	return nil
 }
-
-// handler is what serves the sandbox's requests: the sandbox itself. The
-// tests put the check of every request and answer against the OpenAPI
-// document in front of it (internal/apicheck, which this program must not
-// import).
-var handler = func(srv *sandbox.Server) http.Handler { return srv }

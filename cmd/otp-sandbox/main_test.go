@@ -112,16 +112,14 @@ func start(t *testing.T, args ...string) started {
 		t.Fatal(err)
 	}
 	// Every request and answer is checked against the OpenAPI document.
-	served := handler
-	handler = func(srv *sandbox.Server) http.Handler {
+	checked := func(srv *sandbox.Server) http.Handler {
 		return apicheck.Handler(t, sandbox.OpenAPI(srv.Prefix(), sandbox.DefaultURL), srv.Prefix(), srv)
 	}
-	t.Cleanup(func() { handler = served })
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"-listen", "127.0.0.1:0", "-addr-file", addrFile, "-token-file", tokenFile, "-quiet"}, args...), stderr)
+		done <- runServing(ctx, append([]string{"-listen", "127.0.0.1:0", "-addr-file", addrFile, "-token-file", tokenFile, "-quiet"}, args...), stderr, checked)
 	}()
 	t.Cleanup(func() {
 		cancel()
